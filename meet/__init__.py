@@ -1,0 +1,1 @@
+"""meet: web conferencing and training rooms for Vietnam's education sector."""

@@ -1,0 +1,3 @@
+from meet.cli import main
+
+main()

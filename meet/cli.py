@@ -1,0 +1,76 @@
+"""The ``meet`` command: set up and run the product, or run any Django command.
+
+    meet run      set up (migrate, provinces, rooms, demo data) and serve on $PORT
+    meet setup    only the set-up step (idempotent)
+    meet serve    only serve: one daphne process for HTTP and WebSocket
+    meet <cmd>    any Django management command (migrate, import_units, ...)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_PORT = 8000
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meet.settings")
+    import django
+
+    django.setup()
+
+
+def setup(*, demo: bool) -> None:
+    """Compile translations, migrate, load provinces, allocate rooms, load demo data."""
+    from meet.i18n import compile_catalogues
+
+    compile_catalogues(Path(__file__).resolve().parent.parent / "locale")
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("load_provinces")
+    if demo and not settings.PRODUCTION:
+        call_command("load_demo")
+    else:
+        call_command("allocate_rooms")
+
+
+def serve(*, host: str, port: int) -> None:
+    """Serve HTTP and WebSocket from one daphne process (replaces this process)."""
+    print(f"meet is running at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+    daphne = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
+    if os.environ.get("MEET_MODE") == "production":
+        # Behind nginx the client address comes from X-Forwarded-For (lockouts use it).
+        daphne.append("--proxy-headers")
+    os.execvp(sys.executable, [*daphne, "meet.asgi:application"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``meet`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args else "help"
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", DEFAULT_PORT))
+    if command == "run":
+        setup(demo="--no-demo" not in args)
+        serve(host=host, port=port)
+    elif command == "setup":
+        setup(demo="--no-demo" not in args)
+    elif command == "serve":
+        serve(host=host, port=port)
+    elif command in {"help", "-h", "--help"}:
+        print(__doc__)
+    else:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meet.settings")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["meet", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def product(request: HttpRequest) -> dict[str, object]:
+    """Expose the room host so templates can show public room addresses."""
+    return {"MEET_ROOM_HOST": settings.MEET_ROOM_HOST}

@@ -1,0 +1,1 @@
+"""The organisation directory, rooms and their naming, unit accounts and meeting sites."""

@@ -1,0 +1,68 @@
+"""Who may do what: the roles of C53 Art. 18 as rules over rooms and sites.
+
+Roles: system administrator (ministry IT: a superuser or a member of the
+"system-administrators" group), room manager (the room's one officer, Art. 18.2) and the
+room's unit login (Art. 18.1), host and participant (room members), public viewer.
+A manager manages only their own room and their unit's site.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from rooms.models import MemberRole, Room, RoomMembership, Site
+
+SYSTEM_ADMIN_GROUP = "system-administrators"
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    HOST = "host"
+    PARTICIPANT = "participant"
+    PUBLIC = "public"
+
+
+def is_system_admin(user: AnyUser) -> bool:
+    """Ministry IT: may see and change every room and site."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    cached = getattr(user, "_meet_is_admin", None)
+    if cached is None:
+        cached = user.groups.filter(name=SYSTEM_ADMIN_GROUP).exists()  # type: ignore[union-attr]
+        user._meet_is_admin = cached  # type: ignore[union-attr]
+    return bool(cached)
+
+
+def can_manage_room(user: AnyUser, room: Room) -> bool:
+    """Administrators, the room's manager and the room's unit login."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_system_admin(user) or user.pk in (room.manager_id, room.account_id)
+
+
+def can_manage_site(user: AnyUser, site: Site) -> bool:
+    """Administrators, and whoever manages the room of the site's unit."""
+    if is_system_admin(user):
+        return True
+    room = Room.objects.filter(unit_id=site.unit_id).first()
+    return room is not None and can_manage_room(user, room)
+
+
+def role_in_room(user: AnyUser, room: Room) -> Role:
+    """The strongest role a person holds in a room."""
+    if is_system_admin(user):
+        return Role.ADMIN
+    if can_manage_room(user, room):
+        return Role.MANAGER
+    if user.is_authenticated:
+        membership = RoomMembership.objects.filter(room=room, user_id=user.pk).first()
+        if membership is not None:
+            return Role.HOST if membership.role == MemberRole.HOST else Role.PARTICIPANT
+    return Role.PUBLIC

@@ -1,0 +1,1 @@
+"""Writes to the directory, rooms and sites; each function runs in one transaction."""

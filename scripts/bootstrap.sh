@@ -1,0 +1,36 @@
+# Shared set-up steps of scripts/run and scripts/test (sourced, not run).
+# Creates .venv with Python 3.11 and installs the project into it when pyproject.toml changed.
+
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else return 1; fi
+}
+
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || return 1
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_venv() {  # ensure_venv [extras]
+  local extras="${1:-}" spec="." stamp=".venv/.meet-installed"
+  [ -n "$extras" ] && spec=".[$extras]"
+  if [ ! -x .venv/bin/python ]; then
+    if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+      rm -rf .venv
+      echo "Installing python3-venv (Debian leaves it out of the base system)..."
+      apt_install python3-venv || { echo "Please install python3-venv, then run this again." >&2; exit 1; }
+      "$PYTHON" -m venv .venv
+    fi
+  fi
+  local want
+  want="$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "Installing meet and its dependencies into .venv ..."
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+    .venv/bin/python -m pip install -q -e "$spec"
+    echo "$want" > "$stamp"
+  fi
+}

@@ -1,0 +1,1 @@
+"""The WebSocket protocol of live rooms: presence, chat, polls, hands, moderation."""

@@ -1,0 +1,1 @@
+"""The media worker (aiortc SFU, recorder, HLS) and the public archive portal."""
