@@ -161,7 +161,8 @@ LANGUAGE_COOKIE_NAME = "meet_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# collectstatic is for production; the embedded default serves from the source folders.
+STATIC_ROOT = VAR_DIR / "static" if PRODUCTION else None
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Be Vietnam Pro, a typeface made for Vietnamese, from its PyPI package.

@@ -12,12 +12,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"nguoidung{n}")
     first_name = "Lan"
     last_name = "Nguyễn"
     email = factory.LazyAttribute(lambda u: f"{u.username}@hanoi.edu.vn")
-    password = factory.PostGenerationMethodCall("set_password", "mat-khau-dai-123")
+    password = factory.django.Password("mat-khau-dai-123")
 
 
 class UnitFactory(factory.django.DjangoModelFactory):
