@@ -1,9 +1,9 @@
 """The ``meet`` command: set up and run the product, or run any Django command.
 
-    meet run      set up (migrate, provinces, rooms, demo data) and serve on $PORT
-    meet setup    only the set-up step (idempotent)
-    meet serve    only serve: one daphne process for HTTP and WebSocket
-    meet <cmd>    any Django management command (migrate, import_units, ...)
+meet run      set up (migrate, provinces, rooms, demo data) and serve on $PORT
+meet setup    only the set-up step (idempotent)
+meet serve    only serve: one daphne process for HTTP and WebSocket
+meet <cmd>    any Django management command (migrate, import_units, ...)
 """
 
 from __future__ import annotations

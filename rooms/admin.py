@@ -148,8 +148,14 @@ class DeviceTestInline(admin.TabularInline[DeviceTest, Site]):
     extra = 0
     can_delete = False
     readonly_fields = [
-        "created_at", "tested_by", "camera_ok", "microphone_ok", "speakers_ok",
-        "rtt_ms", "download_mbps", "user_agent",
+        "created_at",
+        "tested_by",
+        "camera_ok",
+        "microphone_ok",
+        "speakers_ok",
+        "rtt_ms",
+        "download_mbps",
+        "user_agent",
     ]
     exclude = ["microphone_peak"]
 

@@ -83,7 +83,7 @@ class SiteList(APIView):
             state=request.query_params.get("state", ""),
             kind=request.query_params.get("kind", ""),
         )
-        return Response(SiteSerializer(statuses, many=True).data)
+        return Response(SiteSerializer(statuses, many=True).data)  # type: ignore[arg-type]
 
 
 class SiteDetail(APIView):

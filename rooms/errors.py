@@ -37,8 +37,7 @@ def _messages() -> dict[str, str]:
         "extra_cells": _("This line has more cells than the header has columns."),
         "required": _("The column “%(column)s” must not be empty."),
         "bad_code": _(
-            "The code “%(value)s” may only hold letters, digits, '.', '_' and '-' "
-            "(at most 40)."
+            "The code “%(value)s” may only hold letters, digits, '.', '_' and '-' (at most 40)."
         ),
         "bad_kind": _("Unknown kind “%(value)s”: use district, commune, school or centre."),
         "bad_school_level": _(
@@ -58,9 +57,7 @@ def _messages() -> dict[str, str]:
         "unknown_parent": _("No unit has the code “%(value)s”, in the file or the directory."),
         "parent_other_province": _("The parent unit “%(value)s” is in another province."),
         "parent_wrong_kind": _("A %(kind)s cannot belong to “%(value)s”."),
-        "no_department": _(
-            "The province has no department yet; run load_provinces first."
-        ),
+        "no_department": _("The province has no department yet; run load_provinces first."),
         "kind_changed": _(
             "The code “%(value)s” already names a unit of another kind; use a new code."
         ),

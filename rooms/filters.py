@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
@@ -9,7 +11,9 @@ from rooms.domain import naming
 from rooms.models import Level, Room, Unit, UnitKind
 
 
-def _accentless(queryset: QuerySet, name: str, value: str, *, slug_field: str) -> QuerySet:  # type: ignore[type-arg]
+def _accentless(
+    queryset: QuerySet[Any], name: str, value: str, *, slug_field: str
+) -> QuerySet[Any]:
     condition = Q(name__icontains=value) if queryset.model is Unit else Q(title__icontains=value)
     try:
         condition |= Q(**{f"{slug_field}__contains": naming.compact(value)})

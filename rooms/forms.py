@@ -44,15 +44,13 @@ class EquipmentItemForm(forms.ModelForm[EquipmentItem]):
         )
 
 
-EquipmentFormSet: type[BaseModelFormSet[EquipmentItem, EquipmentItemForm]] = (
-    modelformset_factory(
-        EquipmentItem,
-        form=EquipmentItemForm,
-        extra=1,
-        can_delete=True,
-        max_num=MAX_ITEMS_PER_SITE,
-        validate_max=True,
-    )
+EquipmentFormSet: type[BaseModelFormSet[EquipmentItem, EquipmentItemForm]] = modelformset_factory(
+    EquipmentItem,
+    form=EquipmentItemForm,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_ITEMS_PER_SITE,
+    validate_max=True,
 )
 
 

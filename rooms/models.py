@@ -120,9 +120,7 @@ class Room(models.Model):
     title = models.CharField(
         _("title"), max_length=255, blank=True, help_text=_("Only for rooms without a unit.")
     )
-    guest_access = models.BooleanField(
-        _("guests may enter without an account"), default=False
-    )
+    guest_access = models.BooleanField(_("guests may enter without an account"), default=False)
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("unit login"),

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from rooms.models import MemberRole, Room, RoomMembership, Site
 
 SYSTEM_ADMIN_GROUP = "system-administrators"
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 class Role(StrEnum):
@@ -35,8 +35,8 @@ def is_system_admin(user: AnyUser) -> bool:
         return True
     cached = getattr(user, "_meet_is_admin", None)
     if cached is None:
-        cached = user.groups.filter(name=SYSTEM_ADMIN_GROUP).exists()  # type: ignore[union-attr]
-        user._meet_is_admin = cached  # type: ignore[union-attr]
+        cached = user.groups.filter(name=SYSTEM_ADMIN_GROUP).exists()
+        user._meet_is_admin = cached  # type: ignore[attr-defined]
     return bool(cached)
 
 

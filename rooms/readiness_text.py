@@ -20,7 +20,7 @@ def _need_names() -> dict[Need, str]:
 
 
 def shortfall_text(shortfall: Shortfall) -> str:
-    """"Missing: a microphone" or "Faulty: a mixer"."""
+    """ "Missing: a microphone" or "Faulty: a mixer"."""
     name = _need_names()[shortfall.need]
     if shortfall.faulty:
         return _("Faulty, none working: %(item)s") % {"item": name}
@@ -39,7 +39,7 @@ def caution_text(caution: Caution) -> str:
 
 
 def readiness_summary(readiness: Readiness) -> str:
-    """"Ready" or "Not ready: …" in one line."""
+    """ "Ready" or "Not ready: …" in one line."""
     if readiness.ready:
         return _("Ready")
     missing = "; ".join(shortfall_text(s) for s in readiness.shortfalls)

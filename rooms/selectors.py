@@ -13,9 +13,7 @@ from rooms.models import DeviceTest, EquipmentItem, Province, Room, Site, Unit, 
 from rooms.permissions import AnyUser, is_system_admin
 
 
-def rooms_directory(
-    *, query: str = "", kind: str = "", province: str = ""
-) -> QuerySet[Room]:
+def rooms_directory(*, query: str = "", kind: str = "", province: str = "") -> QuerySet[Room]:
     """Rooms for the public directory, searchable without accents."""
     rooms = Room.objects.select_related("unit", "unit__province", "manager").order_by(
         "unit__kind", "unit__province__name", "slug"
@@ -90,14 +88,15 @@ class SiteStatus:
 
 
 def _with_status(sites: QuerySet[Site]) -> list[SiteStatus]:
-    sites = sites.select_related("unit", "unit__province", "unit__room").prefetch_related(
-        Prefetch("items", queryset=EquipmentItem.objects.order_by("kind", "id"))
-    ).annotate(latest_test_id=_latest_test_ids())
+    sites = (
+        sites.select_related("unit", "unit__province", "unit__room")
+        .prefetch_related(Prefetch("items", queryset=EquipmentItem.objects.order_by("kind", "id")))
+        .annotate(latest_test_id=_latest_test_ids())
+    )
     listed = list(sites)
-    tests = DeviceTest.objects.in_bulk([s.latest_test_id for s in listed if s.latest_test_id])  # type: ignore[attr-defined]
+    tests = DeviceTest.objects.in_bulk([s.latest_test_id for s in listed if s.latest_test_id])
     return [
-        SiteStatus(site=s, readiness=_readiness(s, tests.get(s.latest_test_id)))  # type: ignore[attr-defined]
-        for s in listed
+        SiteStatus(site=s, readiness=_readiness(s, tests.get(s.latest_test_id))) for s in listed
     ]
 
 

@@ -13,16 +13,29 @@ from rooms.selectors import SiteStatus
 
 
 class UnitSerializer(serializers.ModelSerializer[Unit]):
-    province = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    province: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True
+    )
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     room_address = serializers.SerializerMethodField()
 
     class Meta:
         model = Unit
         fields = [
-            "code", "kind", "kind_label", "level", "name", "abbreviation", "slug",
-            "mailbox", "province", "parent", "room_address",
+            "code",
+            "kind",
+            "kind_label",
+            "level",
+            "name",
+            "abbreviation",
+            "slug",
+            "mailbox",
+            "province",
+            "parent",
+            "room_address",
         ]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -39,7 +52,9 @@ class ManagerContactSerializer(serializers.Serializer[Any]):
 class RoomSerializer(serializers.ModelSerializer[Room]):
     name = serializers.CharField(source="display_name", read_only=True)
     address = serializers.CharField(read_only=True)
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     unit_kind = serializers.CharField(source="unit.kind", read_only=True, default=None)
     official_mailbox = serializers.CharField(source="unit.mailbox", read_only=True, default="")
     manager = serializers.SerializerMethodField()
@@ -47,8 +62,14 @@ class RoomSerializer(serializers.ModelSerializer[Room]):
     class Meta:
         model = Room
         fields = [
-            "slug", "name", "address", "unit", "unit_kind", "official_mailbox",
-            "guest_access", "manager",
+            "slug",
+            "name",
+            "address",
+            "unit",
+            "unit_kind",
+            "official_mailbox",
+            "guest_access",
+            "manager",
         ]
 
     @extend_schema_field(ManagerContactSerializer(allow_null=True))
@@ -90,8 +111,15 @@ class DeviceTestSerializer(serializers.ModelSerializer[DeviceTest]):
     class Meta:
         model = DeviceTest
         fields = [
-            "id", "created_at", "camera_ok", "microphone_ok", "microphone_peak",
-            "speakers_ok", "rtt_ms", "download_mbps", "user_agent",
+            "id",
+            "created_at",
+            "camera_ok",
+            "microphone_ok",
+            "microphone_peak",
+            "speakers_ok",
+            "rtt_ms",
+            "download_mbps",
+            "user_agent",
         ]
         read_only_fields = ["id", "created_at"]
 
@@ -127,5 +155,3 @@ class SiteSerializer(serializers.Serializer[SiteStatus]):
             "last_checked": readiness.last_checked,
             "last_selftest_at": test.at if test else None,
         }
-
-

@@ -38,6 +38,6 @@ def directory(db: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings) -> None:
     """PBKDF2 is slow by design; tests that create dozens of unit logins need not be."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,140 +14,406 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Province',
+            name="Province",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.PositiveSmallIntegerField(unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='slug')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.PositiveSmallIntegerField(unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="slug")),
             ],
             options={
-                'verbose_name': 'province',
-                'verbose_name_plural': 'provinces',
-                'ordering': ['name'],
+                "verbose_name": "province",
+                "verbose_name_plural": "provinces",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('location', models.CharField(blank=True, help_text='Building and room number.', max_length=255, verbose_name='location')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "location",
+                    models.CharField(
+                        blank=True,
+                        help_text="Building and room number.",
+                        max_length=255,
+                        verbose_name="location",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'meeting site',
-                'verbose_name_plural': 'meeting sites',
-                'ordering': ['unit__name'],
+                "verbose_name": "meeting site",
+                "verbose_name_plural": "meeting sites",
+                "ordering": ["unit__name"],
             },
         ),
         migrations.CreateModel(
-            name='EquipmentItem',
+            name="EquipmentItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('webcam', 'Webcam'), ('video_camera', 'Video camera'), ('computer', 'Computer'), ('loudspeaker', 'Loudspeakers'), ('microphone', 'Microphone'), ('amplifier', 'Amplifier'), ('mixer', 'Mixer'), ('tv', 'TV screen'), ('projector', 'Projector')], max_length=20, verbose_name='equipment')),
-                ('quantity', models.PositiveSmallIntegerField(default=1, verbose_name='quantity')),
-                ('status', models.CharField(choices=[('working', 'Working'), ('faulty', 'Faulty'), ('missing', 'Missing')], default='working', max_length=10, verbose_name='status')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                ('checked_on', models.DateField(blank=True, null=True, verbose_name='last checked')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='rooms.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("webcam", "Webcam"),
+                            ("video_camera", "Video camera"),
+                            ("computer", "Computer"),
+                            ("loudspeaker", "Loudspeakers"),
+                            ("microphone", "Microphone"),
+                            ("amplifier", "Amplifier"),
+                            ("mixer", "Mixer"),
+                            ("tv", "TV screen"),
+                            ("projector", "Projector"),
+                        ],
+                        max_length=20,
+                        verbose_name="equipment",
+                    ),
+                ),
+                ("quantity", models.PositiveSmallIntegerField(default=1, verbose_name="quantity")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("working", "Working"),
+                            ("faulty", "Faulty"),
+                            ("missing", "Missing"),
+                        ],
+                        default="working",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="note")),
+                (
+                    "checked_on",
+                    models.DateField(blank=True, null=True, verbose_name="last checked"),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="rooms.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'equipment item',
-                'verbose_name_plural': 'equipment items',
-                'ordering': ['site', 'kind', 'id'],
+                "verbose_name": "equipment item",
+                "verbose_name_plural": "equipment items",
+                "ordering": ["site", "kind", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DeviceTest',
+            name="DeviceTest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('camera_ok', models.BooleanField(verbose_name='camera works')),
-                ('microphone_ok', models.BooleanField(verbose_name='microphone works')),
-                ('microphone_peak', models.FloatField(default=0.0, verbose_name='microphone peak level')),
-                ('speakers_ok', models.BooleanField(verbose_name='speakers work')),
-                ('rtt_ms', models.FloatField(blank=True, null=True, verbose_name='round-trip time (ms)')),
-                ('download_mbps', models.FloatField(blank=True, null=True, verbose_name='download rate (Mbit/s)')),
-                ('user_agent', models.CharField(blank=True, max_length=400, verbose_name='browser')),
-                ('tested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='device_tests', to='rooms.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("camera_ok", models.BooleanField(verbose_name="camera works")),
+                ("microphone_ok", models.BooleanField(verbose_name="microphone works")),
+                (
+                    "microphone_peak",
+                    models.FloatField(default=0.0, verbose_name="microphone peak level"),
+                ),
+                ("speakers_ok", models.BooleanField(verbose_name="speakers work")),
+                (
+                    "rtt_ms",
+                    models.FloatField(blank=True, null=True, verbose_name="round-trip time (ms)"),
+                ),
+                (
+                    "download_mbps",
+                    models.FloatField(blank=True, null=True, verbose_name="download rate (Mbit/s)"),
+                ),
+                (
+                    "user_agent",
+                    models.CharField(blank=True, max_length=400, verbose_name="browser"),
+                ),
+                (
+                    "tested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="device_tests",
+                        to="rooms.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'device self-test',
-                'verbose_name_plural': 'device self-tests',
-                'ordering': ['-created_at'],
-                'get_latest_by': 'created_at',
+                "verbose_name": "device self-test",
+                "verbose_name_plural": "device self-tests",
+                "ordering": ["-created_at"],
+                "get_latest_by": "created_at",
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='A stable identifier for imports.', max_length=40, unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('ministry', 'Ministry'), ('department', 'Provincial department of education and training'), ('district', 'District office of education and training'), ('commune', 'Commune-level education office'), ('school', 'School'), ('centre', 'Education centre')], max_length=20, verbose_name='kind')),
-                ('level', models.CharField(blank=True, choices=[('C0', 'C0 · Kindergarten'), ('C1', 'C1 · Primary school'), ('C2', 'C2 · Lower secondary school'), ('C3', 'C3 · Upper secondary school'), ('C12', 'C12 · Primary and lower secondary'), ('C23', 'C23 · Lower and upper secondary'), ('C123', 'C123 · All three levels'), ('TX', 'TX · Continuing education centre'), ('TH', 'TH · Computing centre'), ('TN', 'TN · Foreign language centre'), ('TNT', 'TNT · Foreign language and computing centre'), ('TC', 'TC · Community learning centre'), ('TK', 'TK · Technical and vocational guidance centre')], max_length=4, verbose_name='level')),
-                ('name', models.CharField(max_length=255, verbose_name='official name')),
-                ('abbreviation', models.CharField(blank=True, help_text='Overrides the name in addresses, e.g. tpHCM.', max_length=40, verbose_name='customary abbreviation')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='address name')),
-                ('mailbox', models.EmailField(blank=True, max_length=254, verbose_name='official mailbox')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='rooms.unit', verbose_name='parent unit')),
-                ('province', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='units', to='rooms.province', verbose_name='province')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="A stable identifier for imports.",
+                        max_length=40,
+                        unique=True,
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ministry", "Ministry"),
+                            ("department", "Provincial department of education and training"),
+                            ("district", "District office of education and training"),
+                            ("commune", "Commune-level education office"),
+                            ("school", "School"),
+                            ("centre", "Education centre"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("C0", "C0 · Kindergarten"),
+                            ("C1", "C1 · Primary school"),
+                            ("C2", "C2 · Lower secondary school"),
+                            ("C3", "C3 · Upper secondary school"),
+                            ("C12", "C12 · Primary and lower secondary"),
+                            ("C23", "C23 · Lower and upper secondary"),
+                            ("C123", "C123 · All three levels"),
+                            ("TX", "TX · Continuing education centre"),
+                            ("TH", "TH · Computing centre"),
+                            ("TN", "TN · Foreign language centre"),
+                            ("TNT", "TNT · Foreign language and computing centre"),
+                            ("TC", "TC · Community learning centre"),
+                            ("TK", "TK · Technical and vocational guidance centre"),
+                        ],
+                        max_length=4,
+                        verbose_name="level",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="official name")),
+                (
+                    "abbreviation",
+                    models.CharField(
+                        blank=True,
+                        help_text="Overrides the name in addresses, e.g. tpHCM.",
+                        max_length=40,
+                        verbose_name="customary abbreviation",
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="address name")),
+                (
+                    "mailbox",
+                    models.EmailField(blank=True, max_length=254, verbose_name="official mailbox"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="rooms.unit",
+                        verbose_name="parent unit",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="rooms.province",
+                        verbose_name="province",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['province__name', 'kind', 'name'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["province__name", "kind", "name"],
             },
         ),
         migrations.AddField(
-            model_name='site',
-            name='unit',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='site', to='rooms.unit'),
+            model_name="site",
+            name="unit",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="site", to="rooms.unit"
+            ),
         ),
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='address name')),
-                ('title', models.CharField(blank=True, help_text='Only for rooms without a unit.', max_length=255, verbose_name='title')),
-                ('guest_access', models.BooleanField(default=False, verbose_name='guests may enter without an account')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='unit_room', to=settings.AUTH_USER_MODEL, verbose_name='unit login')),
-                ('manager', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='managed_room', to=settings.AUTH_USER_MODEL, verbose_name='room manager')),
-                ('unit', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='room', to='rooms.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="address name")),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="Only for rooms without a unit.",
+                        max_length=255,
+                        verbose_name="title",
+                    ),
+                ),
+                (
+                    "guest_access",
+                    models.BooleanField(
+                        default=False, verbose_name="guests may enter without an account"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="unit_room",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="unit login",
+                    ),
+                ),
+                (
+                    "manager",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_room",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="room manager",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="room",
+                        to="rooms.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'room',
-                'verbose_name_plural': 'rooms',
-                'ordering': ['slug'],
+                "verbose_name": "room",
+                "verbose_name_plural": "rooms",
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='RoomMembership',
+            name="RoomMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('host', 'Host'), ('participant', 'Participant')], max_length=20, verbose_name='role')),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='rooms.room')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='room_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("host", "Host"), ("participant", "Participant")],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="rooms.room",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="room_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'room member',
-                'verbose_name_plural': 'room members',
-                'constraints': [models.UniqueConstraint(fields=('room', 'user'), name='one_membership_per_room')],
+                "verbose_name": "room member",
+                "verbose_name_plural": "room members",
+                "constraints": [
+                    models.UniqueConstraint(fields=("room", "user"), name="one_membership_per_room")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['kind', 'province'], name='rooms_unit_kind_02df66_idx'),
+            model_name="unit",
+            index=models.Index(fields=["kind", "province"], name="rooms_unit_kind_02df66_idx"),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['school', 'centre']), ('level__gt', '')), models.Q(models.Q(('kind__in', ['school', 'centre']), _negated=True), ('level', '')), _connector='OR'), name='unit_level_only_for_schools_and_centres'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["school", "centre"]), ("level__gt", "")),
+                    models.Q(
+                        models.Q(("kind__in", ["school", "centre"]), _negated=True), ("level", "")
+                    ),
+                    _connector="OR",
+                ),
+                name="unit_level_only_for_schools_and_centres",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('unit__isnull', False), models.Q(('title', ''), _negated=True), _connector='OR'), name='room_has_unit_or_title'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("unit__isnull", False), models.Q(("title", ""), _negated=True), _connector="OR"
+                ),
+                name="room_has_unit_or_title",
+            ),
         ),
     ]

@@ -6,8 +6,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -42,14 +41,14 @@ def generate_password() -> str:
 
 
 def _free_username(slug: str) -> str:
-    users = get_user_model().objects
+    users = User.objects
     taken = set(users.filter(username__startswith=slug).values_list("username", flat=True))
     return naming.unique_slug(slug, taken, qualifier="phong")
 
 
 def _create_account(room: Room) -> Credentials:
     password = generate_password()
-    user: AbstractUser = get_user_model().objects.create_user(  # type: ignore[assignment]
+    user = User.objects.create_user(
         username=_free_username(room.slug),
         password=password,
         first_name=room.display_name[:150],
@@ -94,7 +93,7 @@ def room_account_reset(*, room: Room) -> Credentials:
 
 
 @transaction.atomic
-def room_manager_assign(*, room: Room, user: AbstractUser | None) -> Room:
+def room_manager_assign(*, room: Room, user: User | None) -> Room:
     """Designate the room's one manager, replacing any previous one (Art. 18.2)."""
     if user is not None:
         elsewhere = Room.objects.filter(manager=user).exclude(pk=room.pk).first()

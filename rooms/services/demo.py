@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,9 +62,8 @@ DEMO_PEOPLE = (
 )
 
 
-def _person(username: str, first: str, last: str, email: str) -> AbstractUser:
-    user: AbstractUser
-    user, _ = get_user_model().objects.get_or_create(  # type: ignore[assignment]
+def _person(username: str, first: str, last: str, email: str) -> User:
+    user, _ = User.objects.get_or_create(
         username=username, defaults={"first_name": first, "last_name": last, "email": email}
     )
     user.set_password(DEMO_PASSWORD)

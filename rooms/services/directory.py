@@ -153,9 +153,7 @@ def _plan_rows(rows: list[UnitRow]) -> tuple[list[_Plan], list[RowError]]:
     in_file = {row.code: row for row in rows}
     referenced = {row.parent_code for row in rows if row.parent_code} | set(in_file)
     in_db = {unit.code: unit for unit in Unit.objects.filter(code__in=referenced)}
-    departments = {
-        unit.province_id: unit for unit in Unit.objects.filter(kind=UnitKind.DEPARTMENT)
-    }
+    departments = {unit.province_id: unit for unit in Unit.objects.filter(kind=UnitKind.DEPARTMENT)}
     plans: list[_Plan] = []
     errors: list[RowError] = []
     for row in rows:
@@ -194,7 +192,9 @@ def _plan_rows(rows: list[UnitRow]) -> tuple[list[_Plan], list[RowError]]:
     return plans, errors
 
 
-def _slug_and_mailbox(row: UnitRow, province: Province, ambiguous: frozenset[str]) -> tuple[str, str]:
+def _slug_and_mailbox(
+    row: UnitRow, province: Province, ambiguous: frozenset[str]
+) -> tuple[str, str]:
     place = province.slug
     if row.kind == UnitKind.DISTRICT:
         slug = naming.district_slug(

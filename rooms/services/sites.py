@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -86,7 +86,7 @@ def site_checklist_save(
 def device_test_record(
     *,
     site: Site,
-    tested_by: AbstractBaseUser | AnonymousUser,
+    tested_by: User | AnonymousUser,
     camera_ok: bool,
     microphone_ok: bool,
     microphone_peak: float,

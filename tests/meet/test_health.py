@@ -36,7 +36,7 @@ def redis_url() -> str:
 
 @pytest.mark.services
 @pytest.mark.django_db
-def test_healthz_over_a_real_redis_layer(settings, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_over_a_real_redis_layer(settings, redis_url: str) -> None:
     from channels.layers import channel_layers
 
     settings.CHANNEL_LAYERS = {
@@ -54,7 +54,7 @@ def test_healthz_over_a_real_redis_layer(settings, redis_url: str) -> None:  # t
 
 
 @pytest.mark.django_db
-def test_healthz_says_503_when_the_layer_is_down(settings) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_says_503_when_the_layer_is_down(settings) -> None:
     from channels.layers import channel_layers
 
     settings.CHANNEL_LAYERS = {

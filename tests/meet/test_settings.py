@@ -39,14 +39,18 @@ def test_defaults_are_sqlite_in_memory_vietnamese_hcmc() -> None:
         env.pop(name, None)
     result = subprocess.run(
         [
-            sys.executable, "-c",
+            sys.executable,
+            "-c",
             "import django; from django.conf import settings; django.setup(); "
             "print(settings.DATABASES['default']['ENGINE']); "
             "print(settings.CHANNEL_LAYERS['default']['BACKEND']); "
             "print(settings.LANGUAGE_CODE, settings.TIME_ZONE, settings.MEET_ROOM_HOST)",
         ],
         env={**env, "DJANGO_SETTINGS_MODULE": "meet.settings"},
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:3] == [
@@ -81,7 +85,7 @@ def test_a_typo_in_a_boolean_is_an_error_not_a_guess() -> None:
 
 
 @pytest.mark.django_db
-def test_demo_data_is_refused_in_production(settings) -> None:  # type: ignore[no-untyped-def]
+def test_demo_data_is_refused_in_production(settings) -> None:
     from rooms.errors import ProductionRefused
     from rooms.services.demo import demo_load
 

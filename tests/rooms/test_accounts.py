@@ -52,7 +52,7 @@ def test_an_administrator_resets_the_password(directory: None) -> None:
 
 
 def test_a_username_already_taken_by_a_person_is_not_stolen(directory: None) -> None:
-    person = UserFactory(username="hanoi")
+    person = UserFactory.create(username="hanoi")
     rooms_allocate()
     account = Room.objects.get(slug="hanoi").account
     assert account is not None and account != person
@@ -60,8 +60,8 @@ def test_a_username_already_taken_by_a_person_is_not_stolen(directory: None) -> 
 
 
 def test_a_room_has_one_manager_and_a_manager_one_room() -> None:
-    first, second = (Room.objects.create(unit=UnitFactory(), slug=s) for s in ("a", "b"))
-    lan, minh = UserFactory(), UserFactory()
+    first, second = (Room.objects.create(unit=UnitFactory.create(), slug=s) for s in ("a", "b"))
+    lan, minh = UserFactory.create(), UserFactory.create()
     room_manager_assign(room=first, user=lan)
     room_manager_assign(room=first, user=minh)  # replaces, never adds
     first.refresh_from_db()

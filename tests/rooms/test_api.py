@@ -21,7 +21,7 @@ def hanoi_manager(directory: None) -> Client:
         "HN-TP,school,C3,Trường THPT Trần Phú,Hà Nội,HN-BD\n"
     )
     rooms_allocate()
-    manager = UserFactory()
+    manager = UserFactory.create()
     Room.objects.filter(slug="hanoi").update(manager=manager)
     client = Client()
     client.force_login(manager, backend="django.contrib.auth.backends.ModelBackend")
@@ -42,7 +42,9 @@ def test_units_filter_by_kind_province_parent_and_accentless_search(hanoi_manage
         assert [u["code"] for u in found] == ["HN-TP"], query
 
 
-def test_units_are_paginated_in_few_queries(hanoi_manager: Client, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_units_are_paginated_in_few_queries(
+    hanoi_manager: Client, django_assert_max_num_queries
+) -> None:
     with django_assert_max_num_queries(3):
         page = Client().get("/api/units/").json()
     assert page["count"] == 37  # the ministry, 34 departments, a district and a school
@@ -50,7 +52,9 @@ def test_units_are_paginated_in_few_queries(hanoi_manager: Client, django_assert
     assert Client().get("/api/units/?page=2").status_code == 404
 
 
-def test_rooms_list_addresses_and_manager_contact(hanoi_manager: Client, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_rooms_list_addresses_and_manager_contact(
+    hanoi_manager: Client, django_assert_max_num_queries
+) -> None:
     with django_assert_max_num_queries(3):
         rooms = Client().get("/api/rooms/?province=hanoi").json()["results"]
     by_slug = {r["slug"]: r for r in rooms}
@@ -99,7 +103,8 @@ def test_another_sites_item_is_not_reachable_through_mine(hanoi_manager: Client)
     other = EquipmentItem.objects.filter(site__unit__slug="badinh").first()
     assert other is not None
     response = hanoi_manager.patch(
-        f"/api/sites/hanoi/equipment/{other.pk}/", {"status": "working"},
+        f"/api/sites/hanoi/equipment/{other.pk}/",
+        {"status": "working"},
         content_type="application/json",
     )
     assert response.status_code == 404
@@ -117,8 +122,12 @@ def test_another_sites_item_is_not_reachable_through_mine(hanoi_manager: Client)
         ({"camera_ok": "sometimes", "microphone_ok": True, "speakers_ok": True}, "camera_ok"),
     ],
 )
-def test_bad_selftest_results_are_refused_by_field(hanoi_manager: Client, body: dict, field: str) -> None:
-    response = hanoi_manager.post("/api/sites/hanoi/device-tests/", body, content_type="application/json")
+def test_bad_selftest_results_are_refused_by_field(
+    hanoi_manager: Client, body: dict, field: str
+) -> None:
+    response = hanoi_manager.post(
+        "/api/sites/hanoi/device-tests/", body, content_type="application/json"
+    )
     assert response.status_code == 400
     assert field in response.json()
     assert not DeviceTest.objects.exists()
@@ -126,10 +135,17 @@ def test_bad_selftest_results_are_refused_by_field(hanoi_manager: Client, body: 
 
 def test_selftest_result_is_stored_and_shown_in_readiness(hanoi_manager: Client) -> None:
     body = {
-        "camera_ok": True, "microphone_ok": True, "microphone_peak": 0.5, "speakers_ok": True,
-        "rtt_ms": 35.5, "download_mbps": 42.0, "user_agent": "Mozilla/5.0",
+        "camera_ok": True,
+        "microphone_ok": True,
+        "microphone_peak": 0.5,
+        "speakers_ok": True,
+        "rtt_ms": 35.5,
+        "download_mbps": 42.0,
+        "user_agent": "Mozilla/5.0",
     }
-    response = hanoi_manager.post("/api/sites/hanoi/device-tests/", body, content_type="application/json")
+    response = hanoi_manager.post(
+        "/api/sites/hanoi/device-tests/", body, content_type="application/json"
+    )
     assert response.status_code == 201
     site = hanoi_manager.get("/api/sites/hanoi/").json()
     assert site["readiness"]["last_selftest_at"] is not None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from rooms.models import EquipmentItem, Room, Unit
 from rooms.services.demo import demo_load
-from tests.factories import UserFactory
+from tests.factories import UserFactory  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def demo(db: None) -> None:
 def signed_in(username: str) -> Client:
     client = Client()
     client.force_login(
-        UserFactory._meta.model.objects.get(username=username),
+        User.objects.get(username=username),
         backend="django.contrib.auth.backends.ModelBackend",
     )
     return client
@@ -76,9 +77,13 @@ def test_demo_sites_are_in_different_states(demo: None) -> None:
 def _formset_data(page: str) -> dict[str, str]:
     """The form's current values, as a browser would submit them."""
     data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-    for name, value in re.findall(r'<input[^>]*name="(form-\d+-[a-z_]+)"[^>]*value="([^"]*)"', page):
+    for name, value in re.findall(
+        r'<input[^>]*name="(form-\d+-[a-z_]+)"[^>]*value="([^"]*)"', page
+    ):
         data.setdefault(name, value)
-    for name, block in re.findall(r'<select name="(form-\d+-[a-z_]+)"[^>]*>(.*?)</select>', page, re.S):
+    for name, block in re.findall(
+        r'<select name="(form-\d+-[a-z_]+)"[^>]*>(.*?)</select>', page, re.S
+    ):
         chosen = re.search(r'<option value="([^"]*)" selected', block)
         data[name] = chosen.group(1) if chosen else ""
     return data
@@ -117,11 +122,14 @@ def test_manager_cannot_edit_another_site(demo: None) -> None:
 
 def test_admin_imports_units_and_sees_line_errors(demo: None) -> None:
     admin = signed_in("admin")
-    bad = SimpleUploadedFile("u.csv", b"code,kind,level,name,province\nX,school,C9,Truong X,hanoi\n")
+    bad = SimpleUploadedFile(
+        "u.csv", b"code,kind,level,name,province\nX,school,C9,Truong X,hanoi\n"
+    )
     page = admin.post("/admin/rooms/unit/import/", {"file": bad}).content.decode()
     assert "C9" in page and not Unit.objects.filter(code="X").exists()
     good = SimpleUploadedFile(
-        "u.csv", "code,kind,level,name,province\nX,school,C2,Trường THCS Thành Công,hanoi\n".encode()
+        "u.csv",
+        "code,kind,level,name,province\nX,school,C2,Trường THCS Thành Công,hanoi\n".encode(),
     )
     admin.post("/admin/rooms/unit/import/", {"file": good})
     assert Unit.objects.get(code="X").slug == "c2thanhcong-hanoi"
@@ -138,7 +146,9 @@ def test_admin_allocates_a_room_on_request_and_sees_the_password_once(demo: None
     password = re.search(r"<code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code>", page)
     assert password is not None
     assert room.account is not None and room.account.check_password(password.group(1))
-    assert password.group(1) not in admin.get(f"/admin/rooms/room/{room.pk}/change/").content.decode()
+    assert (
+        password.group(1) not in admin.get(f"/admin/rooms/room/{room.pk}/change/").content.decode()
+    )
 
 
 def test_language_switch_to_english(demo: None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from rooms.models import MemberRole, Room, RoomMembership
@@ -21,22 +21,20 @@ ROLES = ["public", "participant", "other_manager", "manager", "unit_login", "adm
 
 @dataclass
 class World:
-    users: dict[str, AbstractUser | None]
+    users: dict[str, User | None]
 
 
 @pytest.fixture
 def world(directory: None) -> World:
-    units_import(
-        text="code,kind,name,province\nHN-BD,district,Quận Ba Đình,Hà Nội\n"
-    )
+    units_import(text="code,kind,name,province\nHN-BD,district,Quận Ba Đình,Hà Nội\n")
     rooms_allocate()
     hanoi, badinh = Room.objects.get(slug="hanoi"), Room.objects.get(slug="badinh")
-    manager, other, teacher = UserFactory(), UserFactory(), UserFactory()
+    manager, other, teacher = UserFactory.create(), UserFactory.create(), UserFactory.create()
     hanoi.manager, badinh.manager = manager, other
     hanoi.save()
     badinh.save()
     RoomMembership.objects.create(room=hanoi, user=teacher, role=MemberRole.PARTICIPANT)
-    it_person = UserFactory()
+    it_person = UserFactory.create()
     it_person.groups.add(Group.objects.create(name=SYSTEM_ADMIN_GROUP))
     return World(
         users={
@@ -45,7 +43,7 @@ def world(directory: None) -> World:
             "other_manager": other,
             "manager": manager,
             "unit_login": hanoi.account,
-            "admin": UserFactory(is_superuser=True, is_staff=True),
+            "admin": UserFactory.create(is_superuser=True, is_staff=True),
             "it_group": it_person,
         }
     )
@@ -61,8 +59,13 @@ def client_as(world: World, role: str) -> Client:
 
 ANYONE = dict.fromkeys(ROLES, 200)
 MANAGERS_ONLY = {
-    "public": 302, "participant": 403, "other_manager": 403,
-    "manager": 200, "unit_login": 200, "admin": 200, "it_group": 200,
+    "public": 302,
+    "participant": 403,
+    "other_manager": 403,
+    "manager": 200,
+    "unit_login": 200,
+    "admin": 200,
+    "it_group": 200,
 }
 SIGNED_IN = {**dict.fromkeys(ROLES, 200), "public": 302}
 STAFF = {**dict.fromkeys(ROLES, 302), "admin": 200}

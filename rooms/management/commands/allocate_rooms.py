@@ -18,15 +18,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--unit", action="append", default=[], help="unit code or slug")
-        parser.add_argument(
-            "--schools", action="store_true", help="also every school and centre"
-        )
+        parser.add_argument("--schools", action="store_true", help="also every school and centre")
 
     def handle(self, *args: Any, **options: Any) -> None:
         units = None
         if options["unit"] or options["schools"]:
             wanted = options["unit"]
-            units = list(Unit.objects.filter(code__in=wanted) | Unit.objects.filter(slug__in=wanted))
+            units = list(
+                Unit.objects.filter(code__in=wanted) | Unit.objects.filter(slug__in=wanted)
+            )
             found = {u.code for u in units} | {u.slug for u in units}
             if missing := [w for w in wanted if w not in found]:
                 raise CommandError(f"No unit with code or slug: {', '.join(missing)}")

@@ -137,5 +137,7 @@ def test_cautions(checked: date | None, selftest: SelfTest | None, cautions: lis
         (40.0, None, False),
     ],
 )
-def test_selftest_connection_thresholds(rtt: float | None, mbps: float | None, passed: bool) -> None:
+def test_selftest_connection_thresholds(
+    rtt: float | None, mbps: float | None, passed: bool
+) -> None:
     assert selftest_passed(SelfTest(NOW, True, True, True, rtt, mbps)) is passed
