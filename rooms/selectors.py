@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from rooms.domain import naming
@@ -13,10 +13,31 @@ from rooms.models import DeviceTest, EquipmentItem, Province, Room, Site, Unit, 
 from rooms.permissions import AnyUser, is_system_admin
 
 
+# Directory order: the hierarchy first (departments, districts, ...), rooms of no unit last.
+_KIND_RANK = Case(
+    *(
+        When(unit__kind=kind, then=Value(rank))
+        for rank, kind in enumerate(
+            [
+                UnitKind.MINISTRY,
+                UnitKind.DEPARTMENT,
+                UnitKind.DISTRICT,
+                UnitKind.COMMUNE,
+                UnitKind.SCHOOL,
+                UnitKind.CENTRE,
+            ]
+        )
+    ),
+    default=Value(99),
+)
+
+
 def rooms_directory(*, query: str = "", kind: str = "", province: str = "") -> QuerySet[Room]:
     """Rooms for the public directory, searchable without accents."""
-    rooms = Room.objects.select_related("unit", "unit__province", "manager").order_by(
-        "unit__kind", "unit__province__name", "slug"
+    rooms = (
+        Room.objects.select_related("unit", "unit__province", "manager")
+        .annotate(kind_rank=_KIND_RANK)
+        .order_by("kind_rank", "slug")
     )
     if kind:
         rooms = rooms.filter(unit__kind=kind)

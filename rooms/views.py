@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from rooms import selectors
-from rooms.forms import DirectoryFilterForm, EquipmentFormSet, SitesFilterForm
-from rooms.models import Room, Site
+from rooms.domain.readiness import KIND_CATEGORY
+from rooms.forms import DirectoryFilterForm, EquipmentFormSet, EquipmentItemForm, SitesFilterForm
+from rooms.models import Category, Room, Site
 from rooms.permissions import can_manage_room, can_manage_site, is_system_admin
 from rooms.services.sites import site_checklist_save
 
@@ -97,9 +98,20 @@ def equipment_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "room": room,
         "site": site,
         "formset": formset,
+        "groups": _checklist_groups(formset.forms),
+        "new_forms": [form for form in formset.forms if not form.instance.pk],
         "site_status": selectors.site_status(site=site),
     }
     return render(request, "rooms/equipment.html", context)
+
+
+def _checklist_groups(forms: list[EquipmentItemForm]) -> list[tuple[str, list[EquipmentItemForm]]]:
+    """Saved lines grouped by the four categories of Art. 18.3, in the article's order."""
+    groups: dict[str, list[EquipmentItemForm]] = {value: [] for value in Category.values}
+    for form in forms:
+        if form.instance.pk:
+            groups[KIND_CATEGORY.get(form.instance.kind, Category.CAMERA)].append(form)
+    return [(str(Category(value).label), listed) for value, listed in groups.items() if listed]
 
 
 @login_required

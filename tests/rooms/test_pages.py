@@ -158,3 +158,8 @@ def test_language_switch_to_english(demo: None) -> None:
     page = client.get("/").content.decode()
     assert 'lang="en"' in page
     assert "Online meeting rooms" in page
+
+
+def test_an_english_browser_still_gets_vietnamese(demo: None) -> None:
+    page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/").content.decode()
+    assert 'lang="vi"' in page
