@@ -12,7 +12,6 @@ from rooms.domain.readiness import Item, Readiness, SelfTest, compute_readiness
 from rooms.models import DeviceTest, EquipmentItem, Province, Room, Site, Unit, UnitKind
 from rooms.permissions import AnyUser, is_system_admin
 
-
 # Directory order: the hierarchy first (departments, districts, ...), rooms of no unit last.
 _KIND_RANK = Case(
     *(

@@ -131,7 +131,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_url: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser, live_url: str) -> Iterator[object]:
     """A fresh browser context (no cookies) opened on the live server, Vietnamese first."""
     context = browser.new_context(base_url=live_url, locale="vi-VN")
     page = context.new_page()
@@ -140,7 +140,7 @@ def page(browser, live_url: str) -> Iterator[object]:  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def phone(browser, live_url: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def phone(browser, live_url: str) -> Iterator[object]:
     """A phone-sized page (390×844, touch)."""
     context = browser.new_context(
         base_url=live_url,
