@@ -26,7 +26,7 @@ def setup(*, demo: bool) -> None:
     """Compile translations, migrate, load provinces, allocate rooms, load demo data."""
     from meet.i18n import compile_catalogues
 
-    compile_catalogues(Path(__file__).resolve().parent.parent / "locale")
+    compile_catalogues(Path(__file__).resolve().parent.parent)
     _django()
     from django.conf import settings
     from django.core.management import call_command

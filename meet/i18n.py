@@ -7,10 +7,15 @@ from pathlib import Path
 import polib
 
 
-def compile_catalogues(locale_dir: Path) -> int:
-    """Write a .mo beside every .po that is newer than it; return how many were written."""
+def compile_catalogues(root: Path) -> int:
+    """Compile the project's and every app's catalogues; return how many .mo were written.
+
+    ``root`` is the project folder: ``locale/`` there and ``<app>/locale/`` in each app.
+    A .mo newer than its .po is left alone.
+    """
     written = 0
-    for po_path in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
+    po_paths = [*root.glob("locale/*/LC_MESSAGES/*.po"), *root.glob("*/locale/*/LC_MESSAGES/*.po")]
+    for po_path in sorted(po_paths):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue

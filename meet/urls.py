@@ -25,5 +25,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("rooms.api_urls")),
+    path("api/", include("scheduling.api_urls")),
+    path("", include("scheduling.urls")),
+    path("", include("signaling.urls")),
+    # Last: /<slug> catches every other one-segment path.
     path("", include("rooms.urls")),
 ]

@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -69,7 +70,7 @@ class SiteList(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        responses=SiteSerializer(many=True),
+        responses=SiteSerializer(many=True),  # paginated like every list
         parameters=[
             OpenApiParameter("province", str, description="Province slug, e.g. hanoi"),
             OpenApiParameter("state", str, enum=["ready", "not_ready"]),
@@ -83,7 +84,14 @@ class SiteList(APIView):
             state=request.query_params.get("state", ""),
             kind=request.query_params.get("kind", ""),
         )
-        return Response(SiteSerializer(statuses, many=True).data)  # type: ignore[arg-type]
+        paginator: PageNumberPagination = PageNumberPagination()
+        page: list[Any] | None = paginator.paginate_queryset(
+            statuses,  # type: ignore[arg-type]  # a list pages as well as a queryset
+            request,
+            view=self,
+        )
+        data = SiteSerializer(page, many=True).data  # type: ignore[arg-type]
+        return paginator.get_paginated_response(data)
 
 
 class SiteDetail(APIView):

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    compile_catalogues(ROOT / "locale")
+    compile_catalogues(ROOT)
 
 
 def services_required() -> bool:

@@ -67,7 +67,9 @@ def test_demo_load_is_idempotent(demo: None) -> None:
 
 def test_demo_sites_are_in_different_states(demo: None) -> None:
     admin = signed_in("admin")
-    sites = {s["unit"]: s["readiness"] for s in admin.get("/api/sites/?province=hanoi").json()}
+    sites = {
+        s["unit"]: s["readiness"] for s in admin.get("/api/sites/?province=hanoi").json()["results"]
+    }
     assert sites["hanoi"]["ready"] is True
     assert sites["badinh"]["ready"] is False  # a faulty mixer
     assert sites["hoankiem"]["ready"] is False  # no camera
