@@ -38,6 +38,18 @@ def caution_text(caution: Caution) -> str:
     }[caution]
 
 
+def shortfalls_line(readiness: Readiness) -> str:
+    """Everything that keeps a site from being ready, in one short line for tables."""
+    missing = [_need_names()[s.need] for s in readiness.shortfalls if not s.faulty]
+    faulty = [_need_names()[s.need] for s in readiness.shortfalls if s.faulty]
+    parts = []
+    if missing:
+        parts.append(_("Missing: %(items)s") % {"items": ", ".join(missing)})
+    if faulty:
+        parts.append(_("Faulty: %(items)s") % {"items": ", ".join(faulty)})
+    return "; ".join(parts)
+
+
 def readiness_summary(readiness: Readiness) -> str:
     """ "Ready" or "Not ready: …" in one line."""
     if readiness.ready:
