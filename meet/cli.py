@@ -36,8 +36,10 @@ def setup(*, demo: bool) -> None:
     call_command("load_provinces")
     if demo and not settings.PRODUCTION:
         call_command("load_demo")
+        call_command("load_demo_schedule")
     else:
         call_command("allocate_rooms")
+    call_command("extend_schedule", verbosity=0)
 
 
 def serve(*, host: str, port: int) -> None:

@@ -1,7 +1,16 @@
-"""Routes of scheduling (filled by the scheduling issue)."""
+"""Routes of the /api/ prefix owned by scheduling."""
 
 from __future__ import annotations
 
-from typing import Any
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[Any] = []
+from scheduling import apis
+
+app_name = "scheduling-api"
+
+router = SimpleRouter()
+router.register("sessions", apis.SessionViewSet, basename="session")
+router.register("occurrences", apis.OccurrenceViewSet, basename="occurrence")
+
+urlpatterns = [path("", include(router.urls))]

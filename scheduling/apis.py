@@ -1,0 +1,222 @@
+"""The REST API of sessions and occurrences (same rules as the pages)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from scheduling import selectors
+from scheduling.errors import InvalidSchedule, ScheduleConflict
+from scheduling.models import Occurrence, Session
+from scheduling.permissions import can_schedule, can_see_session
+from scheduling.serializers import (
+    ConflictSerializer,
+    OccurrenceChangeSerializer,
+    OccurrenceSerializer,
+    SessionSerializer,
+    rule_of,
+)
+from scheduling.services.sessions import (
+    SessionInput,
+    occurrence_cancel,
+    occurrence_change,
+    session_cancel,
+    session_schedule,
+    session_update,
+)
+
+MAX_RANGE = timedelta(days=62)
+
+
+def _refused(exc: ScheduleConflict | InvalidSchedule) -> Response:
+    if isinstance(exc, ScheduleConflict):
+        return Response(
+            {"detail": str(exc), "conflicts": exc.conflicts}, status=status.HTTP_409_CONFLICT
+        )
+    return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _input(attrs: dict[str, Any], session: Session | None = None) -> SessionInput:
+    def pick(name: str, default: Any = "") -> Any:
+        return attrs.get(name, getattr(session, name, default) if session else default)
+
+    rule = (
+        rule_of(attrs) if "rrule" in attrs or session is None else rule_of({"rrule": session.rrule})
+    )
+    return SessionInput(
+        room=pick("room"),
+        host_unit=pick("host_unit"),
+        kind=pick("kind"),
+        title=pick("title"),
+        description=pick("description"),
+        start=pick("start"),
+        end=pick("end"),
+        rule=rule,
+        public=pick("public", True),
+        broadcast=pick("broadcast", False),
+        presenters=pick("presenters"),
+    )
+
+
+class SessionViewSet(viewsets.ModelViewSet[Session]):
+    """Sessions and series; conflicts answer 409 with the first clashing meetings."""
+
+    serializer_class = SessionSerializer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    lookup_field = "uid"
+    queryset = Session.objects.select_related("room", "host_unit").order_by("start")
+
+    def get_queryset(self) -> QuerySet[Session]:
+        sessions = super().get_queryset()
+        if self.request.user.is_authenticated and getattr(self.request.user, "is_superuser", False):
+            return sessions
+        return (
+            sessions.filter(public=True)
+            | sessions.filter(room__manager_id=self.request.user.pk)
+            | sessions.filter(room__account_id=self.request.user.pk)
+        )
+
+    def _authorize(self, session_room: Any) -> None:
+        if not can_schedule(self.request.user, session_room):
+            raise PermissionDenied(_("Only the room's manager or its hosts may schedule here."))
+
+    @extend_schema(responses={201: SessionSerializer, 409: ConflictSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self._authorize(serializer.validated_data["room"])
+        try:
+            session = session_schedule(data=_input(serializer.validated_data), by=request.user)
+        except (ScheduleConflict, InvalidSchedule) as exc:
+            return _refused(exc)
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: SessionSerializer, 409: ConflictSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        session = self.get_object()
+        self._authorize(session.room)
+        serializer = self.get_serializer(
+            session, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        if "room" in serializer.validated_data:
+            self._authorize(serializer.validated_data["room"])
+        try:
+            session = session_update(
+                session=session, data=_input(serializer.validated_data, session)
+            )
+        except (ScheduleConflict, InvalidSchedule) as exc:
+            return _refused(exc)
+        return Response(SessionSerializer(session).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        session = self.get_object()
+        self._authorize(session.room)
+        session_cancel(session=session)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _moment(value: str, name: str, default: datetime) -> datetime:
+    if not value:
+        return default
+    parsed = parse_datetime(value)
+    if parsed is None and (day := parse_date(value)) is not None:
+        parsed = datetime.combine(day, datetime.min.time())
+    if parsed is None:
+        raise ValidationError({name: _("Give a date (YYYY-MM-DD) or a date and time.")})
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+class OccurrenceViewSet(viewsets.ReadOnlyModelViewSet[Occurrence]):
+    """Meetings in a time range, by room, unit (with its sub-units) or province."""
+
+    serializer_class = OccurrenceSerializer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    queryset = Occurrence.objects.none()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="Start (date or ISO date-time); default now"),
+            OpenApiParameter("to", str, description="End; default 7 days later; at most 62 days"),
+            OpenApiParameter("room", str),
+            OpenApiParameter("unit", str, description="Unit slug; includes its sub-units' rooms"),
+            OpenApiParameter("province", str),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Occurrence]:
+        if getattr(self, "swagger_fake_view", False):
+            return Occurrence.objects.none()
+        params = self.request.query_params
+        start = _moment(params.get("from", ""), "from", timezone.now())
+        end = _moment(params.get("to", ""), "to", start + timedelta(days=7))
+        if end <= start or end - start > MAX_RANGE:
+            raise ValidationError({"to": _("The range must be positive and at most 62 days.")})
+        found = selectors.occurrences_between(
+            start=start,
+            end=end,
+            room=params.get("room", ""),
+            unit=params.get("unit", ""),
+            province=params.get("province", ""),
+        )
+        if getattr(self.request.user, "is_superuser", False):
+            return found
+        return (
+            found.filter(session__public=True)
+            | found.filter(room__manager_id=self.request.user.pk)
+            | found.filter(room__account_id=self.request.user.pk)
+        )
+
+    def _occurrence(self) -> Occurrence:
+        occurrence = generics.get_object_or_404(
+            Occurrence.objects.select_related("session", "room"), pk=self.kwargs["pk"]
+        )
+        if not can_schedule(self.request.user, occurrence.room):
+            raise PermissionDenied(
+                _("Only the room's manager or its hosts may change its meetings.")
+            )
+        return occurrence
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        occurrence = generics.get_object_or_404(
+            Occurrence.objects.select_related("session", "room"), pk=kwargs["pk"]
+        )
+        if not can_see_session(request.user, occurrence.session):
+            raise PermissionDenied
+        return Response(OccurrenceSerializer(occurrence).data)
+
+    @extend_schema(
+        request=OccurrenceChangeSerializer,
+        responses={200: OccurrenceSerializer, 409: ConflictSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def change(self, request: Request, pk: str) -> Response:
+        """Move or retitle this one meeting."""
+        occurrence = self._occurrence()
+        data = OccurrenceChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            occurrence = occurrence_change(occurrence=occurrence, **data.validated_data)
+        except (ScheduleConflict, InvalidSchedule) as exc:
+            return _refused(exc)
+        return Response(OccurrenceSerializer(occurrence).data)
+
+    @extend_schema(request=None, responses={200: OccurrenceSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel this one meeting."""
+        occurrence = occurrence_cancel(occurrence=self._occurrence())
+        return Response(OccurrenceSerializer(occurrence).data)

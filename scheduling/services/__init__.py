@@ -1,0 +1,1 @@
+"""Writes to sessions and occurrences; each function runs in one transaction."""

@@ -1,0 +1,24 @@
+"""The room page's list of next meetings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from rooms.models import Room
+from scheduling.permissions import can_schedule
+from scheduling.selectors import room_upcoming as _room_upcoming
+
+register = template.Library()
+
+
+@register.inclusion_tag("scheduling/_room_upcoming.html", takes_context=True)
+def room_upcoming(context: dict[str, Any], room: Room) -> dict[str, Any]:
+    """The room's next meetings and the links to its calendar and feed."""
+    request = context["request"]
+    may_schedule = can_schedule(request.user, room)
+    upcoming = [o for o in _room_upcoming(room=room, limit=8) if o.session.public or may_schedule][
+        :5
+    ]
+    return {"room": room, "upcoming": upcoming, "can_schedule": may_schedule, "request": request}

@@ -1,0 +1,169 @@
+"""Pages: a room's week calendar, the session form, cancelling, and iCalendar feeds."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rooms.models import Room
+from rooms.selectors import room_get
+from scheduling import selectors
+from scheduling.errors import InvalidSchedule, ScheduleConflict
+from scheduling.forms import SessionForm
+from scheduling.ical import calendar_for
+from scheduling.models import Occurrence
+from scheduling.permissions import can_schedule, can_see_session
+from scheduling.services.sessions import (
+    SessionInput,
+    occurrence_cancel,
+    session_cancel,
+    session_schedule,
+)
+
+ICS_TYPE = "text/calendar; charset=utf-8"
+
+
+def _room(slug: str) -> Room:
+    room = room_get(slug=slug)
+    if room is None:
+        raise Http404(_("There is no room at this address."))
+    return room
+
+
+def _monday(value: str | None) -> date:
+    day = parse_date(value or "") or timezone.localdate()
+    return day - timedelta(days=day.weekday())
+
+
+def room_week(request: HttpRequest, slug: str) -> HttpResponse:
+    """The room's meetings of one week, day by day (a list on phones)."""
+    room = _room(slug)
+    monday = _monday(request.GET.get("week"))
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
+    found = list(
+        selectors.occurrences_between(start=start, end=start + timedelta(days=7), room=room.slug)
+    )
+    visible = [o for o in found if o.session.public or can_schedule(request.user, room)]
+    days = [
+        (
+            monday + timedelta(days=i),
+            [
+                o
+                for o in visible
+                if timezone.localtime(o.start).date() == monday + timedelta(days=i)
+            ],
+        )
+        for i in range(7)
+    ]
+    context = {
+        "room": room,
+        "days": days,
+        "monday": monday,
+        "previous": monday - timedelta(days=7),
+        "next": monday + timedelta(days=7),
+        "today": timezone.localdate(),
+        "can_schedule": can_schedule(request.user, room),
+    }
+    return render(request, "scheduling/room_week.html", context)
+
+
+@login_required
+def session_new(request: HttpRequest, slug: str) -> HttpResponse:
+    """Schedule a session or a series in this room."""
+    room = _room(slug)
+    if not can_schedule(request.user, room):
+        raise PermissionDenied(_("Only the room's manager or its hosts may schedule here."))
+    form = SessionForm(request.POST or None)
+    conflicts: list[dict[str, object]] = []
+    if request.method == "POST" and form.is_valid():
+        start, end = form.moments()
+        data = form.cleaned_data
+        try:
+            session = session_schedule(
+                data=SessionInput(
+                    room=room,
+                    host_unit=room.unit,  # type: ignore[arg-type]
+                    kind=data["kind"],
+                    title=data["title"],
+                    description=data["description"],
+                    start=start,
+                    end=end,
+                    rule=data["rule"],
+                    public=data["public"],
+                    broadcast=data["broadcast"],
+                    presenters=data["presenters"],
+                ),
+                by=request.user,
+            )
+        except ScheduleConflict as exc:
+            conflicts = exc.conflicts
+            form.add_error(None, str(exc))
+        except InvalidSchedule as exc:
+            form.add_error(None, str(exc))
+        else:
+            count = session.occurrences.count()
+            messages.success(
+                request,
+                _("Scheduled “%(title)s”: %(count)d meeting(s).")
+                % {"title": session.title, "count": count},
+            )
+            week = timezone.localtime(session.start).date().isoformat()
+            return redirect(f"{reverse('scheduling:room-week', args=[room.slug])}?week={week}")
+    return render(
+        request,
+        "scheduling/session_form.html",
+        {"room": room, "form": form, "conflicts": conflicts},
+    )
+
+
+@login_required
+@require_POST
+def occurrence_cancel_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Cancel one meeting, or with ``scope=series`` the whole series from now on."""
+    occurrence = get_object_or_404(
+        Occurrence.objects.select_related("session", "room"), pk=pk, room__slug=slug
+    )
+    if not can_schedule(request.user, occurrence.room):
+        raise PermissionDenied(_("Only the room's manager or its hosts may cancel meetings."))
+    if request.POST.get("scope") == "series":
+        session_cancel(session=occurrence.session)
+        messages.success(request, _("The whole series is cancelled."))
+    else:
+        occurrence_cancel(occurrence=occurrence)
+        messages.success(request, _("The meeting is cancelled; the series goes on."))
+    week = timezone.localtime(occurrence.start).date().isoformat()
+    return redirect(f"{reverse('scheduling:room-week', args=[slug])}?week={week}")
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=ICS_TYPE)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "max-age=300"
+    return response
+
+
+def room_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    """The room's public sessions as a calendar to subscribe to."""
+    room = _room(slug)
+    body = calendar_for(selectors.room_feed_sessions(room=room), name=room.display_name)
+    return _ics(body, f"{room.slug}.ics")
+
+
+def session_ics(request: HttpRequest, uid: str) -> HttpResponse:
+    """One session (with its series and changes) as an .ics file to import."""
+    session = selectors.session_get(uid=uid)
+    if session is None or not can_see_session(request.user, session):
+        raise Http404(_("There is no such session."))
+    body = calendar_for([session], name=session.title)
+    return _ics(body, f"{session.uid}.ics")
