@@ -9,13 +9,13 @@ exactly as our materialised occurrences; the tests check it with recurring-ical-
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, vRecur
 
+from scheduling.ical_writer import calendar_text, escape_text, local_stamp, utc_stamp
 from scheduling.models import Occurrence, Session
 
 PRODID = "-//meet//hop.edu.net.vn scheduling//VI"
@@ -29,72 +29,80 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(_zone())
 
 
-def _base_event(session: Session, stamp: datetime) -> Event:
-    event = Event()
-    event.add("uid", f"{session.uid}@{settings.MEET_ROOM_HOST}")
-    event.add("dtstamp", stamp)
-    event.add("sequence", session.sequence)
-    event.add("summary", session.title)
+def _common(session: Session, stamp: str, uid: str, categories: str) -> list[str]:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{stamp}",
+        f"SEQUENCE:{session.sequence}",
+        f"LOCATION:{escape_text(session.room.address)}",
+        f"URL:{session.room.address}",
+        f"CATEGORIES:{categories}",
+        f"LAST-MODIFIED:{utc_stamp(session.updated_at)}",
+    ]
     if session.description:
-        event.add("description", session.description)
-    event.add("location", session.room.address)
-    event.add("url", session.room.address)
-    event.add("categories", [session.get_kind_display()])
-    event.add("last-modified", session.updated_at)
-    return event
+        lines.append(f"DESCRIPTION:{escape_text(session.description)}")
+    return lines
 
 
 def session_events(
-    session: Session, occurrences: Iterable[Occurrence], stamp: datetime
-) -> list[Event]:
-    """The VEVENTs of one session: the series and one per changed meeting."""
-    series = _base_event(session, stamp)
-    series.add("dtstart", _local(session.start))
-    series.add("dtend", _local(session.end))
+    session: Session, occurrences: Iterable[Occurrence], stamp: str
+) -> list[list[str]]:
+    """The VEVENTs (as content lines) of one session: the series and each changed meeting."""
+    tzid = settings.TIME_ZONE
+    uid = f"{session.uid}@{settings.MEET_ROOM_HOST}"
+    categories = escape_text(str(session.get_kind_display()))
+    series = _common(session, stamp, uid, categories)
+    series += [
+        f"SUMMARY:{escape_text(session.title)}",
+        f"DTSTART;TZID={tzid}:{local_stamp(_local(session.start))}",
+        f"DTEND;TZID={tzid}:{local_stamp(_local(session.end))}",
+    ]
     if session.cancelled:
-        series.add("status", "CANCELLED")
+        series.append("STATUS:CANCELLED")
     events = [series]
-    exdates: list[datetime] = []
+    exdates: list[str] = []
     for occurrence in occurrences:
         if occurrence.cancelled and not session.cancelled:
-            exdates.append(_local(occurrence.original_start))
+            exdates.append(local_stamp(_local(occurrence.original_start)))
         elif occurrence.overridden and not occurrence.cancelled:
-            override = _base_event(session, stamp)
-            override.add("recurrence-id", _local(occurrence.original_start))
-            override.add("dtstart", _local(occurrence.start))
-            override.add("dtend", _local(occurrence.end))
-            if occurrence.title:
-                override["summary"] = occurrence.title
+            override = _common(session, stamp, uid, categories)
+            override += [
+                f"SUMMARY:{escape_text(occurrence.title or session.title)}",
+                f"RECURRENCE-ID;TZID={tzid}:{local_stamp(_local(occurrence.original_start))}",
+                f"DTSTART;TZID={tzid}:{local_stamp(_local(occurrence.start))}",
+                f"DTEND;TZID={tzid}:{local_stamp(_local(occurrence.end))}",
+                "END:VEVENT",
+            ]
             events.append(override)
     if session.rrule:
-        series.add("rrule", _rrule_dict(session.rrule))
+        series.append(f"RRULE:{_rrule(session.rrule)}")
         if exdates:
-            series.add("exdate", exdates)
+            series.append(f"EXDATE;TZID={tzid}:{','.join(exdates)}")
+    series.append("END:VEVENT")
     return events
 
 
-def _rrule_dict(rrule: str) -> dict[str, object]:
-    rule: dict[str, object] = dict(vRecur.from_ical(rrule))
-    until = rule.get("UNTIL")
-    if isinstance(until, list) and until and type(until[0]) is date:
-        # RFC 5545: with a zoned DTSTART, UNTIL is a UTC date-time; ours means "to the
-        # end of that day" where the session happens.
-        end_of_day = datetime.combine(until[0], time(23, 59, 59), tzinfo=_zone())
-        rule["UNTIL"] = [end_of_day.astimezone(UTC)]
-    return rule
+def _rrule(rrule: str) -> str:
+    """Our stored rule, with UNTIL as the UTC date-time RFC 5545 wants beside a TZID."""
+    parts = []
+    for part in rrule.split(";"):
+        name, _, value = part.partition("=")
+        if name == "UNTIL" and len(value) == 8:
+            # Ours means "to the end of that day" where the session happens.
+            day = datetime.strptime(value, "%Y%m%d").date()
+            end_of_day = datetime.combine(day, time(23, 59, 59), tzinfo=_zone())
+            value = utc_stamp(end_of_day)
+        parts.append(f"{name}={value}")
+    return ";".join(parts)
 
 
 def calendar_for(sessions: Iterable[Session], *, name: str) -> bytes:
     """A whole calendar (feed) for the given sessions, with its VTIMEZONE."""
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", settings.TIME_ZONE)
-    stamp = timezone.now()
-    for session in sessions:
-        for event in session_events(session, session.occurrences.all(), stamp):
-            calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    stamp = utc_stamp(timezone.now())
+    events = [
+        event
+        for session in sessions
+        for event in session_events(session, session.occurrences.all(), stamp)
+    ]
+    return calendar_text(prodid=PRODID, name=name, tzid=settings.TIME_ZONE, events=events)

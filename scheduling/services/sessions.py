@@ -64,13 +64,19 @@ def _conflicts(room: Room, slots: list[Slot], *, exclude: Session | None) -> Non
     # One indexed range query on (room, start): only meetings that could touch the series.
     existing = Occurrence.objects.filter(
         room=room, cancelled=False, start__lt=last, end__gt=first - MAX_DURATION
-    ).select_related("session")
+    )
     if exclude is not None:
         existing = existing.exclude(session=exclude)
-    theirs = [Slot(o.start, o.end, o) for o in existing]
+    # Plain tuples: building model instances for thousands of rows costs more than the sweep.
+    theirs = [Slot(start, end, pk) for start, end, pk in existing.values_list("start", "end", "pk")]
     found = find_conflicts(slots, theirs, limit=CONFLICTS_SHOWN)
     if found:
-        raise ScheduleConflict([_conflict_row(c.proposed.start, c.existing.key) for c in found])
+        clashing = Occurrence.objects.select_related("session").in_bulk(
+            [c.existing.key for c in found if c.existing.key is not None]
+        )
+        raise ScheduleConflict(
+            [_conflict_row(c.proposed.start, clashing.get(c.existing.key)) for c in found]
+        )
 
 
 def _conflict_row(proposed: datetime, existing: object) -> dict[str, object]:
