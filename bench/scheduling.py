@@ -59,17 +59,22 @@ def make_room(slug: str, unit: Unit | None = None) -> Room:
     return Room.objects.create(unit=unit, slug=slug)
 
 
+def unit_of(room: Room) -> Unit:
+    assert room.unit is not None
+    return room.unit
+
+
 def fill(room: Room, count: int) -> Session:
     """A room holding ``count`` meetings: 2 h slots on weekday mornings and afternoons."""
     session = Session.objects.create(
         kind="training",
         title="busy",
-        host_unit=room.unit,
+        host_unit=unit_of(room),
         room=room,
         start=T0,
         end=T0 + timedelta(hours=1),
     )
-    slots = []
+    slots: list[Occurrence] = []
     moment = T0 - timedelta(days=30)
     while len(slots) < count:
         for hour in (3, 7):  # 10:00 and 14:00 local, clear of the 08:00 briefing
@@ -131,7 +136,7 @@ def bench_feed(rows: list[list[str]]) -> float:
         session = Session.objects.create(
             kind="briefing",
             title=f"Chuỗi {i}",
-            host_unit=room.unit,
+            host_unit=unit_of(room),
             room=room,
             start=start,
             end=start + timedelta(minutes=30),

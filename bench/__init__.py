@@ -1,0 +1,1 @@
+"""Reproducible benchmarks that print a table; never part of the test run."""
