@@ -12,5 +12,7 @@ app_name = "scheduling-api"
 router = SimpleRouter()
 router.register("sessions", apis.SessionViewSet, basename="session")
 router.register("occurrences", apis.OccurrenceViewSet, basename="occurrence")
+router.register("invitations", apis.InvitationViewSet, basename="invitation")
+router.register("attendance", apis.AttendanceViewSet, basename="attendance")
 
 urlpatterns = [path("", include(router.urls))]

@@ -5,28 +5,35 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions, status, viewsets
+from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from rooms.models import Room
+from rooms.permissions import can_manage_room, is_system_admin
 from scheduling import selectors
-from scheduling.errors import InvalidSchedule, ScheduleConflict
-from scheduling.models import Occurrence, Session
+from scheduling.errors import InvalidSchedule, ScheduleConflict, SchedulingError
+from scheduling.models import Attendance, Invitation, Occurrence, Session
 from scheduling.permissions import can_schedule, can_see_session
 from scheduling.serializers import (
+    AttendanceSerializer,
     ConflictSerializer,
+    InvitationSerializer,
     OccurrenceChangeSerializer,
     OccurrenceSerializer,
+    ReplySerializer,
     SessionSerializer,
     rule_of,
 )
+from scheduling.services.attendance import attendance_record
+from scheduling.services.invitations import invitation_reply
 from scheduling.services.sessions import (
     SessionInput,
     occurrence_cancel,
@@ -220,3 +227,85 @@ class OccurrenceViewSet(viewsets.ReadOnlyModelViewSet[Occurrence]):
         """Cancel this one meeting."""
         occurrence = occurrence_cancel(occurrence=self._occurrence())
         return Response(OccurrenceSerializer(occurrence).data)
+
+
+class InvitationViewSet(viewsets.ReadOnlyModelViewSet[Invitation]):
+    """Invitations of sites: the sites' managers reply; the session's hosts see them all."""
+
+    serializer_class = InvitationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    queryset = Invitation.objects.none()
+
+    def get_queryset(self) -> QuerySet[Invitation]:
+        if getattr(self, "swagger_fake_view", False):
+            return Invitation.objects.none()
+        user = self.request.user
+        found = Invitation.objects.select_related("session", "unit").order_by(
+            "session__start", "unit__name"
+        )
+        if not is_system_admin(user):
+            mine = Q(unit__room__manager_id=user.pk) | Q(unit__room__account_id=user.pk)
+            hosting = Q(session__room__manager_id=user.pk) | Q(session__room__account_id=user.pk)
+            found = found.filter(mine | hosting)
+        params = self.request.query_params
+        if params.get("session"):
+            found = found.filter(session__uid=params["session"])
+        if params.get("unit"):
+            found = found.filter(unit__slug=params["unit"])
+        return found
+
+    @extend_schema(request=ReplySerializer, responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str) -> Response:
+        """The invited site answers: will attend, or cannot attend with a reason."""
+        invitation = generics.get_object_or_404(Invitation.objects.select_related("unit"), pk=pk)
+        room = Room.objects.filter(unit=invitation.unit).first()
+        if room is None or not can_manage_room(request.user, room):
+            raise PermissionDenied(_("Only the invited site's manager may reply."))
+        data = ReplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            invitation = invitation_reply(
+                invitation=invitation,
+                by=request.user,  # type: ignore[arg-type]  # authenticated: checked above
+                **data.validated_data,
+            )
+        except SchedulingError as exc:
+            raise ValidationError({"reason": str(exc)}) from exc
+        return Response(InvitationSerializer(invitation).data)
+
+
+class AttendanceViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Attendance]
+):
+    """Who joined a meeting and for how long; hosts record and read it."""
+
+    serializer_class = AttendanceSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    queryset = Attendance.objects.none()
+
+    def get_queryset(self) -> QuerySet[Attendance]:
+        if getattr(self, "swagger_fake_view", False):
+            return Attendance.objects.none()
+        occurrence = generics.get_object_or_404(
+            Occurrence, pk=self.request.query_params.get("occurrence", 0)
+        )
+        if not can_schedule(self.request.user, occurrence.room):
+            raise PermissionDenied(_("Only the room's manager or its hosts may see this."))
+        return Attendance.objects.filter(occurrence=occurrence).select_related("unit")
+
+    @extend_schema(parameters=[OpenApiParameter("occurrence", int, required=True)])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not can_schedule(request.user, data["occurrence"].room):
+            raise PermissionDenied(_("Only the room's manager or its hosts may record attendance."))
+        try:
+            attendance = attendance_record(**data)
+        except SchedulingError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        return Response(AttendanceSerializer(attendance).data, status=status.HTTP_201_CREATED)

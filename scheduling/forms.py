@@ -9,9 +9,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rooms.models import Unit
 from scheduling.domain.recurrence import WEEKDAYS, Rule, RuleError, validate
 from scheduling.errors import rule_error_message
-from scheduling.models import SessionKind
+from scheduling.models import RuleKind, SessionKind
+from scheduling.services.invitations import RuleInput
 
 REPEAT_CHOICES = [
     ("none", _("Does not repeat")),
@@ -62,6 +64,16 @@ class SessionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("For example the last day of the semester. Empty: 18 months ahead."),
     )
+    invite_districts = forms.BooleanField(
+        label=_("Invite all district offices of the province"), required=False
+    )
+    invite_schools = forms.ChoiceField(
+        label=_("Invite the schools of the province"),
+        required=False,
+        choices=[("", _("No schools")), ("all", _("All schools"))]
+        + [(level, level) for level in ("C0", "C1", "C2", "C3", "C12", "C23", "C123")],
+    )
+    invite_under = forms.BooleanField(label=_("Invite every site under this unit"), required=False)
     public = forms.BooleanField(
         label=_("Show in the room's public calendar"), required=False, initial=True
     )
@@ -96,6 +108,19 @@ class SessionForm(forms.Form):
             )
         days = tuple(data.get("weekdays") or [weekday])
         return validate(Rule("WEEKLY", 2 if repeat == "biweekly" else 1, days, until=until))
+
+    def invitation_rules(self, unit: Unit) -> list[RuleInput]:
+        """The invitation rules the form asks for, for a session hosted by ``unit``."""
+        data = self.cleaned_data
+        rules = []
+        if data.get("invite_districts"):
+            rules.append(RuleInput(RuleKind.DISTRICTS, province=unit.province))
+        if data.get("invite_schools"):
+            level = "" if data["invite_schools"] == "all" else data["invite_schools"]
+            rules.append(RuleInput(RuleKind.SCHOOLS, province=unit.province, level=level))
+        if data.get("invite_under"):
+            rules.append(RuleInput(RuleKind.UNDER, unit=unit))
+        return rules
 
     def moments(self) -> tuple[datetime, datetime]:
         """The first meeting's start and end, aware, in the site's zone."""

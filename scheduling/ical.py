@@ -97,12 +97,25 @@ def _rrule(rrule: str) -> str:
     return ";".join(parts)
 
 
-def calendar_for(sessions: Iterable[Session], *, name: str) -> bytes:
-    """A whole calendar (feed) for the given sessions, with its VTIMEZONE."""
+def calendar_for(
+    sessions: Iterable[Session], *, name: str, method: str = "", attendees: Iterable[str] = ()
+) -> bytes:
+    """A calendar for the given sessions with its VTIMEZONE; an iTIP message with ``method``."""
     stamp = utc_stamp(timezone.now())
-    events = [
-        event
-        for session in sessions
-        for event in session_events(session, session.occurrences.all(), stamp)
-    ]
-    return calendar_text(prodid=PRODID, name=name, tzid=settings.TIME_ZONE, events=events)
+    people = [f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{a}" for a in attendees]
+    events = []
+    for session in sessions:
+        for event in session_events(session, session.occurrences.all(), stamp):
+            if method:
+                organizer = session.host_unit.mailbox or settings.DEFAULT_FROM_EMAIL
+                extra = [
+                    f"ORGANIZER;CN={escape_text(session.host_unit.name)}:mailto:{organizer}",
+                    *people,
+                ]
+                if method == "CANCEL":
+                    extra.append("STATUS:CANCELLED")
+                event = [*event[:-1], *extra, event[-1]]
+            events.append(event)
+    return calendar_text(
+        prodid=PRODID, name=name, tzid=settings.TIME_ZONE, events=events, method=method
+    )

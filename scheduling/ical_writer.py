@@ -70,13 +70,16 @@ def vtimezone(tzid: str) -> str:
     return block if block.endswith("\r\n") else block + "\r\n"
 
 
-def calendar_text(*, prodid: str, name: str, tzid: str, events: Iterable[list[str]]) -> bytes:
-    """A VCALENDAR with its VTIMEZONE around already-written VEVENT lines."""
+def calendar_text(
+    *, prodid: str, name: str, tzid: str, events: Iterable[list[str]], method: str = ""
+) -> bytes:
+    """A VCALENDAR with its VTIMEZONE around already-written VEVENT lines (iTIP ``method``)."""
     head = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{escape_text(prodid)}",
         "CALSCALE:GREGORIAN",
+        *([f"METHOD:{method}"] if method else []),
         f"X-WR-CALNAME:{escape_text(name)}",
         f"X-WR-TIMEZONE:{tzid}",
     ]

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rooms.models import Room, Unit
@@ -103,3 +104,96 @@ class Occurrence(models.Model):
     def display_title(self) -> str:
         """This meeting's own title, or the series'."""
         return self.title or self.session.title
+
+
+class RuleKind(models.TextChoices):
+    UNIT = "unit", _("This unit")
+    DISTRICTS = "districts", _("All district offices of a province")
+    COMMUNES = "communes", _("All commune offices of a province")
+    SCHOOLS = "schools", _("All schools of a level in a province")
+    UNDER = "under", _("Every site under a unit")
+
+
+class InvitationRule(models.Model):
+    """Whom a session invites, kept as a rule so it follows the directory as it changes."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(_("invite"), max_length=20, choices=RuleKind.choices)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    province = models.ForeignKey(
+        "rooms.Province", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.CharField(_("level"), max_length=4, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation rule")
+        verbose_name_plural = _("invitation rules")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.unit or self.province or ''} {self.level}".strip()
+
+
+class Reply(models.TextChoices):
+    PENDING = "pending", _("No reply yet")
+    YES = "yes", _("Will attend")
+    NO = "no", _("Cannot attend")
+
+
+class Invitation(models.Model):
+    """One invited site (unit) of a session, with its reply."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invitations")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="invitations")
+    reply = models.CharField(
+        _("reply"), max_length=10, choices=Reply.choices, default=Reply.PENDING
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The SEQUENCE of the last invitation e-mail sent, so changes are sent once.
+    sent_sequence = models.IntegerField(default=-1)
+
+    class Meta:
+        ordering = ["unit__name"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "unit"], name="one_invitation_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.session}"
+
+
+class Attendance(models.Model):
+    """A site or a person present at a meeting, from joining to leaving."""
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="attendance")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    joined_at = models.DateTimeField(_("joined"))
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        indexes = [models.Index(fields=["occurrence", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.user or self.unit} · {self.occurrence}"
+
+    @property
+    def minutes(self) -> int:
+        """How long they stayed (until now if they have not left)."""
+        end = self.left_at or timezone.now()
+        return max(0, int((end - self.joined_at).total_seconds() // 60))

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rooms.models import Room, Unit
 from scheduling.domain.recurrence import Rule, RuleError, parse_rrule
 from scheduling.errors import rule_error_message
-from scheduling.models import Occurrence, Session, SessionKind
+from scheduling.models import Attendance, Invitation, Occurrence, Reply, Session, SessionKind
 
 
 class SessionSerializer(serializers.ModelSerializer[Session]):
@@ -110,3 +110,32 @@ class OccurrenceChangeSerializer(serializers.Serializer[Any]):
 class ConflictSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
     conflicts = serializers.ListField(child=serializers.DictField())
+
+
+class InvitationSerializer(serializers.ModelSerializer[Invitation]):
+    session = serializers.UUIDField(source="session.uid", read_only=True)
+    title = serializers.CharField(source="session.title", read_only=True)
+    unit = serializers.CharField(source="unit.slug", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "session", "title", "unit", "unit_name", "reply", "reason", "replied_at"]
+        read_only_fields = ["reply", "reason", "replied_at"]
+
+
+class ReplySerializer(serializers.Serializer[Any]):
+    reply = serializers.ChoiceField(choices=[Reply.YES, Reply.NO])
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class AttendanceSerializer(serializers.ModelSerializer[Attendance]):
+    occurrence = serializers.PrimaryKeyRelatedField(queryset=Occurrence.objects.all())
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Unit.objects.all(), required=False, allow_null=True
+    )
+    minutes = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = ["id", "occurrence", "unit", "user", "name", "joined_at", "left_at", "minutes"]

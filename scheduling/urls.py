@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from scheduling import views
+from scheduling import invitation_views, views
 
 app_name = "scheduling"
 
@@ -13,6 +13,23 @@ urlpatterns = [
     path("calendar/sessions/<str:uid>.ics", views.session_ics, name="session-ics"),
     path("<slug:slug>/calendar/", views.room_week, name="room-week"),
     path("<slug:slug>/sessions/new/", views.session_new, name="session-new"),
+    path(
+        "<slug:slug>/occurrences/<int:pk>/",
+        invitation_views.occurrence_detail,
+        name="occurrence",
+    ),
+    path(
+        "<slug:slug>/occurrences/<int:pk>/attendance.csv",
+        invitation_views.occurrence_attendance_csv,
+        name="occurrence-csv",
+    ),
+    path("<slug:slug>/invitations/", invitation_views.site_invitations, name="site-invitations"),
+    path(
+        "<slug:slug>/invitations/<int:pk>/reply/",
+        invitation_views.invitation_reply_view,
+        name="invitation-reply",
+    ),
+    path("<slug:slug>/report/", invitation_views.unit_report, name="unit-report"),
     path(
         "<slug:slug>/occurrences/<int:pk>/cancel/",
         views.occurrence_cancel_view,

@@ -23,6 +23,7 @@ from scheduling.forms import SessionForm
 from scheduling.ical import calendar_for
 from scheduling.models import Occurrence
 from scheduling.permissions import can_schedule, can_see_session
+from scheduling.services.invitations import invitations_send_on_commit, invitations_set
 from scheduling.services.sessions import (
     SessionInput,
     occurrence_cancel,
@@ -112,6 +113,9 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
         except InvalidSchedule as exc:
             form.add_error(None, str(exc))
         else:
+            if room.unit is not None:
+                invitations_set(session=session, rules=form.invitation_rules(room.unit))
+                invitations_send_on_commit(session)
             count = session.occurrences.count()
             messages.success(
                 request,

@@ -16,6 +16,7 @@ from scheduling.domain.conflicts import Slot, find_conflicts
 from scheduling.domain.recurrence import Rule, expand, horizon_end, parse_rrule
 from scheduling.errors import InvalidSchedule, ScheduleConflict, when_text
 from scheduling.models import Occurrence, Session
+from scheduling.services.invitations import invitations_send_on_commit
 
 MAX_DURATION = timedelta(hours=12)
 CONFLICTS_SHOWN = 5
@@ -176,6 +177,7 @@ def session_update(*, session: Session, data: SessionInput) -> Session:
     session.save()
     kept = set(session.occurrences.values_list("original_start", flat=True))
     _materialise(session, [s for s in starts if s not in kept], until)
+    invitations_send_on_commit(session)
     return session
 
 
@@ -194,6 +196,7 @@ def occurrence_change(
     occurrence.overridden = True
     occurrence.save()
     _bump(occurrence.session)
+    invitations_send_on_commit(occurrence.session)
     return occurrence
 
 
@@ -203,6 +206,7 @@ def occurrence_cancel(*, occurrence: Occurrence) -> Occurrence:
     occurrence.cancelled = True
     occurrence.save(update_fields=["cancelled"])
     _bump(occurrence.session)
+    invitations_send_on_commit(occurrence.session)
     return occurrence
 
 
@@ -213,6 +217,7 @@ def session_cancel(*, session: Session) -> Session:
     session.occurrences.filter(start__gte=timezone.now()).update(cancelled=True)
     session.sequence += 1
     session.save(update_fields=["cancelled", "sequence", "updated_at"])
+    invitations_send_on_commit(session)
     return session
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from rooms.models import Room
+from rooms.permissions import can_manage_room
 from scheduling.permissions import can_schedule
 from scheduling.selectors import room_upcoming as _room_upcoming
 
@@ -21,4 +22,10 @@ def room_upcoming(context: dict[str, Any], room: Room) -> dict[str, Any]:
     upcoming = [o for o in _room_upcoming(room=room, limit=8) if o.session.public or may_schedule][
         :5
     ]
-    return {"room": room, "upcoming": upcoming, "can_schedule": may_schedule, "request": request}
+    return {
+        "room": room,
+        "upcoming": upcoming,
+        "can_schedule": may_schedule,
+        "can_manage": can_manage_room(request.user, room),
+        "request": request,
+    }

@@ -87,7 +87,11 @@ def test_the_browser_self_test_checks_devices_and_stores_the_result(page: Page) 
         expect(page.locator(f"[data-check='{check}'] [data-role='badge']")).to_have_class(
             re.compile("badge-ok"), timeout=60_000
         )
-    page.locator("[data-action='save']").click()
+    with page.expect_response(
+        lambda r: "device-tests" in r.url and r.request.method == "POST"
+    ) as saved:
+        page.locator("[data-action='save']").click()
+    assert saved.value.status == 201
     expect(page.locator("[data-role='save-status']")).not_to_be_empty()
     tests = page.request.get("/api/sites/hanoi/device-tests/").json()
     assert tests["count"] == before + 1

@@ -1,0 +1,178 @@
+"""Pages of invitations, replies, a meeting's sites and the yearly usage report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rooms.models import Room
+from rooms.permissions import can_manage_room
+from rooms.selectors import room_get
+from scheduling.errors import SchedulingError
+from scheduling.models import Invitation, Occurrence, Reply, SessionKind
+from scheduling.permissions import can_schedule
+from scheduling.reports import csv_text, occurrence_sites, unit_usage
+from scheduling.services.invitations import invitation_reply
+
+
+def _room(slug: str) -> Room:
+    room = room_get(slug=slug)
+    if room is None:
+        raise Http404(_("There is no room at this address."))
+    return room
+
+
+def _hosted_occurrence(request: HttpRequest, slug: str, pk: int) -> Occurrence:
+    occurrence = get_object_or_404(
+        Occurrence.objects.select_related("session", "room", "session__host_unit"),
+        pk=pk,
+        room__slug=slug,
+    )
+    if not can_schedule(request.user, occurrence.room):
+        raise PermissionDenied(_("Only the room's manager or its hosts may see this."))
+    return occurrence
+
+
+@login_required
+def occurrence_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The host's view of one meeting: every invited site's readiness, reply and presence."""
+    occurrence = _hosted_occurrence(request, slug, pk)
+    rows = occurrence_sites(occurrence)
+    context = {
+        "occurrence": occurrence,
+        "room": occurrence.room,
+        "rows": rows,
+        "ready": sum(1 for r in rows if r.status and r.status.readiness.ready),
+        "yes": sum(1 for r in rows if r.invitation.reply == Reply.YES),
+        "present": sum(1 for r in rows if r.present),
+    }
+    return render(request, "scheduling/occurrence_detail.html", context)
+
+
+@login_required
+def occurrence_attendance_csv(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Sites expected and present at one meeting, as CSV."""
+    occurrence = _hosted_occurrence(request, slug, pk)
+    header = [
+        _("Site"),
+        _("Official mailbox"),
+        _("Reply"),
+        _("Reason"),
+        _("Ready"),
+        _("Present"),
+        _("Minutes"),
+    ]
+    rows = [
+        [
+            r.invitation.unit.name,
+            r.invitation.unit.mailbox,
+            r.invitation.get_reply_display(),
+            r.invitation.reason,
+            _("yes") if r.status and r.status.readiness.ready else _("no"),
+            _("yes") if r.present else _("no"),
+            r.minutes,
+        ]
+        for r in occurrence_sites(occurrence)
+    ]
+    day = timezone.localtime(occurrence.start).strftime("%Y-%m-%d")
+    return _csv(csv_text(header, rows), f"diem-danh-{slug}-{day}.csv")
+
+
+def _csv(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _managed_room(request: HttpRequest, slug: str) -> Room:
+    room = _room(slug)
+    if not can_manage_room(request.user, room):
+        raise PermissionDenied(_("Only the room's manager or an administrator may see this."))
+    return room
+
+
+@login_required
+def site_invitations(request: HttpRequest, slug: str) -> HttpResponse:
+    """The invitations a site has received for meetings still to come, with reply forms."""
+    room = _managed_room(request, slug)
+    invitations = (
+        Invitation.objects.filter(
+            unit=room.unit, session__cancelled=False, session__occurrences__end__gte=timezone.now()
+        )
+        .select_related("session", "session__room", "session__host_unit")
+        .distinct()
+        .order_by("session__start")
+    )
+    return render(
+        request, "scheduling/site_invitations.html", {"room": room, "invitations": invitations}
+    )
+
+
+@login_required
+@require_POST
+def invitation_reply_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A site's manager answers an invitation."""
+    room = _managed_room(request, slug)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("session"), pk=pk, unit=room.unit
+    )
+    try:
+        invitation_reply(
+            invitation=invitation,
+            reply=request.POST.get("reply", ""),
+            reason=request.POST.get("reason", ""),
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except SchedulingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Your reply to “%(title)s” is saved.") % {"title": invitation.session.title}
+        )
+    return redirect("scheduling:site-invitations", slug=room.slug)
+
+
+def _period(request: HttpRequest) -> tuple[int, datetime, datetime]:
+    try:
+        year = int(request.GET.get("year", timezone.localdate().year))
+    except ValueError:
+        year = timezone.localdate().year
+    zone = timezone.get_current_timezone()
+    return year, datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+@login_required
+def unit_report(request: HttpRequest, slug: str) -> HttpResponse:
+    """How the unit's room was used in a year (C53 Art. 21), on screen or as CSV."""
+    room = _managed_room(request, slug)
+    if room.unit is None:
+        raise Http404(_("This room belongs to no unit."))
+    year, start, end = _period(request)
+    usage = unit_usage(room.unit, start, end)
+    if request.GET.get("format") == "csv":
+        header = [_("Unit"), _("Year"), _("Kind"), _("Sessions")]
+        rows: list[list[object]] = [
+            [room.unit.name, year, SessionKind(kind).label, count]
+            for kind, count in usage.sessions_by_kind.items()
+        ]
+        rows += [
+            [room.unit.name, year, _("Meetings held"), usage.meetings],
+            [room.unit.name, year, _("Hours"), usage.hours],
+            [room.unit.name, year, _("Sites attended"), usage.sites_attended],
+            [room.unit.name, year, _("Broadcasts"), usage.broadcasts],
+        ]
+        return _csv(csv_text(header, rows), f"bao-cao-{room.slug}-{year}.csv")
+    kinds = [(SessionKind(kind).label, count) for kind, count in usage.sessions_by_kind.items()]
+    return render(
+        request,
+        "scheduling/unit_report.html",
+        {"room": room, "usage": usage, "year": year, "kinds": kinds},
+    )

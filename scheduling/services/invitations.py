@@ -1,0 +1,164 @@
+"""Inviting sites by rule, e-mailing iTIP invitations, and their replies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rooms.models import Province, Room, Unit, UnitKind
+from scheduling.errors import SchedulingError
+from scheduling.ical import calendar_for
+from scheduling.models import Invitation, InvitationRule, Reply, RuleKind, Session
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    """One invitation rule as a form or the API gives it."""
+
+    kind: str
+    unit: Unit | None = None
+    province: Province | None = None
+    level: str = ""
+
+
+def rule_units(rule: InvitationRule | RuleInput) -> QuerySet[Unit]:
+    """The units a rule names today."""
+    if rule.kind == RuleKind.UNIT:
+        return Unit.objects.filter(pk=rule.unit.pk) if rule.unit else Unit.objects.none()
+    if rule.kind == RuleKind.DISTRICTS:
+        return Unit.objects.filter(kind=UnitKind.DISTRICT, province=rule.province)
+    if rule.kind == RuleKind.COMMUNES:
+        return Unit.objects.filter(kind=UnitKind.COMMUNE, province=rule.province)
+    if rule.kind == RuleKind.SCHOOLS:
+        schools = Unit.objects.filter(kind=UnitKind.SCHOOL, province=rule.province)
+        return schools.filter(level=rule.level) if rule.level else schools
+    if rule.kind == RuleKind.UNDER and rule.unit is not None:
+        # Three levels below a unit reach from a department to its schools.
+        under = (
+            Q(parent=rule.unit) | Q(parent__parent=rule.unit) | Q(parent__parent__parent=rule.unit)
+        )
+        return Unit.objects.filter(under)
+    return Unit.objects.none()
+
+
+def _check(rule: RuleInput) -> None:
+    needs_province = rule.kind in (RuleKind.DISTRICTS, RuleKind.COMMUNES, RuleKind.SCHOOLS)
+    if needs_province and rule.province is None:
+        raise SchedulingError(_("Choose the province of the units to invite."))
+    if rule.kind in (RuleKind.UNIT, RuleKind.UNDER) and rule.unit is None:
+        raise SchedulingError(_("Choose the unit to invite."))
+
+
+@transaction.atomic
+def invitations_set(*, session: Session, rules: Iterable[RuleInput]) -> int:
+    """Replace a session's invitation rules and resolve them; return the invited count."""
+    listed = list(rules)
+    for rule in listed:
+        _check(rule)
+    session.rules.all().delete()
+    InvitationRule.objects.bulk_create(
+        InvitationRule(
+            session=session, kind=r.kind, unit=r.unit, province=r.province, level=r.level
+        )
+        for r in listed
+    )
+    return invitations_resolve(session=session)
+
+
+@transaction.atomic
+def invitations_resolve(*, session: Session) -> int:
+    """Invite every unit the rules name now; drop units no longer named that never replied."""
+    wanted: set[int] = set()
+    for rule in session.rules.select_related("unit", "province"):
+        wanted |= set(rule_units(rule).values_list("pk", flat=True))
+    wanted.discard(session.host_unit_id)
+    have = dict(session.invitations.values_list("unit_id", "pk"))
+    Invitation.objects.bulk_create(
+        Invitation(session=session, unit_id=unit_id) for unit_id in wanted - set(have)
+    )
+    session.invitations.filter(unit_id__in=set(have) - wanted, reply=Reply.PENDING).delete()
+    return len(wanted)
+
+
+def invitations_resolve_all() -> int:
+    """Re-resolve the rules of every session still to come (the directory may have changed)."""
+    upcoming = Session.objects.filter(
+        cancelled=False, occurrences__end__gte=timezone.now()
+    ).distinct()
+    return sum(invitations_resolve(session=session) for session in upcoming)
+
+
+def _recipients(invitation: Invitation) -> list[str]:
+    """The site's official mailbox (C53 Art. 8) and its room manager's address."""
+    addresses = [invitation.unit.mailbox]
+    room = Room.objects.filter(unit=invitation.unit).select_related("manager").first()
+    if room is not None and room.manager is not None:
+        addresses.append(room.manager.email)
+    return sorted({a for a in addresses if a})
+
+
+def _message(session: Session, invitation: Invitation, method: str) -> EmailMessage | None:
+    to = _recipients(invitation)
+    if not to:
+        return None
+    if method == "CANCEL":
+        subject = _("Cancelled: %(title)s") % {"title": session.title}
+        body = _("The meeting “%(title)s” in the room %(address)s is cancelled.")
+    else:
+        subject = _("Invitation: %(title)s") % {"title": session.title}
+        body = _(
+            "%(host)s invites your unit to “%(title)s” in the online room %(address)s. "
+            "The attached calendar file holds the dates; reply on the room's page."
+        )
+    text = body % {
+        "title": session.title,
+        "address": session.room.address,
+        "host": session.host_unit.name,
+    }
+    message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    ics = calendar_for([session], name=session.title, method=method, attendees=to)
+    message.attach(f"{session.uid}.ics", ics, f"text/calendar; method={method}; charset=UTF-8")
+    return message
+
+
+def invitations_send(*, session: Session) -> int:
+    """E-mail a REQUEST (or CANCEL) to each site not yet told of this SEQUENCE; return sent."""
+    method = "CANCEL" if session.cancelled else "REQUEST"
+    pending = session.invitations.select_related("unit").filter(sent_sequence__lt=session.sequence)
+    messages = []
+    sent_ids = []
+    for invitation in pending:
+        message = _message(session, invitation, method)
+        if message is not None:
+            messages.append(message)
+        sent_ids.append(invitation.pk)
+    if messages:
+        get_connection().send_messages(messages)
+    Invitation.objects.filter(pk__in=sent_ids).update(sent_sequence=session.sequence)
+    return len(messages)
+
+
+def invitations_send_on_commit(session: Session) -> None:
+    """Send after the change is committed, so no e-mail announces a change rolled back."""
+    transaction.on_commit(lambda: invitations_send(session=Session.objects.get(pk=session.pk)))
+
+
+@transaction.atomic
+def invitation_reply(*, invitation: Invitation, reply: str, reason: str, by: User) -> Invitation:
+    """Record a site's answer: will attend, or cannot attend with a reason."""
+    if reply not in (Reply.YES, Reply.NO):
+        raise SchedulingError(_("Answer whether the site will attend."))
+    if reply == Reply.NO and not reason.strip():
+        raise SchedulingError(_("Say why the site cannot attend."))
+    invitation.reply, invitation.reason = reply, reason.strip()[:300]
+    invitation.replied_at, invitation.replied_by = timezone.now(), by
+    invitation.save(update_fields=["reply", "reason", "replied_at", "replied_by"])
+    return invitation
