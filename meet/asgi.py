@@ -25,3 +25,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+if os.environ.get("MEET_START_SCHEDULER") == "1":
+    # The embedded default's one process also sends reminders and extends schedules
+    # (`meet serve` sets this; production runs `meet run_scheduler` as its own process).
+    from scheduling.jobs import start_in_process  # noqa: E402
+
+    start_in_process()

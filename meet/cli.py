@@ -46,6 +46,8 @@ def serve(*, host: str, port: int) -> None:
     """Serve HTTP and WebSocket from one daphne process (replaces this process)."""
     print(f"meet is running at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
     daphne = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
+    if os.environ.get("MEET_MODE") != "production":
+        os.environ.setdefault("MEET_START_SCHEDULER", "1")
     if os.environ.get("MEET_MODE") == "production":
         # Behind nginx the client address comes from X-Forwarded-For (lockouts use it).
         daphne.append("--proxy-headers")

@@ -197,3 +197,23 @@ class Attendance(models.Model):
         """How long they stayed (until now if they have not left)."""
         end = self.left_at or timezone.now()
         return max(0, int((end - self.joined_at).total_seconds() // 60))
+
+
+class ReminderSent(models.Model):
+    """A reminder already sent, so each one goes out once."""
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="+")
+    offset_minutes = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occurrence", "offset_minutes"], name="one_reminder_per_offset"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurrence} −{self.offset_minutes} min"

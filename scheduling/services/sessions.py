@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from scheduling.domain.conflicts import Slot, find_conflicts
 from scheduling.domain.recurrence import Rule, expand, horizon_end, parse_rrule
 from scheduling.errors import InvalidSchedule, ScheduleConflict, when_text
 from scheduling.models import Occurrence, Session
-from scheduling.services.invitations import invitations_send_on_commit
+from scheduling.services.invitations import invitations_resolve, invitations_send_on_commit
 
 MAX_DURATION = timedelta(hours=12)
 CONFLICTS_SHOWN = 5
@@ -123,6 +124,7 @@ def session_schedule(*, data: SessionInput, by: User | AnonymousUser | None = No
     if not starts:
         raise InvalidSchedule(_("The repetition gives no meeting before the horizon."))
     duration = data.end - data.start
+    _extend_room(data.room, until)
     _conflicts(data.room, [Slot(s, s + duration) for s in starts], exclude=None)
     # RFC 5545 counts DTSTART as the first meeting, so it must be the rule's first one.
     first = starts[0]
@@ -144,20 +146,7 @@ def session_schedule(*, data: SessionInput, by: User | AnonymousUser | None = No
     return session
 
 
-@transaction.atomic
-def session_update(*, session: Session, data: SessionInput) -> Session:
-    """Change a series: future meetings follow the new times; SEQUENCE goes up."""
-    _check_times(data.start, data.end)
-    until = horizon()
-    now = timezone.now()
-    every = _starts(data, until)
-    if not every:
-        raise InvalidSchedule(_("The repetition gives no meeting before the horizon."))
-    starts = [s for s in every if s >= now]
-    duration = data.end - data.start
-    _conflicts(data.room, [Slot(s, s + duration) for s in starts], exclude=session)
-    # Past meetings are history (attendance refers to them); future ones are redrawn.
-    session.occurrences.filter(start__gte=now).delete()
+def _apply(session: Session, data: SessionInput, first: datetime) -> None:
     for name in (
         "kind",
         "title",
@@ -167,12 +156,60 @@ def session_update(*, session: Session, data: SessionInput) -> Session:
         "presenters",
         "broadcast",
         "public",
-        "start",
-        "end",
     ):
         setattr(session, name, getattr(data, name))
-    session.start, session.end = every[0], every[0] + duration
+    session.start, session.end = first, first + (data.end - data.start)
     session.rrule = data.rule.to_rrule() if data.rule else ""
+
+
+def _end_series_before(session: Session, now: datetime) -> None:
+    """Close a series at its last past meeting, so its feed keeps the meetings held."""
+    last = session.occurrences.filter(start__lt=now).order_by("-original_start").first()
+    session.occurrences.filter(start__gte=now).delete()
+    if last is not None and session.rrule:
+        rule = replace(
+            parse_rrule(session.rrule),
+            until=timezone.localtime(last.original_start).date(),
+            count=None,
+        )
+        session.rrule = rule.to_rrule()
+    session.sequence += 1
+    session.save()
+
+
+@transaction.atomic
+def session_update(*, session: Session, data: SessionInput) -> Session:
+    """Change a series; SEQUENCE goes up and the sites are told.
+
+    A series with no meeting held yet is redrawn in place, keeping the meetings changed
+    or cancelled on their own. One that has held meetings is split: the old event ends
+    at its last past meeting (its history and attendance stay true) and a new event,
+    with the same invitations, carries the meetings to come; the new one is returned.
+    """
+    _check_times(data.start, data.end)
+    until, now = horizon(), timezone.now()
+    starts = [s for s in _starts(data, until) if s >= now]
+    if not starts:
+        raise InvalidSchedule(_("The repetition gives no meeting before the horizon."))
+    duration = data.end - data.start
+    _extend_room(data.room, until)
+    _conflicts(data.room, [Slot(s, s + duration) for s in starts], exclude=session)
+    if session.occurrences.filter(start__lt=now).exists():
+        _end_series_before(session, now)
+        successor = session_schedule(data=replace(data, start=starts[0], end=starts[0] + duration))
+        for rule in session.rules.all():
+            rule.pk, rule.session = None, successor
+            rule.save()
+        invitations_resolve(session=successor)
+        invitations_send_on_commit(session)
+        invitations_send_on_commit(successor)
+        return successor
+    wanted = set(starts)
+    # Meetings changed or cancelled on their own keep their change if the rule still has them.
+    session.occurrences.exclude(
+        Q(original_start__in=wanted) & (Q(overridden=True) | Q(cancelled=True))
+    ).delete()
+    _apply(session, data, starts[0])
     session.sequence += 1
     session.save()
     kept = set(session.occurrences.values_list("original_start", flat=True))
@@ -226,24 +263,35 @@ def _bump(session: Session) -> None:
     session.sequence += 1
 
 
+def _extend(session: Session, until: datetime) -> int:
+    rule = parse_rrule(session.rrule)
+    local = timezone.localtime(session.start)
+    known = set(session.occurrences.values_list("original_start", flat=True))
+    starts = [s.astimezone(UTC) for s in expand(local, rule, until=until)]
+    _materialise(session, [s for s in starts if s not in known], until)
+    return len(starts) - len(known & set(starts))
+
+
+def _recurring_behind(until: datetime) -> QuerySet[Session]:
+    # A day's slack: the hourly job extends each series once a day, not every hour.
+    return (
+        Session.objects.filter(cancelled=False)
+        .exclude(rrule="")
+        .filter(materialised_until__lt=until - timedelta(days=1))
+    )
+
+
+def _extend_room(room: Room, until: datetime) -> None:
+    """Bring the room's endless series up to ``until`` before checking a new one against them."""
+    for session in _recurring_behind(until).filter(room=room):
+        _extend(session, until)
+
+
 def sessions_extend_horizon(*, now: datetime | None = None) -> int:
     """Materialise recurring sessions up to the rolling horizon; return meetings added."""
     until = horizon(now)
     added = 0
-    for session in (
-        Session.objects.filter(cancelled=False)
-        .exclude(rrule="")
-        .filter(materialised_until__lt=until)
-    ):
+    for session in _recurring_behind(until):
         with transaction.atomic():
-            rule = parse_rrule(session.rrule)
-            local = timezone.localtime(session.start)
-            known = set(session.occurrences.values_list("original_start", flat=True))
-            starts = [
-                s.astimezone(UTC)
-                for s in expand(local, rule, until=until)
-                if s.astimezone(UTC) not in known
-            ]
-            _materialise(session, starts, until)
-            added += len(starts)
+            added += _extend(session, until)
     return added

@@ -1,0 +1,60 @@
+"""The scheduler's background work, run every minute by `meet worker` (or in-process).
+
+Each job is idempotent, so running it twice, or from two processes, does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from scheduling.services.invitations import invitations_resolve_all
+from scheduling.services.reminders import reminders_send
+from scheduling.services.sessions import sessions_extend_horizon
+
+log = logging.getLogger(__name__)
+TICK_SECS = 60
+HOURLY_TICKS = 60
+
+
+def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, int]:
+    """One pass: reminders every minute; horizon and invitation rules hourly."""
+    done = {"reminders": reminders_send(now=now or timezone.now())}
+    if hourly:
+        done["meetings_added"] = sessions_extend_horizon(now=now)
+        done["invited"] = invitations_resolve_all()
+    return done
+
+
+def run_forever(stop: threading.Event | None = None) -> None:
+    """Loop until ``stop`` is set; a failing pass is logged and the loop goes on."""
+    tick = 0
+    while stop is None or not stop.is_set():
+        close_old_connections()
+        try:
+            run_once(hourly=tick % HOURLY_TICKS == 0)
+        except Exception:  # one bad pass must not end the scheduler
+            log.exception("scheduler pass failed")
+        tick += 1
+        if stop is not None:
+            stop.wait(TICK_SECS)
+        else:
+            time.sleep(TICK_SECS)
+
+
+_started = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def start_in_process() -> None:
+    """Start the loop once in a daemon thread (the embedded default's single process)."""
+    global _thread
+    with _started:
+        if _thread is None:
+            _thread = threading.Thread(target=run_forever, name="meet-scheduler", daemon=True)
+            _thread.start()
