@@ -217,3 +217,24 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurrence} −{self.offset_minutes} min"
+
+
+class FeedToken(models.Model):
+    """A secret, revocable address of a private calendar feed of a person or a unit."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("private feed link")
+        verbose_name_plural = _("private feed links")
+
+    def __str__(self) -> str:
+        return f"{self.user or self.unit}"

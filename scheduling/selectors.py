@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from rooms.models import Room
-from scheduling.models import Occurrence, Session
+from scheduling.models import FeedToken, Occurrence, Session
 
 
 def occurrences_between(
@@ -58,3 +58,27 @@ def session_get(*, uid: str) -> Session | None:
         )
     except (ValueError, ValidationError):  # a malformed UUID is simply not found
         return None
+
+
+def private_feed_sessions(*, token: str) -> tuple[str, QuerySet[Session]] | None:
+    """The sessions of a live private feed: a unit's (hosted or invited) or a person's rooms'."""
+    feed = (
+        FeedToken.objects.select_related("user", "unit")
+        .filter(token=token, revoked_at__isnull=True)
+        .first()
+    )
+    if feed is None:
+        return None
+    sessions = Session.objects.select_related("room").prefetch_related(
+        Prefetch("occurrences", queryset=Occurrence.objects.order_by("original_start"))
+    )
+    if feed.unit is not None:
+        found = sessions.filter(
+            Q(host_unit=feed.unit) | Q(invitations__unit=feed.unit) | Q(room__unit=feed.unit)
+        )
+        return feed.unit.name, found.distinct()
+    user = feed.user
+    assert user is not None
+    rooms = Q(room__manager=user) | Q(room__account=user) | Q(room__memberships__user=user)
+    invited = Q(invitations__unit__room__manager=user) | Q(invitations__unit__room__account=user)
+    return user.get_full_name() or user.get_username(), sessions.filter(rooms | invited).distinct()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from scheduling import invitation_views, views
+from scheduling import agenda_views, invitation_views, views
 
 app_name = "scheduling"
 
 urlpatterns = [
+    path("calendar/", agenda_views.agenda, name="agenda"),
+    path("calendar/feeds/renew/", agenda_views.feed_renew, name="feed-renew"),
+    path("calendar/feeds/<str:token>.ics", agenda_views.private_feed, name="private-feed"),
     path("calendar/rooms/<slug:slug>.ics", views.room_feed, name="room-feed"),
     path("calendar/sessions/<str:uid>.ics", views.session_ics, name="session-ics"),
     path("<slug:slug>/calendar/", views.room_week, name="room-week"),

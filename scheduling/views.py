@@ -41,7 +41,7 @@ def _room(slug: str) -> Room:
     return room
 
 
-def _monday(value: str | None) -> date:
+def monday_of(value: str | None) -> date:
     day = parse_date(value or "") or timezone.localdate()
     return day - timedelta(days=day.weekday())
 
@@ -49,7 +49,7 @@ def _monday(value: str | None) -> date:
 def room_week(request: HttpRequest, slug: str) -> HttpResponse:
     """The room's meetings of one week, day by day (a list on phones)."""
     room = _room(slug)
-    monday = _monday(request.GET.get("week"))
+    monday = monday_of(request.GET.get("week"))
     zone = timezone.get_current_timezone()
     start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
     found = list(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -107,3 +108,34 @@ def test_single_event_download(hanoi: Room) -> None:
     session = session_schedule(data=briefing(hanoi, next_monday(), weeks=2))
     body = Client().get(f"/calendar/sessions/{session.uid}.ics").content
     assert len(expanded(body)) == 3
+
+
+def test_private_feeds_are_secret_and_revocable(hanoi: Room) -> None:
+    from django.contrib.auth.models import User
+
+    data = briefing(hanoi, next_monday())
+    session_schedule(data=type(data)(**{**data.__dict__, "public": False}))
+    manager = Client()
+    manager.force_login(
+        User.objects.get(username="quanly.hanoi"),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    page = manager.get("/calendar/").content.decode()
+    links = re.findall(r"http://testserver(/calendar/feeds/[^<\s]+\.ics)", page)
+    assert len(links) == 2  # the manager's own and the unit's
+    meetings = Occurrence.objects.filter(room=hanoi, cancelled=False).count()
+    for link in links:  # private sessions are in the private feeds, not the public one
+        assert len(expanded(Client().get(link).content)) == meetings == 19
+    person = links[0]
+    manager.post("/calendar/feeds/renew/", {"scope": "person"})
+    assert Client().get(person).status_code == 404  # the old address stops working
+    assert Client().get("/calendar/feeds/guess.ics").status_code == 404
+
+
+def test_agenda_this_week_in_a_province(hanoi: Room) -> None:
+    session_schedule(data=briefing(hanoi, next_monday()))
+    week = next_monday().date().isoformat()
+    page = Client().get("/calendar/", {"province": "hanoi", "week": week}).content.decode()
+    assert "Giao ban thứ Hai" in page
+    elsewhere = Client().get("/calendar/", {"province": "daklak", "week": week}).content.decode()
+    assert "Giao ban thứ Hai" not in elsewhere

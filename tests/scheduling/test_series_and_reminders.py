@@ -23,6 +23,7 @@ from scheduling.services.sessions import (
     session_schedule,
     session_update,
 )
+from tests.scheduling.test_invitations import province
 from tests.scheduling.test_sessions import HCM, briefing, next_monday
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +58,8 @@ def test_editing_a_series_with_history_splits_it(hanoi: Room) -> None:
     past_start = next_monday() - timedelta(weeks=4)
     session = session_schedule(data=briefing(hanoi, past_start, weeks=10))
     invitations_set(
-        session=session, rules=[RuleInput(RuleKind.DISTRICTS, province=hanoi.unit.province)]
-    )  # type: ignore[union-attr]
+        session=session, rules=[RuleInput(RuleKind.DISTRICTS, province=province(hanoi))]
+    )
     held = session.occurrences.filter(start__lt=timezone.now()).count()
     successor = session_update(
         session=session, data=briefing(hanoi, past_start + timedelta(hours=1), weeks=10)
@@ -89,8 +90,8 @@ def test_reminders_go_out_once_per_offset(hanoi: Room, mailoutbox: list[Any]) ->
     start = next_monday()
     session = session_schedule(data=briefing(hanoi, start, weeks=2))
     invitations_set(
-        session=session, rules=[RuleInput(RuleKind.DISTRICTS, province=hanoi.unit.province)]
-    )  # type: ignore[union-attr]
+        session=session, rules=[RuleInput(RuleKind.DISTRICTS, province=province(hanoi))]
+    )
     day_before = start - timedelta(hours=23)
     sent = reminders_send(now=day_before)
     subjects = [m.subject for m in mailoutbox]
@@ -122,8 +123,8 @@ def test_cancelled_meetings_get_no_reminder(hanoi: Room, mailoutbox: list[Any]) 
     start = next_monday()
     session = session_schedule(data=briefing(hanoi, start, weeks=0))
     invitations_set(
-        session=session, rules=[RuleInput(RuleKind.DISTRICTS, province=hanoi.unit.province)]
-    )  # type: ignore[union-attr]
+        session=session, rules=[RuleInput(RuleKind.DISTRICTS, province=province(hanoi))]
+    )
     occurrence_cancel(occurrence=session.occurrences.get())
     assert reminders_send(now=start - timedelta(hours=1)) == 0
     assert isinstance(start, datetime)
