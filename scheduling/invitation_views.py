@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 from rooms.models import Room
 from rooms.permissions import can_manage_room
 from rooms.selectors import room_get
-from scheduling.errors import SchedulingError
+from scheduling.errors import InvalidSchedule, SchedulingError
 from scheduling.models import Invitation, Occurrence, Reply, SessionKind
 from scheduling.permissions import can_schedule
 from scheduling.reports import csv_text, occurrence_sites, unit_usage
+from scheduling.services.ical_import import MAX_IMPORT_BYTES, describe, ics_import, ics_preview
 from scheduling.services.invitations import invitation_reply
 
 
@@ -176,3 +177,49 @@ def unit_report(request: HttpRequest, slug: str) -> HttpResponse:
         "scheduling/unit_report.html",
         {"room": room, "usage": usage, "year": year, "kinds": kinds},
     )
+
+
+IMPORT_SESSION_KEY = "meet_ics_import"
+
+
+@login_required
+def ics_import_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload an .ics, see what it would create, refuse or clash; confirm to write it."""
+    room = _room(slug)
+    if not can_schedule(request.user, room):
+        raise PermissionDenied(_("Only the room's manager or its hosts may schedule here."))
+    items, error = [], ""
+    stored = request.session.get(IMPORT_SESSION_KEY, {})
+    if (
+        request.method == "POST"
+        and request.POST.get("action") == "confirm"
+        and stored.get("room") == slug
+    ):
+        try:
+            done = ics_import(room=room, text=stored["text"], by=request.user)  # type: ignore[arg-type]
+        except InvalidSchedule as exc:
+            error = str(exc)
+        else:
+            request.session.pop(IMPORT_SESSION_KEY, None)
+            created = sum(1 for item in done if item.ok)
+            messages.success(request, _("Imported %(count)d event(s).") % {"count": created})
+            return redirect("scheduling:room-week", slug=room.slug)
+    elif request.method == "POST" and "file" in request.FILES:
+        upload = request.FILES.get("file")
+        assert upload is not None
+        try:
+            text = upload.read(MAX_IMPORT_BYTES + 1).decode("utf-8-sig")
+            items = ics_preview(room=room, text=text, by=request.user)  # type: ignore[arg-type]
+        except UnicodeDecodeError:
+            error = _("The file is not UTF-8 text.")
+        except InvalidSchedule as exc:
+            error = str(exc)
+        else:
+            request.session[IMPORT_SESSION_KEY] = {"room": slug, "text": text}
+    context = {
+        "room": room,
+        "items": [(item, describe(item)) for item in items],
+        "error": error,
+        "can_confirm": any(item.ok for item in items),
+    }
+    return render(request, "scheduling/ics_import.html", context)

@@ -33,6 +33,7 @@ urlpatterns = [
         name="invitation-reply",
     ),
     path("<slug:slug>/report/", invitation_views.unit_report, name="unit-report"),
+    path("<slug:slug>/import/", invitation_views.ics_import_view, name="ics-import"),
     path(
         "<slug:slug>/occurrences/<int:pk>/cancel/",
         views.occurrence_cancel_view,
