@@ -130,3 +130,37 @@ class SessionForm(forms.Form):
         start: time = data["start_time"]
         end: time = data["end_time"]
         return datetime.combine(day, start, tzinfo=zone), datetime.combine(day, end, tzinfo=zone)
+
+
+class MoveForm(forms.Form):
+    """A new date and time (and optionally a title) for one meeting."""
+
+    day = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start_time = forms.TimeField(
+        label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    title = forms.CharField(label=_("Title for this meeting only"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("start_time")
+            and data.get("end_time")
+            and data["end_time"] <= data["start_time"]
+        ):
+            self.add_error("end_time", _("The end must come after the start."))
+        return data
+
+    def moments(self) -> tuple[datetime, datetime]:
+        """The meeting's new start and end, aware, in the site's zone."""
+        zone = timezone.get_current_timezone()
+        data = self.cleaned_data
+        return (
+            datetime.combine(data["day"], data["start_time"], tzinfo=zone),
+            datetime.combine(data["day"], data["end_time"], tzinfo=zone),
+        )

@@ -16,12 +16,14 @@ from django.views.decorators.http import require_POST
 from rooms.models import Room
 from rooms.permissions import can_manage_room
 from rooms.selectors import room_get
-from scheduling.errors import InvalidSchedule, SchedulingError
+from scheduling.errors import InvalidSchedule, ScheduleConflict, SchedulingError
+from scheduling.forms import MoveForm
 from scheduling.models import Invitation, Occurrence, Reply, SessionKind
 from scheduling.permissions import can_schedule
 from scheduling.reports import csv_text, occurrence_sites, unit_usage
 from scheduling.services.ical_import import MAX_IMPORT_BYTES, describe, ics_import, ics_preview
 from scheduling.services.invitations import invitation_reply
+from scheduling.services.sessions import occurrence_change
 
 
 def _room(slug: str) -> Room:
@@ -47,7 +49,17 @@ def occurrence_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The host's view of one meeting: every invited site's readiness, reply and presence."""
     occurrence = _hosted_occurrence(request, slug, pk)
     rows = occurrence_sites(occurrence)
+    local = timezone.localtime(occurrence.start)
+    move = MoveForm(
+        initial={
+            "day": local.date(),
+            "start_time": local.time(),
+            "end_time": timezone.localtime(occurrence.end).time(),
+            "title": occurrence.title,
+        }
+    )
     context = {
+        "move": move,
         "occurrence": occurrence,
         "room": occurrence.room,
         "rows": rows,
@@ -223,3 +235,26 @@ def ics_import_view(request: HttpRequest, slug: str) -> HttpResponse:
         "can_confirm": any(item.ok for item in items),
     }
     return render(request, "scheduling/ics_import.html", context)
+
+
+@login_required
+@require_POST
+def occurrence_move_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Move or retitle one meeting of a series from its page."""
+    occurrence = _hosted_occurrence(request, slug, pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("scheduling:occurrence", slug=slug, pk=pk)
+    start, end = form.moments()
+    try:
+        occurrence_change(
+            occurrence=occurrence, start=start, end=end, title=form.cleaned_data["title"]
+        )
+    except (ScheduleConflict, InvalidSchedule) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The meeting is moved; the invited sites are told."))
+    return redirect("scheduling:occurrence", slug=slug, pk=pk)

@@ -26,6 +26,11 @@ urlpatterns = [
         invitation_views.occurrence_attendance_csv,
         name="occurrence-csv",
     ),
+    path(
+        "<slug:slug>/occurrences/<int:pk>/move/",
+        invitation_views.occurrence_move_view,
+        name="occurrence-move",
+    ),
     path("<slug:slug>/invitations/", invitation_views.site_invitations, name="site-invitations"),
     path(
         "<slug:slug>/invitations/<int:pk>/reply/",

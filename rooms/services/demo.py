@@ -98,8 +98,15 @@ def demo_load() -> None:
         raise ProductionRefused(_("Demo data is only for the embedded default, not production."))
     provinces_load()
     units_import(text=DEMO_UNITS_CSV)
-    rooms_allocate()
-    room_allocate(unit=Unit.objects.get(code="HN-C3TRANPHU"))  # a school that asked
+    created = rooms_allocate()
+    school = room_allocate(unit=Unit.objects.get(code="HN-C3TRANPHU"))  # a school that asked
+    # Every new demo unit login (user name = the room's address name) signs in with "demo";
+    # hashing is slow on purpose, so only new logins are touched on a repeated run.
+    for credentials in [*created, *([school] if school else [])]:
+        account = credentials.room.account
+        assert account is not None
+        account.set_password(DEMO_PASSWORD)
+        account.save(update_fields=["password"])
     admin = _person("admin", "Quản trị", "Hệ thống", "admin@moet.edu.vn")
     admin.is_staff = admin.is_superuser = True
     admin.save(update_fields=["is_staff", "is_superuser"])
@@ -107,9 +114,6 @@ def demo_load() -> None:
     hanoi = Room.objects.get(slug="hanoi")
     hanoi.manager = manager
     hanoi.save(update_fields=["manager"])
-    if hanoi.account is not None:
-        hanoi.account.set_password(DEMO_PASSWORD)
-        hanoi.account.save(update_fields=["password"])
     for teacher in (teacher1, teacher2):
         RoomMembership.objects.get_or_create(
             room=hanoi, user=teacher, defaults={"role": MemberRole.PARTICIPANT}
