@@ -7,7 +7,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +18,10 @@ from rooms.permissions import can_manage_room
 from rooms.selectors import room_get
 from scheduling.errors import InvalidSchedule, ScheduleConflict, SchedulingError
 from scheduling.forms import MoveForm
-from scheduling.models import Invitation, Occurrence, Reply, SessionKind
+from scheduling.models import Invitation, Occurrence, Reply, SessionDocument, SessionKind
 from scheduling.permissions import can_schedule
 from scheduling.reports import csv_text, occurrence_sites, unit_usage
+from scheduling.services.documents import can_download, document_add
 from scheduling.services.ical_import import MAX_IMPORT_BYTES, describe, ics_import, ics_preview
 from scheduling.services.invitations import invitation_reply
 from scheduling.services.sessions import occurrence_change
@@ -258,3 +259,34 @@ def occurrence_move_view(request: HttpRequest, slug: str, pk: int) -> HttpRespon
     else:
         messages.success(request, _("The meeting is moved; the invited sites are told."))
     return redirect("scheduling:occurrence", slug=slug, pk=pk)
+
+
+@login_required
+@require_POST
+def document_upload_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Attach an agenda document to the session of this meeting."""
+    occurrence = _hosted_occurrence(request, slug, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to attach."))
+    else:
+        try:
+            document_add(session=occurrence.session, upload=upload)
+        except SchedulingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The document is attached for the invited sites."))
+    return redirect("scheduling:occurrence", slug=slug, pk=pk)
+
+
+@login_required
+def document_download_view(request: HttpRequest, pk: int) -> FileResponse:
+    """Download an agenda document (its invitees and hosts only)."""
+    document = get_object_or_404(
+        SessionDocument.objects.select_related("session", "session__room"), pk=pk
+    )
+    if not can_download(request.user, document):
+        raise PermissionDenied(
+            _("Only the invited sites and the hosts may download this document.")
+        )
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)

@@ -238,3 +238,26 @@ class FeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user or self.unit}"
+
+
+def _document_path(document: SessionDocument, filename: str) -> str:
+    # A random folder: the file is never served by its name, only through a checked view.
+    return f"sessions/{document.session.uid}/{uuid.uuid4().hex}/{filename}"
+
+
+class SessionDocument(models.Model):
+    """An agenda document of a session (PDF or Office file), for its invitees."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(_("file"), upload_to=_document_path, max_length=300)
+    name = models.CharField(_("name"), max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("agenda document")
+        verbose_name_plural = _("agenda documents")
+
+    def __str__(self) -> str:
+        return self.name

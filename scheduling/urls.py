@@ -31,6 +31,12 @@ urlpatterns = [
         invitation_views.occurrence_move_view,
         name="occurrence-move",
     ),
+    path(
+        "<slug:slug>/occurrences/<int:pk>/documents/",
+        invitation_views.document_upload_view,
+        name="document-upload",
+    ),
+    path("calendar/documents/<int:pk>/", invitation_views.document_download_view, name="document"),
     path("<slug:slug>/invitations/", invitation_views.site_invitations, name="site-invitations"),
     path(
         "<slug:slug>/invitations/<int:pk>/reply/",
