@@ -15,6 +15,7 @@ urlpatterns = [
     path("calendar/rooms/<slug:slug>.ics", views.room_feed, name="room-feed"),
     path("calendar/sessions/<str:uid>.ics", views.session_ics, name="session-ics"),
     path("<slug:slug>/calendar/", views.room_week, name="room-week"),
+    path("<slug:slug>/calendar/month/", views.room_month, name="room-month"),
     path("<slug:slug>/sessions/new/", views.session_new, name="session-new"),
     path(
         "<slug:slug>/occurrences/<int:pk>/",

@@ -46,15 +46,54 @@ def monday_of(value: str | None) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _meetings(request: HttpRequest, room: Room, start: datetime, end: datetime) -> list[Occurrence]:
+    """The room's meetings, or with ``?scope=unit`` those of its unit and the units under it."""
+    if request.GET.get("scope") == "unit" and room.unit is not None:
+        return list(selectors.occurrences_between(start=start, end=end, unit=room.unit.slug))
+    return list(selectors.occurrences_between(start=start, end=end, room=room.slug))
+
+
+def room_month(request: HttpRequest, slug: str) -> HttpResponse:
+    """A month as a grid of weeks (a list of days on phones)."""
+    room = _room(slug)
+    first = (parse_date(f"{request.GET.get('month', '')}-01") or timezone.localdate()).replace(
+        day=1
+    )
+    following = (first + timedelta(days=32)).replace(day=1)
+    grid_start = first - timedelta(days=first.weekday())
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(grid_start, datetime.min.time(), tzinfo=zone)
+    days_shown = ((following - grid_start).days + 6) // 7 * 7
+    may = can_schedule(request.user, room)
+    found = [
+        o
+        for o in _meetings(request, room, start, start + timedelta(days=days_shown))
+        if o.session.public or may
+    ]
+    by_day: dict[date, list[Occurrence]] = {}
+    for occurrence in found:
+        by_day.setdefault(timezone.localtime(occurrence.start).date(), []).append(occurrence)
+    cells = [grid_start + timedelta(days=i) for i in range(days_shown)]
+    weeks = [[(d, by_day.get(d, [])) for d in cells[i : i + 7]] for i in range(0, days_shown, 7)]
+    context = {
+        "room": room,
+        "weeks": weeks,
+        "month": first,
+        "previous": (first - timedelta(days=1)).replace(day=1),
+        "next": following,
+        "today": timezone.localdate(),
+        "scope": request.GET.get("scope", ""),
+    }
+    return render(request, "scheduling/room_month.html", context)
+
+
 def room_week(request: HttpRequest, slug: str) -> HttpResponse:
     """The room's meetings of one week, day by day (a list on phones)."""
     room = _room(slug)
     monday = monday_of(request.GET.get("week"))
     zone = timezone.get_current_timezone()
     start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
-    found = list(
-        selectors.occurrences_between(start=start, end=start + timedelta(days=7), room=room.slug)
-    )
+    found = _meetings(request, room, start, start + timedelta(days=7))
     visible = [o for o in found if o.session.public or can_schedule(request.user, room)]
     days = [
         (
@@ -75,6 +114,7 @@ def room_week(request: HttpRequest, slug: str) -> HttpResponse:
         "next": monday + timedelta(days=7),
         "today": timezone.localdate(),
         "can_schedule": can_schedule(request.user, room),
+        "scope": request.GET.get("scope", ""),
     }
     return render(request, "scheduling/room_week.html", context)
 

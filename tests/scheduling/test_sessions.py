@@ -319,3 +319,18 @@ def test_form_refuses_an_end_before_the_start(hanoi: Room) -> None:
     page = manager().post("/hanoi/sessions/new/", form).content.decode()
     assert "errors" in page
     assert not Session.objects.exists()
+
+
+def test_month_view_and_the_units_below(hanoi: Room) -> None:
+    start = next_monday()
+    session_schedule(data=briefing(hanoi, start, weeks=2))
+    badinh = Room.objects.get(slug="badinh")
+    session_schedule(data=briefing(badinh, start + timedelta(days=1), title="Giao ban Ba Đình"))
+    month = start.strftime("%Y-%m")
+    page = Client().get(f"/hanoi/calendar/month/?month={month}").content.decode()
+    assert "Giao ban thứ Hai" in page and "Giao ban Ba Đình" not in page
+    unit = Client().get(f"/hanoi/calendar/month/?month={month}&scope=unit").content.decode()
+    assert "Giao ban Ba Đình" in unit
+    week = Client().get(f"/hanoi/calendar/?week={start.date()}&scope=unit").content.decode()
+    assert "Giao ban Ba Đình" in week and "/badinh" in week
+    assert Client().get("/hanoi/calendar/month/?month=garbage").status_code == 200
