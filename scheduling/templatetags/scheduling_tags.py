@@ -8,6 +8,8 @@ from django import template
 
 from rooms.models import Room
 from rooms.permissions import can_manage_room
+from scheduling.describe import describe
+from scheduling.models import Session
 from scheduling.permissions import can_schedule
 from scheduling.selectors import room_upcoming as _room_upcoming
 
@@ -29,3 +31,9 @@ def room_upcoming(context: dict[str, Any], room: Room) -> dict[str, Any]:
         "can_manage": can_manage_room(request.user, room),
         "request": request,
     }
+
+
+@register.filter
+def schedule_text(session: Session) -> str:
+    """The session's dates and times in one sentence."""
+    return describe(session)

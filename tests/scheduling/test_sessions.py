@@ -334,3 +334,26 @@ def test_month_view_and_the_units_below(hanoi: Room) -> None:
     week = Client().get(f"/hanoi/calendar/?week={start.date()}&scope=unit").content.decode()
     assert "Giao ban Ba Đình" in week and "/badinh" in week
     assert Client().get("/hanoi/calendar/month/?month=garbage").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("rrule", "text"),
+    [
+        (
+            "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270118",
+            "Thứ Hai hằng tuần, 08:00–09:30, đến hết 18/01/2027",
+        ),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH", "Thứ Hai, Thứ Năm, hai tuần một lần, 08:00–09:30"),
+        (
+            "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=-1;COUNT=6",
+            "Thứ Hai cuối cùng của mỗi tháng, 08:00–09:30, 6 buổi",
+        ),
+        ("", "30/11/2026, 08:00–09:30"),
+    ],
+)
+def test_a_series_in_words(rrule: str, text: str) -> None:
+    from scheduling.describe import describe
+
+    start = datetime(2026, 11, 30, 8, tzinfo=HCM)
+    session = Session(start=start, end=start + timedelta(minutes=90), rrule=rrule)
+    assert describe(session) == text
