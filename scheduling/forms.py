@@ -6,6 +6,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +76,12 @@ class SessionForm(forms.Form):
         + [(level, level) for level in ("C0", "C1", "C2", "C3", "C12", "C23", "C123")],
     )
     invite_under = forms.BooleanField(label=_("Invite every site under this unit"), required=False)
+    invite_people = forms.CharField(
+        label=_("Invite people"),
+        required=False,
+        max_length=2000,
+        help_text=_("User names or e-mail addresses, separated by commas."),
+    )
     public = forms.BooleanField(
         label=_("Show in the room's public calendar"), required=False, initial=True
     )
@@ -87,6 +95,16 @@ class SessionForm(forms.Form):
         day, until = data.get("day"), data.get("until")
         if day and until and until < day:
             self.add_error("until", _("The repetition must end after the first meeting."))
+        names = [n.strip() for n in data.get("invite_people", "").split(",") if n.strip()]
+        unknown = [
+            n for n in names if not User.objects.filter(Q(username=n) | Q(email__iexact=n)).exists()
+        ]
+        if unknown:
+            self.add_error(
+                "invite_people",
+                _("No account has the name or address: %(names)s.") % {"names": ", ".join(unknown)},
+            )
+        data["people"] = names
         if not self.errors:
             try:
                 data["rule"] = self._rule(data)

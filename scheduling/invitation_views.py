@@ -23,7 +23,7 @@ from scheduling.permissions import can_schedule
 from scheduling.reports import csv_text, occurrence_sites, unit_usage
 from scheduling.services.documents import can_download, document_add
 from scheduling.services.ical_import import MAX_IMPORT_BYTES, describe, ics_import, ics_preview
-from scheduling.services.invitations import invitation_reply
+from scheduling.services.invitations import invitation_reply, meeting_reply
 from scheduling.services.sessions import occurrence_change
 
 
@@ -65,7 +65,7 @@ def occurrence_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "room": occurrence.room,
         "rows": rows,
         "ready": sum(1 for r in rows if r.status and r.status.readiness.ready),
-        "yes": sum(1 for r in rows if r.invitation.reply == Reply.YES),
+        "yes": sum(1 for r in rows if r.reply == Reply.YES),
         "present": sum(1 for r in rows if r.present),
     }
     return render(request, "scheduling/occurrence_detail.html", context)
@@ -88,8 +88,8 @@ def occurrence_attendance_csv(request: HttpRequest, slug: str, pk: int) -> HttpR
         [
             r.invitation.unit.name,
             r.invitation.unit.mailbox,
-            r.invitation.get_reply_display(),
-            r.invitation.reason,
+            r.reply_label,
+            r.reason,
             _("yes") if r.status and r.status.readiness.ready else _("no"),
             _("yes") if r.present else _("no"),
             r.minutes,
@@ -125,9 +125,40 @@ def site_invitations(request: HttpRequest, slug: str) -> HttpResponse:
         .distinct()
         .order_by("session__start")
     )
+    now = timezone.now()
+    listed = []
+    for invitation in invitations:
+        answers = {r.occurrence_id: r for r in invitation.meeting_replies.all()}
+        upcoming = invitation.session.occurrences.filter(end__gte=now, cancelled=False).order_by(
+            "start"
+        )[:6]
+        listed.append((invitation, [(o, answers.get(o.pk)) for o in upcoming]))
     return render(
-        request, "scheduling/site_invitations.html", {"room": room, "invitations": invitations}
+        request, "scheduling/site_invitations.html", {"room": room, "invitations": listed}
     )
+
+
+@login_required
+@require_POST
+def meeting_reply_view(
+    request: HttpRequest, slug: str, pk: int, occurrence_pk: int
+) -> HttpResponse:
+    """A site answers for one meeting of a series."""
+    room = _managed_room(request, slug)
+    invitation = get_object_or_404(Invitation, pk=pk, unit=room.unit)
+    occurrence = get_object_or_404(Occurrence, pk=occurrence_pk, session_id=invitation.session_id)
+    try:
+        meeting_reply(
+            invitation=invitation,
+            occurrence=occurrence,
+            reply=request.POST.get("reply", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except SchedulingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your answer for this meeting is saved."))
+    return redirect("scheduling:site-invitations", slug=room.slug)
 
 
 @login_required

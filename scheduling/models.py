@@ -261,3 +261,45 @@ class SessionDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PersonInvitation(models.Model):
+    """A person invited by name, besides the sites."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="people")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_sequence = models.IntegerField(default=-1)
+
+    class Meta:
+        verbose_name = _("invited person")
+        verbose_name_plural = _("invited people")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="one_invitation_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.session}"
+
+
+class MeetingReply(models.Model):
+    """A site's answer for one meeting of a series, overriding its answer for the series."""
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="meeting_replies"
+    )
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="+")
+    reply = models.CharField(_("reply"), max_length=10, choices=Reply.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    replied_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reply for one meeting")
+        verbose_name_plural = _("replies for one meeting")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "occurrence"], name="one_reply_per_meeting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation} · {self.occurrence}: {self.reply}"

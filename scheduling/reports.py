@@ -13,7 +13,15 @@ from django.db.models import Q
 
 from rooms.models import Site, Unit
 from rooms.selectors import SiteStatus, site_status
-from scheduling.models import Attendance, Invitation, Occurrence, Session, SessionKind
+from scheduling.models import (
+    Attendance,
+    Invitation,
+    MeetingReply,
+    Occurrence,
+    Reply,
+    Session,
+    SessionKind,
+)
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -37,12 +45,15 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 @dataclass(frozen=True)
 class SiteRow:
-    """An invited site at one meeting."""
+    """An invited site at one meeting, with its answer for this meeting."""
 
     invitation: Invitation
     status: SiteStatus | None
     present: bool
     minutes: int
+    reply: str
+    reply_label: str
+    reason: str
 
 
 def occurrence_sites(occurrence: Occurrence) -> list[SiteRow]:
@@ -56,15 +67,24 @@ def occurrence_sites(occurrence: Occurrence) -> list[SiteRow]:
     for attendance in Attendance.objects.filter(occurrence=occurrence, unit__isnull=False):
         minutes[attendance.unit_id] += attendance.minutes  # type: ignore[index]
     sites = {s.unit_id: s for s in Site.objects.filter(unit__in=[i.unit for i in invitations])}
-    return [
-        SiteRow(
-            invitation=inv,
-            status=site_status(site=sites[inv.unit_id]) if inv.unit_id in sites else None,
-            present=inv.unit_id in minutes,
-            minutes=minutes.get(inv.unit_id, 0),
+    # An answer for this very meeting overrides the answer for the series.
+    own = {r.invitation_id: r for r in MeetingReply.objects.filter(occurrence=occurrence)}
+    rows = []
+    for inv in invitations:
+        answer = own.get(inv.pk)
+        reply = answer.reply if answer else inv.reply
+        rows.append(
+            SiteRow(
+                invitation=inv,
+                status=site_status(site=sites[inv.unit_id]) if inv.unit_id in sites else None,
+                present=inv.unit_id in minutes,
+                minutes=minutes.get(inv.unit_id, 0),
+                reply=reply,
+                reply_label=str(Reply(reply).label),
+                reason=answer.reason if answer else inv.reason,
+            )
         )
-        for inv in invitations
-    ]
+    return rows
 
 
 @dataclass(frozen=True)

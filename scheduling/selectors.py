@@ -80,5 +80,9 @@ def private_feed_sessions(*, token: str) -> tuple[str, QuerySet[Session]] | None
     user = feed.user
     assert user is not None
     rooms = Q(room__manager=user) | Q(room__account=user) | Q(room__memberships__user=user)
-    invited = Q(invitations__unit__room__manager=user) | Q(invitations__unit__room__account=user)
+    invited = (
+        Q(invitations__unit__room__manager=user)
+        | Q(invitations__unit__room__account=user)
+        | Q(people__user=user)
+    )
     return user.get_full_name() or user.get_username(), sessions.filter(rooms | invited).distinct()

@@ -44,6 +44,11 @@ urlpatterns = [
         invitation_views.invitation_reply_view,
         name="invitation-reply",
     ),
+    path(
+        "<slug:slug>/invitations/<int:pk>/meetings/<int:occurrence_pk>/reply/",
+        invitation_views.meeting_reply_view,
+        name="meeting-reply",
+    ),
     path("<slug:slug>/report/", invitation_views.unit_report, name="unit-report"),
     path("<slug:slug>/import/", invitation_views.ics_import_view, name="ics-import"),
     path(

@@ -23,7 +23,11 @@ from scheduling.forms import SessionForm
 from scheduling.ical import calendar_for
 from scheduling.models import Occurrence
 from scheduling.permissions import can_schedule, can_see_session
-from scheduling.services.invitations import invitations_send_on_commit, invitations_set
+from scheduling.services.invitations import (
+    invitations_send_on_commit,
+    invitations_set,
+    people_invite,
+)
 from scheduling.services.sessions import (
     SessionInput,
     occurrence_cancel,
@@ -155,7 +159,8 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             if room.unit is not None:
                 invitations_set(session=session, rules=form.invitation_rules(room.unit))
-                invitations_send_on_commit(session)
+            people_invite(session=session, names=data["people"])
+            invitations_send_on_commit(session)
             count = session.occurrences.count()
             messages.success(
                 request,

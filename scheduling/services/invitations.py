@@ -16,7 +16,16 @@ from django.utils.translation import gettext as _
 from rooms.models import Province, Room, Unit, UnitKind
 from scheduling.errors import SchedulingError
 from scheduling.ical import calendar_for
-from scheduling.models import Invitation, InvitationRule, Reply, RuleKind, Session
+from scheduling.models import (
+    Invitation,
+    InvitationRule,
+    MeetingReply,
+    Occurrence,
+    PersonInvitation,
+    Reply,
+    RuleKind,
+    Session,
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +114,7 @@ def _recipients(invitation: Invitation) -> list[str]:
     return sorted({a for a in addresses if a})
 
 
-def _message(session: Session, invitation: Invitation, method: str) -> EmailMessage | None:
-    to = _recipients(invitation)
+def _message(session: Session, to: list[str], method: str) -> EmailMessage | None:
     if not to:
         return None
     if method == "CANCEL":
@@ -130,20 +138,63 @@ def _message(session: Session, invitation: Invitation, method: str) -> EmailMess
 
 
 def invitations_send(*, session: Session) -> int:
-    """E-mail a REQUEST (or CANCEL) to each site not yet told of this SEQUENCE; return sent."""
+    """E-mail a REQUEST (or CANCEL) to each site and person not yet told of this SEQUENCE."""
     method = "CANCEL" if session.cancelled else "REQUEST"
-    pending = session.invitations.select_related("unit").filter(sent_sequence__lt=session.sequence)
-    messages = []
-    sent_ids = []
-    for invitation in pending:
-        message = _message(session, invitation, method)
-        if message is not None:
-            messages.append(message)
-        sent_ids.append(invitation.pk)
+    sites = list(
+        session.invitations.select_related("unit").filter(sent_sequence__lt=session.sequence)
+    )
+    people = list(session.people.select_related("user").filter(sent_sequence__lt=session.sequence))
+    recipients = [_recipients(i) for i in sites] + [
+        [p.user.email] if p.user.email else [] for p in people
+    ]
+    messages = [m for to in recipients if (m := _message(session, to, method)) is not None]
     if messages:
         get_connection().send_messages(messages)
-    Invitation.objects.filter(pk__in=sent_ids).update(sent_sequence=session.sequence)
+    Invitation.objects.filter(pk__in=[i.pk for i in sites]).update(sent_sequence=session.sequence)
+    PersonInvitation.objects.filter(pk__in=[p.pk for p in people]).update(
+        sent_sequence=session.sequence
+    )
     return len(messages)
+
+
+@transaction.atomic
+def people_invite(*, session: Session, names: Iterable[str]) -> list[User]:
+    """Invite people by user name or e-mail address; unknown ones are refused by name."""
+    wanted = [n.strip() for n in names if n.strip()]
+    found: list[User] = []
+    unknown: list[str] = []
+    for name in wanted:
+        user = User.objects.filter(Q(username=name) | Q(email__iexact=name), is_active=True).first()
+        if user is None:
+            unknown.append(name)
+        else:
+            found.append(user)
+    if unknown:
+        raise SchedulingError(
+            _("No account has the name or address: %(names)s.") % {"names": ", ".join(unknown)}
+        )
+    for user in found:
+        PersonInvitation.objects.get_or_create(session=session, user=user)
+    return found
+
+
+@transaction.atomic
+def meeting_reply(
+    *, invitation: Invitation, occurrence: Occurrence, reply: str, reason: str
+) -> MeetingReply:
+    """A site's answer for one meeting of a series."""
+    if occurrence.session_id != invitation.session_id:
+        raise SchedulingError(_("This meeting is not part of the invitation."))
+    if reply not in (Reply.YES, Reply.NO):
+        raise SchedulingError(_("Answer whether the site will attend."))
+    if reply == Reply.NO and not reason.strip():
+        raise SchedulingError(_("Say why the site cannot attend."))
+    answer, _created = MeetingReply.objects.update_or_create(
+        invitation=invitation,
+        occurrence=occurrence,
+        defaults={"reply": reply, "reason": reason.strip()[:300]},
+    )
+    return answer
 
 
 def invitations_send_on_commit(session: Session) -> None:

@@ -250,3 +250,56 @@ def test_yearly_report(hanoi: Room) -> None:
 def test_csv_cells_are_safe_from_formula_injection(value: object, cell: str) -> None:
     assert safe_cell(value) == cell
     assert csv_text(["a"], [[value]]).startswith("\ufeff")
+
+
+def test_people_are_invited_by_name_and_mailed(hanoi: Room, mailoutbox: list[Any]) -> None:
+    day = next_monday().date()
+    form = {
+        "title": "Tập huấn",
+        "kind": "training",
+        "day": day.isoformat(),
+        "start_time": "14:00",
+        "end_time": "16:00",
+        "repeat": "none",
+        "invite_people": "giaovien1, giaovien2@hanoi.edu.vn",
+    }
+    client = as_user("quanly.hanoi")
+    bad = client.post("/hanoi/sessions/new/", {**form, "invite_people": "khongco"}).content.decode()
+    assert "khongco" in bad and "errors" in bad
+    assert client.post("/hanoi/sessions/new/", form).status_code == 302
+    from scheduling.models import PersonInvitation, Session
+
+    session = Session.objects.get(title="Tập huấn")
+    assert set(
+        PersonInvitation.objects.filter(session=session).values_list("user__username", flat=True)
+    ) == {
+        "giaovien1",
+        "giaovien2",
+    }
+    invitations_send(session=session)
+    assert {tuple(m.to) for m in mailoutbox} >= {
+        ("giaovien1@hanoi.edu.vn",),
+        ("giaovien2@hanoi.edu.vn",),
+    }
+
+
+def test_a_site_answers_for_one_meeting(hanoi: Room) -> None:
+    session = session_schedule(data=briefing(hanoi, next_monday(), weeks=4))
+    invitations_set(
+        session=session, rules=[RuleInput(RuleKind.SCHOOLS, province=province(hanoi), level="C3")]
+    )
+    invitation = Invitation.objects.get(unit__slug="c3tranphu-hanoi")
+    school = as_user("c3tranphu-hanoi")
+    school.post(f"/c3tranphu-hanoi/invitations/{invitation.pk}/reply/", {"reply": "yes"})
+    second = session.occurrences.order_by("start")[1]
+    school.post(
+        f"/c3tranphu-hanoi/invitations/{invitation.pk}/meetings/{second.pk}/reply/",
+        {"reply": "no", "reason": "Thi học kỳ"},
+    )
+    host = as_user("quanly.hanoi")
+    first_page = host.get(
+        f"/hanoi/occurrences/{session.occurrences.order_by('start')[0].pk}/"
+    ).content.decode()
+    second_page = host.get(f"/hanoi/occurrences/{second.pk}/").content.decode()
+    assert "Sẽ tham dự" in first_page and "Thi học kỳ" not in first_page
+    assert "Không thể tham dự" in second_page and "Thi học kỳ" in second_page
