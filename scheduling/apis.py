@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -33,7 +34,13 @@ from scheduling.serializers import (
     rule_of,
 )
 from scheduling.services.attendance import attendance_record
-from scheduling.services.invitations import invitation_reply
+from scheduling.services.invitations import (
+    RuleInput,
+    invitation_reply,
+    invitations_send_on_commit,
+    invitations_set,
+    people_invite,
+)
 from scheduling.services.sessions import (
     SessionInput,
     occurrence_cancel,
@@ -44,6 +51,19 @@ from scheduling.services.sessions import (
 )
 
 MAX_RANGE = timedelta(days=62)
+
+
+def _invite(session: Session, data: dict[str, Any]) -> None:
+    """Apply the invitation rules and people of an API request, then tell them."""
+    if "invite" in data:
+        rules = [
+            RuleInput(r["kind"], r.get("unit"), r.get("province"), r.get("level", ""))
+            for r in data["invite"]
+        ]
+        invitations_set(session=session, rules=rules)
+    if data.get("people"):
+        people_invite(session=session, names=data["people"])
+    invitations_send_on_commit(session)
 
 
 def _refused(exc: ScheduleConflict | InvalidSchedule) -> Response:
@@ -103,10 +123,15 @@ class SessionViewSet(viewsets.ModelViewSet[Session]):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self._authorize(serializer.validated_data["room"])
+        data = serializer.validated_data
         try:
-            session = session_schedule(data=_input(serializer.validated_data), by=request.user)
+            with transaction.atomic():
+                session = session_schedule(data=_input(data), by=request.user)
+                _invite(session, data)
         except (ScheduleConflict, InvalidSchedule) as exc:
             return _refused(exc)
+        except SchedulingError as exc:
+            raise ValidationError({"invite": str(exc)}) from exc
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: SessionSerializer, 409: ConflictSerializer})
@@ -119,12 +144,16 @@ class SessionViewSet(viewsets.ModelViewSet[Session]):
         serializer.is_valid(raise_exception=True)
         if "room" in serializer.validated_data:
             self._authorize(serializer.validated_data["room"])
+        data = serializer.validated_data
         try:
-            session = session_update(
-                session=session, data=_input(serializer.validated_data, session)
-            )
+            with transaction.atomic():
+                session = session_update(session=session, data=_input(data, session))
+                if "invite" in data or "people" in data:
+                    _invite(session, data)
         except (ScheduleConflict, InvalidSchedule) as exc:
             return _refused(exc)
+        except SchedulingError as exc:
+            raise ValidationError({"invite": str(exc)}) from exc
         return Response(SessionSerializer(session).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -7,10 +7,31 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from rooms.models import Room, Unit
+from rooms.models import Province, Room, Unit
 from scheduling.domain.recurrence import Rule, RuleError, parse_rrule
 from scheduling.errors import rule_error_message
-from scheduling.models import Attendance, Invitation, Occurrence, Reply, Session, SessionKind
+from scheduling.models import (
+    Attendance,
+    Invitation,
+    Occurrence,
+    Reply,
+    RuleKind,
+    Session,
+    SessionKind,
+)
+
+
+class InviteRuleSerializer(serializers.Serializer[Any]):
+    """One invitation rule: a unit, or all district/commune offices or schools of a province."""
+
+    kind = serializers.ChoiceField(choices=RuleKind.choices)
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Unit.objects.all(), required=False, allow_null=True
+    )
+    province: serializers.SlugRelatedField[Province] = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Province.objects.all(), required=False, allow_null=True
+    )
+    level = serializers.CharField(max_length=4, required=False, allow_blank=True, default="")
 
 
 class SessionSerializer(serializers.ModelSerializer[Session]):
@@ -23,6 +44,10 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
     kind = serializers.ChoiceField(choices=SessionKind.choices)
     rrule = serializers.CharField(max_length=200, required=False, allow_blank=True)
     ics_url = serializers.SerializerMethodField()
+    invite = InviteRuleSerializer(many=True, write_only=True, required=False)
+    people = serializers.ListField(
+        child=serializers.CharField(max_length=254), write_only=True, required=False
+    )
 
     class Meta:
         model = Session
@@ -42,6 +67,8 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
             "sequence",
             "cancelled",
             "ics_url",
+            "invite",
+            "people",
         ]
         read_only_fields = ["uid", "sequence", "cancelled"]
 

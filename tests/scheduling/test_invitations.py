@@ -303,3 +303,40 @@ def test_a_site_answers_for_one_meeting(hanoi: Room) -> None:
     second_page = host.get(f"/hanoi/occurrences/{second.pk}/").content.decode()
     assert "Sẽ tham dự" in first_page and "Thi học kỳ" not in first_page
     assert "Không thể tham dự" in second_page and "Thi học kỳ" in second_page
+
+
+def test_the_api_invites_by_rule_and_person(hanoi: Room) -> None:
+    start = next_monday()
+    body = {
+        "kind": "briefing",
+        "title": "Giao ban qua API",
+        "room": "hanoi",
+        "start": (start + timedelta(hours=6)).isoformat(),
+        "end": (start + timedelta(hours=7)).isoformat(),
+        "invite": [
+            {"kind": "districts", "province": "hanoi"},
+            {"kind": "schools", "province": "hanoi", "level": "C3"},
+        ],
+        "people": ["giaovien1"],
+    }
+    client = as_user("quanly.hanoi")
+    response = client.post("/api/sessions/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    uid = response.json()["uid"]
+    invited = client.get("/api/invitations/", {"session": uid}).json()
+    assert invited["count"] == 4
+    bad = client.post(
+        "/api/sessions/",
+        {
+            **body,
+            "title": "X",
+            "start": (start + timedelta(hours=9)).isoformat(),
+            "end": (start + timedelta(hours=10)).isoformat(),
+            "invite": [{"kind": "districts"}],
+        },
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "invite" in bad.json()
+    from scheduling.models import Session
+
+    assert not Session.objects.filter(title="X").exists()  # nothing half-written
