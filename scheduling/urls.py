@@ -17,6 +17,7 @@ urlpatterns = [
     path("<slug:slug>/calendar/", views.room_week, name="room-week"),
     path("<slug:slug>/calendar/month/", views.room_month, name="room-month"),
     path("<slug:slug>/sessions/new/", views.session_new, name="session-new"),
+    path("<slug:slug>/sessions/<str:uid>/edit/", views.session_edit, name="session-edit"),
     path(
         "<slug:slug>/occurrences/<int:pk>/",
         invitation_views.occurrence_detail,

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,10 +19,11 @@ from django.views.decorators.http import require_POST
 from rooms.models import Room
 from rooms.selectors import room_get
 from scheduling import selectors
+from scheduling.domain.recurrence import parse_rrule
 from scheduling.errors import InvalidSchedule, ScheduleConflict
 from scheduling.forms import SessionForm
 from scheduling.ical import calendar_for
-from scheduling.models import Occurrence
+from scheduling.models import Occurrence, Session
 from scheduling.permissions import can_schedule, can_see_session
 from scheduling.services.invitations import (
     invitations_send_on_commit,
@@ -33,6 +35,7 @@ from scheduling.services.sessions import (
     occurrence_cancel,
     session_cancel,
     session_schedule,
+    session_update,
 )
 
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -216,3 +219,78 @@ def session_ics(request: HttpRequest, uid: str) -> HttpResponse:
         raise Http404(_("There is no such session."))
     body = calendar_for([session], name=session.title)
     return _ics(body, f"{session.uid}.ics")
+
+
+def _initial(session: Session) -> dict[str, object]:
+    """The session form filled in from a session, for editing."""
+    start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+    initial: dict[str, object] = {
+        "title": session.title,
+        "kind": session.kind,
+        "description": session.description,
+        "presenters": session.presenters,
+        "day": start.date(),
+        "start_time": start.time(),
+        "end_time": end.time(),
+        "public": session.public,
+        "broadcast": session.broadcast,
+        "repeat": "none",
+    }
+    if session.rrule:
+        rule = parse_rrule(session.rrule)
+        initial["repeat"] = (
+            "monthly" if rule.freq == "MONTHLY" else "biweekly" if rule.interval == 2 else "weekly"
+        )
+        initial["weekdays"] = list(rule.weekdays)
+        initial["until"] = rule.until
+    return initial
+
+
+@login_required
+def session_edit(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
+    """Change a session or series; the invited sites get the change with a higher SEQUENCE."""
+    room = _room(slug)
+    session = selectors.session_get(uid=uid)
+    if session is None or session.room_id != room.pk:
+        raise Http404(_("There is no such session."))
+    if not can_schedule(request.user, room):
+        raise PermissionDenied(_("Only the room's manager or its hosts may schedule here."))
+    form = SessionForm(request.POST or None, initial=_initial(session))
+    conflicts: list[dict[str, object]] = []
+    if request.method == "POST" and form.is_valid():
+        start, end = form.moments()
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                updated = session_update(
+                    session=session,
+                    data=SessionInput(
+                        room=room,
+                        host_unit=session.host_unit,
+                        kind=data["kind"],
+                        title=data["title"],
+                        description=data["description"],
+                        start=start,
+                        end=end,
+                        rule=data["rule"],
+                        public=data["public"],
+                        broadcast=data["broadcast"],
+                        presenters=data["presenters"],
+                    ),
+                )
+                rules = form.invitation_rules(room.unit) if room.unit else []
+                if rules:
+                    invitations_set(session=updated, rules=rules)
+                people_invite(session=updated, names=data["people"])
+                invitations_send_on_commit(updated)
+        except ScheduleConflict as exc:
+            conflicts = exc.conflicts
+            form.add_error(None, str(exc))
+        except InvalidSchedule as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The changes are saved; the invited sites are told."))
+            week = timezone.localtime(updated.start).date().isoformat()
+            return redirect(f"{reverse('scheduling:room-week', args=[room.slug])}?week={week}")
+    context = {"room": room, "form": form, "conflicts": conflicts, "session": session}
+    return render(request, "scheduling/session_form.html", context)

@@ -13,7 +13,8 @@ from rooms.errors import ProductionRefused
 from rooms.models import Room
 from scheduling.domain.recurrence import Rule
 from scheduling.errors import ScheduleConflict
-from scheduling.models import Session, SessionKind
+from scheduling.models import RuleKind, Session, SessionKind
+from scheduling.services.invitations import RuleInput, invitations_set
 from scheduling.services.sessions import SessionInput, session_schedule
 
 BRIEFING_TITLE = "Giao ban thứ Hai"
@@ -64,7 +65,7 @@ def demo_schedule_load() -> int:
     added = 0
     for kind, title, start, length, rule, broadcast in plans:
         try:
-            session_schedule(
+            session = session_schedule(
                 data=SessionInput(
                     room=room,
                     host_unit=unit,
@@ -76,6 +77,14 @@ def demo_schedule_load() -> int:
                     rule=rule,
                     broadcast=broadcast,
                 )
+            )
+            # Its district offices and schools are invited (the first reply is the sites').
+            invitations_set(
+                session=session,
+                rules=[
+                    RuleInput(RuleKind.DISTRICTS, province=unit.province),
+                    RuleInput(RuleKind.SCHOOLS, province=unit.province),
+                ],
             )
             added += 1
         except ScheduleConflict:

@@ -357,3 +357,26 @@ def test_a_series_in_words(rrule: str, text: str) -> None:
     start = datetime(2026, 11, 30, 8, tzinfo=HCM)
     session = Session(start=start, end=start + timedelta(minutes=90), rrule=rrule)
     assert describe(session) == text
+
+
+def test_edit_a_series_from_its_page(hanoi: Room) -> None:
+    session = session_schedule(data=briefing(hanoi, next_monday(), weeks=4))
+    client = manager()
+    page = client.get(f"/hanoi/sessions/{session.uid}/edit/").content.decode()
+    assert 'value="Giao ban thứ Hai"' in page and 'value="08:00"' in page
+    form = {
+        "title": "Giao ban thứ Hai (9 giờ)",
+        "kind": "briefing",
+        "day": next_monday().date().isoformat(),
+        "start_time": "09:00",
+        "end_time": "10:30",
+        "repeat": "weekly",
+        "weekdays": ["MO"],
+        "until": (next_monday() + timedelta(weeks=4)).date().isoformat(),
+        "public": "on",
+    }
+    assert client.post(f"/hanoi/sessions/{session.uid}/edit/", form).status_code == 302
+    session.refresh_from_db()
+    assert session.title == "Giao ban thứ Hai (9 giờ)" and session.sequence == 1
+    assert all(o.start.astimezone(HCM).hour == 9 for o in session.occurrences.all())
+    assert manager().get("/hanoi/sessions/not-a-uid/edit/").status_code == 404
