@@ -46,8 +46,8 @@ def _free_username(slug: str) -> str:
     return naming.unique_slug(slug, taken, qualifier="phong")
 
 
-def _create_account(room: Room) -> Credentials:
-    password = generate_password()
+def _create_account(room: Room, password: str | None = None) -> Credentials:
+    password = password or generate_password()
     user = User.objects.create_user(
         username=_free_username(room.slug),
         password=password,
@@ -59,23 +59,25 @@ def _create_account(room: Room) -> Credentials:
 
 
 @transaction.atomic
-def room_allocate(*, unit: Unit) -> Credentials | None:
+def room_allocate(*, unit: Unit, password: str | None = None) -> Credentials | None:
     """Give one unit its room and unit login; None when it already has a room."""
     if Room.objects.filter(unit=unit).exists():
         return None
     if Room.objects.filter(slug=unit.slug).exists():
         raise RoomsError(_("The address “%(slug)s” is already in use.") % {"slug": unit.slug})
     room = Room.objects.create(unit=unit, slug=unit.slug)
-    return _create_account(room)
+    return _create_account(room, password)
 
 
-def rooms_allocate(*, units: Iterable[Unit] | None = None) -> list[Credentials]:
+def rooms_allocate(
+    *, units: Iterable[Unit] | None = None, password: str | None = None
+) -> list[Credentials]:
     """Allocate rooms to the given units, or to every department and district office."""
     if units is None:
         units = Unit.objects.filter(kind__in=ALLOCATED_BY_DEFAULT, room__isnull=True)
     allocated = []
     for unit in units:
-        credentials = room_allocate(unit=unit)
+        credentials = room_allocate(unit=unit, password=password)
         if credentials is not None:
             allocated.append(credentials)
     return allocated

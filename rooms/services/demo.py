@@ -98,15 +98,10 @@ def demo_load() -> None:
         raise ProductionRefused(_("Demo data is only for the embedded default, not production."))
     provinces_load()
     units_import(text=DEMO_UNITS_CSV)
-    created = rooms_allocate()
-    school = room_allocate(unit=Unit.objects.get(code="HN-C3TRANPHU"))  # a school that asked
-    # Every new demo unit login (user name = the room's address name) signs in with "demo";
-    # hashing is slow on purpose, so only new logins are touched on a repeated run.
-    for credentials in [*created, *([school] if school else [])]:
-        account = credentials.room.account
-        assert account is not None
-        account.set_password(DEMO_PASSWORD)
-        account.save(update_fields=["password"])
+    # Every demo unit login (user name = the room's address name) signs in with "demo".
+    rooms_allocate(password=DEMO_PASSWORD)
+    # A school that asked for a room.
+    room_allocate(unit=Unit.objects.get(code="HN-C3TRANPHU"), password=DEMO_PASSWORD)
     admin = _person("admin", "Quản trị", "Hệ thống", "admin@moet.edu.vn")
     admin.is_staff = admin.is_superuser = True
     admin.save(update_fields=["is_staff", "is_superuser"])
