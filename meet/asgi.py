@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP goes to Django, WebSocket to the apps' consumers."""
+"""ASGI entry point: HTTP goes to Django, WebSocket to the apps' consumers.
+
+In the embedded default the media worker runs in this process too: the first
+connection starts it (streaming/embedded.py; ``MEET_MEDIA_WORKER``).
+"""
 
 from __future__ import annotations
 
@@ -16,14 +20,17 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from meet.routing import websocket_urlpatterns  # noqa: E402
+from streaming.embedded import with_media_worker  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+application = with_media_worker(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )
 
 if os.environ.get("MEET_START_SCHEDULER") == "1":

@@ -3,6 +3,7 @@
 meet run      set up (migrate, provinces, rooms, demo data) and serve on $PORT
 meet setup    only the set-up step (idempotent)
 meet serve    only serve: one daphne process for HTTP and WebSocket
+meet media    run the media worker as its own process (with REDIS_URL; see docs/media.md)
 meet <cmd>    any Django management command (migrate, import_units, ...)
 """
 
@@ -54,6 +55,16 @@ def serve(*, host: str, port: int) -> None:
     os.execvp(sys.executable, [*daphne, "meet.asgi:application"])
 
 
+def media() -> None:
+    """Run the media worker until SIGINT/SIGTERM (production: one process per core)."""
+    _django()
+    import asyncio
+
+    from streaming.worker import run_forever
+
+    asyncio.run(run_forever())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``meet`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -67,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
         setup(demo="--no-demo" not in args)
     elif command == "serve":
         serve(host=host, port=port)
+    elif command == "media":
+        media()
     elif command in {"help", "-h", "--help"}:
         print(__doc__)
     else:

@@ -238,3 +238,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Live rooms (signaling/) ----------------------------------------------------------------
+# Read through signaling/conf.py at call time. Sizes in bytes, times in seconds.
+MEET_LIVE_JOIN_TOKEN_SECS = int(os.environ.get("MEET_LIVE_JOIN_TOKEN_SECS", "120"))
+MEET_LIVE_FILE_MAX_BYTES = int(os.environ.get("MEET_LIVE_FILE_MAX_BYTES", str(25 * 1024 * 1024)))
+MEET_LIVE_SLIDES_MAX_BYTES = int(
+    os.environ.get("MEET_LIVE_SLIDES_MAX_BYTES", str(50 * 1024 * 1024))
+)
+MEET_LIVE_SLIDES_MAX_PAGES = int(os.environ.get("MEET_LIVE_SLIDES_MAX_PAGES", "200"))
+MEET_LIVE_CHAT_HISTORY = int(os.environ.get("MEET_LIVE_CHAT_HISTORY", "200"))
+MEET_LIVE_MEETING_IDLE_SECS = int(os.environ.get("MEET_LIVE_MEETING_IDLE_SECS", "3600"))
+# Per-connection WebSocket rate limits, {"chat": (messages per second, burst), ...};
+# buckets: default, chat, vote, rtc (signaling/domain/ratelimit.py has the defaults).
+MEET_LIVE_RATE_LIMITS: dict[str, tuple[float, int]] = {}
+if REDIS_URL:
+    # redis-py 8 gives up reading after 5 s by default, exactly as long as channels_redis
+    # blocks in BZPOPMIN waiting for a consumer's next message: an idle WebSocket then dies
+    # with "Timeout reading from ..." (HTTP 1011). Read longer than the block time.
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["socket_timeout"] = 30  # type: ignore[index]

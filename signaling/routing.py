@@ -1,7 +1,13 @@
-"""WebSocket routes of live rooms (the consumer arrives with the live-rooms issue)."""
+"""WebSocket routes of live rooms."""
 
 from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from django.urls import path
+
+from signaling.consumers import RoomConsumer
+
+websocket_urlpatterns: list[Any] = [
+    path("ws/rooms/<slug:slug>/", RoomConsumer.as_asgi()),
+]

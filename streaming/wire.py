@@ -10,9 +10,42 @@ from ``streaming``. Both sides talk over the Channels layer:
 
 The browser's WebRTC messages (``rtc.*`` in docs/protocol.md) are validated by the
 consumer and relayed inside ``signal`` untouched; the worker's answers come back the same
-way. The negotiation model (one RTCPeerConnection per participant, who publishes its
-tracks and receives everyone else's, with renegotiation from either side) belongs to
-the worker and the browser client's media module; the consumer never reads SDP.
+way. The negotiation model (below) belongs to the worker and the browser client's media
+module (static/js/room/media.js); the consumer never reads SDP.
+
+Negotiation model (docs/media.md has the full description and examples)
+-----------------------------------------------------------------------
+* One ``RTCPeerConnection`` per participant, between the browser and the worker.
+* **The browser is always the offerer; the worker only answers.** No glare, no
+  rollback. The browser's offer has a fixed set of m-lines:
+
+  - its *publish* m-lines (``sendonly``): microphone, camera and screen, described
+    by ``tracks`` in the offer (``[{"mid", "kind", "source", "active"}]``) - the
+    transceivers exist from the start with no track, so turning the camera on or
+    starting a screen share is ``replaceTrack`` + an ``rtc.tracks`` message, never a
+    renegotiation;
+  - its *slots* (``recvonly``): every other m-line. The worker answers them
+    ``sendonly`` and decides which publisher's track each slot carries (last-N
+    video, top-N audio, screen shares); it tells the browser with ``rtc.tracks``
+    whenever the mapping changes. A slot keeps one SSRC for its whole life: the
+    worker rewrites the forwarded RTP headers and switches sources on keyframes.
+
+* ICE: the worker's candidates are in its answer (it does not trickle); the browser
+  trickles with ``rtc.ice``. An offer whose ICE username fragment differs from the
+  current connection's (an ICE restart, a reload, a rejoin after a network drop)
+  replaces the participant's peer connection; the room state is kept.
+
+browser -> worker (``media.signal``): ``rtc.offer``, ``rtc.ice``, ``rtc.tracks``
+(publish state: ``[{"mid", "source", "active"}]``), ``rtc.subscribe`` (``peers``: the
+participants whose video the browser prefers, best first, for last-N).
+
+worker -> browser (``media.signal``): ``rtc.answer``, ``rtc.tracks`` (the slots:
+``[{"mid", "kind", "slot", "peer", "name", "source"}]``, ``peer`` null when empty),
+``rtc.speaker`` (``peer``: the dominant speaker or null), ``rtc.muted`` (``source``:
+a host stopped this participant's microphone or camera), ``rtc.error`` (``message``).
+
+worker -> consumer (``media.event``, about the participant the consumer serves):
+``{"kind": "published", "sources": [...]}`` and ``{"kind": "connection", "state": ...}``.
 """
 
 from __future__ import annotations
@@ -27,7 +60,35 @@ MEDIA_WORKER_CHANNEL = "media-worker"
 MAX_SDP_BYTES = 64_000
 MAX_CANDIDATE_BYTES = 1_000
 
-RtcType = Literal["rtc.offer", "rtc.answer", "rtc.ice", "rtc.tracks", "rtc.error"]
+ControlAction = Literal["leave", "close_room", "mute_audio", "stop_video"]
+
+RtcType = Literal[
+    "rtc.offer",
+    "rtc.answer",
+    "rtc.ice",
+    "rtc.tracks",
+    "rtc.error",
+    "rtc.subscribe",
+    "rtc.speaker",
+    "rtc.muted",
+]
+
+# What a browser may send (the consumer validates against this) and what the worker
+# sends back (the consumer relays those to the browser untouched).
+BROWSER_RTC_TYPES: frozenset[str] = frozenset(
+    {"rtc.offer", "rtc.ice", "rtc.tracks", "rtc.subscribe"}
+)
+WORKER_RTC_TYPES: frozenset[str] = frozenset(
+    {"rtc.answer", "rtc.tracks", "rtc.speaker", "rtc.muted", "rtc.error"}
+)
+
+# Published sources: one m-line each in the browser's offer.
+SOURCES: tuple[str, ...] = ("mic", "camera", "screen")
+# Slot kinds in ``rtc.tracks`` from the worker.
+SLOTS: tuple[str, ...] = ("audio", "camera", "screen")
+# Bounds the consumer may enforce on the lists inside rtc.* messages.
+MAX_TRACKS = 64
+MAX_SUBSCRIBE_PEERS = 64
 
 
 class Signal(TypedDict):
@@ -38,6 +99,9 @@ class Signal(TypedDict):
     candidate: NotRequired[dict[str, Any] | None]
     tracks: NotRequired[list[dict[str, Any]]]
     message: NotRequired[str]
+    peers: NotRequired[list[str]]  # rtc.subscribe
+    peer: NotRequired[str | None]  # rtc.speaker
+    source: NotRequired[str]  # rtc.muted
 
 
 class ToWorkerSignal(TypedDict):
@@ -60,7 +124,7 @@ class ToWorkerControl(TypedDict):
     reply: str
     # leave: the participant left or was removed; close_room: the meeting ended;
     # mute_audio / stop_video: a host's moderation of ``target``'s published tracks.
-    action: Literal["leave", "close_room", "mute_audio", "stop_video"]
+    action: ControlAction
     target: NotRequired[str]
 
 
@@ -99,7 +163,7 @@ def to_worker_control(
     room: str,
     peer: str,
     reply: str,
-    action: Literal["leave", "close_room", "mute_audio", "stop_video"],
+    action: ControlAction,
     target: str = "",
 ) -> ToWorkerControl:
     """Wrap a control action for the worker."""
@@ -113,3 +177,35 @@ def to_worker_control(
     if target:
         message["target"] = target
     return message
+
+
+def browser_ice_servers(user: str, *, now: float | None = None) -> list[dict[str, Any]]:
+    """The ``iceServers`` a browser's RTCPeerConnection needs (none by default).
+
+    Read at call time from the environment: ``MEET_STUN_URLS`` and ``MEET_TURN_URLS``
+    (comma-separated ``stun:``/``turn:`` URLs) and ``MEET_TURN_SECRET`` (coturn's
+    ``static-auth-secret``), which gives time-limited REST credentials valid for
+    ``MEET_TURN_TTL_SECS`` (default one day): username ``<expiry>:<user>``, password
+    base64(HMAC-SHA1(secret, username)).
+    """
+    import base64
+    import hashlib
+    import hmac
+    import os
+    import time
+
+    def urls(name: str) -> list[str]:
+        return [u.strip() for u in os.environ.get(name, "").split(",") if u.strip()]
+
+    servers: list[dict[str, Any]] = []
+    if stun := urls("MEET_STUN_URLS"):
+        servers.append({"urls": stun})
+    secret = os.environ.get("MEET_TURN_SECRET", "")
+    if (turn := urls("MEET_TURN_URLS")) and secret:
+        ttl_secs = int(os.environ.get("MEET_TURN_TTL_SECS", "86400"))
+        expiry = int(time.time() if now is None else now) + ttl_secs
+        username = f"{expiry}:{user}"
+        digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+        credential = base64.b64encode(digest).decode()
+        servers.append({"urls": turn, "username": username, "credential": credential})
+    return servers

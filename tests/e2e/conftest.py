@@ -116,7 +116,9 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
     pytest.fail(f"meet serve did not become healthy: {log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
+# Closed after each module: sync Playwright's event loop must not outlive it, or the
+# asyncio tests that run after the browser tests find a loop already running.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
         missing_service(f"Chromium ({CHROMIUM})")

@@ -1,0 +1,337 @@
+"""Fan-out benchmark: one 640×360 30 fps ~1.4 Mbps VP8 publisher to N subscribers.
+
+    .venv/bin/python -m bench.fanout [--steps 50,100,...] [--window 10] [--quick]
+
+Needs Redis (``--redis``, default redis://127.0.0.1:6379/14; the database is flushed).
+Processes: the media worker (``meet media``, exactly as deployed), a publisher playing
+a pre-encoded clip, viewers spread over several processes (aiortc clients that count
+frames without decoding) and a probe that times joins to the first decoded frame.
+The baseline is a plain aiortc server with ``MediaRelay`` (decode once, re-encode per
+viewer), measured in the same run with the same publisher and viewers.
+
+CPU is each server process's own (user + system) time from /proc/<pid>/stat over the
+measurement window, so the viewers competing for the same 2 cores do not count; per
+core = N / (server CPU seconds per second) at the largest N where every viewer still
+got >= 29 fps. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import multiprocessing
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MIN_FPS = 29.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+VIEWER_PROCESSES = 4
+
+
+def proc_cpu_secs(pid: int) -> float:
+    """User + system CPU seconds of one process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+class Child:
+    """A benchmark process driven over a pipe."""
+
+    def __init__(self, role: str, redis_url: str, room: str, channel: str, tag: str = ""):
+        from bench.fanout_clients import run
+
+        context = multiprocessing.get_context("spawn")
+        self.conn, child_conn = context.Pipe()
+        self.process = context.Process(
+            target=run, args=(role, child_conn, redis_url, room, channel, tag), daemon=True
+        )
+        self.process.start()
+
+    def ask(self, *command: Any, timeout: float = 300) -> dict[str, Any]:
+        self.conn.send(command)
+        if not self.conn.poll(timeout):
+            raise TimeoutError(f"no answer to {command}")
+        answer: dict[str, Any] = self.conn.recv()
+        return answer
+
+    def wait(self, timeout: float = 120) -> dict[str, Any]:
+        if not self.conn.poll(timeout):
+            raise TimeoutError("process did not start")
+        answer: dict[str, Any] = self.conn.recv()
+        return answer
+
+    def stop(self) -> None:
+        try:
+            self.ask("stop", timeout=30)
+        except (TimeoutError, OSError, EOFError):
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def start_worker(redis_url: str) -> subprocess.Popen[str]:
+    """``meet media`` on Redis, offering loopback candidates only."""
+    env = dict(
+        os.environ,
+        REDIS_URL=redis_url,
+        MEET_MEDIA_ICE_HOSTS="127.0.0.1",
+        DJANGO_SETTINGS_MODULE="meet.settings",
+        LOG_LEVEL="WARNING",
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "meet", "media"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert worker.stdout is not None
+    line = worker.stdout.readline()
+    if "media worker" not in line:
+        raise RuntimeError(f"media worker did not start: {line!r}")
+    return worker
+
+
+def start_baseline(redis_url: str, channel: str) -> subprocess.Popen[str]:
+    """The MediaRelay baseline server on its own channel."""
+    baseline = subprocess.Popen(
+        [sys.executable, "-m", "bench.fanout_baseline", redis_url, channel],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert baseline.stdout is not None
+    if "baseline" not in baseline.stdout.readline():
+        raise RuntimeError("baseline server did not start")
+    return baseline
+
+
+def measure(
+    server_pid: int, viewers: list[Child], window: float
+) -> tuple[float, list[float], float]:
+    """Server cores used, each viewer's fps and the machine's busy share over ``window``."""
+    cpu0, busy0 = proc_cpu_secs(server_pid), machine_busy()
+    first = [v.ask("snapshot") for v in viewers]
+    time.sleep(window)
+    cpu1, busy1 = proc_cpu_secs(server_pid), machine_busy()
+    last = [v.ask("snapshot") for v in viewers]
+    fps: list[float] = []
+    for a, b in zip(first, last, strict=True):
+        elapsed = b["t"] - a["t"]
+        fps += [(f1 - f0) / elapsed for f0, f1 in zip(a["frames"], b["frames"], strict=False)]
+    machine = (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1)
+    return (cpu1 - cpu0) / window, fps, machine
+
+
+def run_steps(
+    server_pid: int,
+    steps: list[int],
+    window: float,
+    redis_url: str,
+    room: str,
+    channel: str,
+    processes: int,
+    label: str,
+) -> tuple[list[dict[str, Any]], list[Child]]:
+    """Grow the audience step by step; stop at the first step below MIN_FPS."""
+    viewers = [
+        Child("viewers", redis_url, room, channel, tag=f"{label}{i}") for i in range(processes)
+    ]
+    rows: list[dict[str, Any]] = []
+    current = 0
+    for n in steps:
+        per = [
+            (n - current) // processes + (i < (n - current) % processes) for i in range(processes)
+        ]
+        for child, count in zip(viewers, per, strict=True):
+            child.conn.send(("add", count))
+        missing = sum(child.wait(timeout=600)["without_video"] for child in viewers)
+        current = n
+        time.sleep(3)
+        cores, fps, machine = measure(server_pid, viewers, window)
+        if min(fps) < MIN_FPS:
+            # The machine is shared: measure once more before calling it the limit.
+            print(f"[{label}] {n}: min {min(fps):.1f} fps, measuring again", flush=True)
+            time.sleep(2)
+            cores, fps, machine = measure(server_pid, viewers, window)
+        row = {
+            "subscribers": n,
+            "server_cores": round(cores, 3),
+            "ms_per_subscriber": round(cores * 1000 / n, 2),
+            "min_fps": round(min(fps), 1),
+            "p5_fps": round(statistics.quantiles(fps, n=20)[0], 1)
+            if len(fps) > 1
+            else round(fps[0], 1),
+            "mean_fps": round(statistics.fmean(fps), 1),
+            "machine_busy": round(machine, 2),
+            "without_video": missing,
+        }
+        row["per_core"] = round(n / cores) if cores > 0 else None
+        rows.append(row)
+        print(f"[{label}] {row}", flush=True)
+        if row["min_fps"] < MIN_FPS:
+            break
+    return rows, viewers
+
+
+def capacity(rows: list[dict[str, Any]]) -> int:
+    """Subscribers per core at the largest step where every subscriber had >= 29 fps."""
+    good = [r for r in rows if r["min_fps"] >= MIN_FPS and r["server_cores"] > 0]
+    if not good:
+        return 0
+    best = max(good, key=lambda r: r["subscribers"])
+    return round(best["subscribers"] / best["server_cores"])
+
+
+def flush_redis(redis_url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def versions() -> dict[str, str]:
+    import aioice
+    import aiortc
+    import av
+
+    return {
+        "python": platform.python_version(),
+        "aiortc": aiortc.__version__,
+        "aioice": aioice.__version__,
+        "av": av.__version__,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--steps", default="50,100,200,300,400,500,600,700,800")
+    parser.add_argument("--baseline-steps", default="1,2,4,6,8")
+    parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--probes", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="small steps, for a smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.steps, args.baseline_steps, args.window, args.probes = "20,40", "1,2", 4.0, 5
+    steps = [int(s) for s in args.steps.split(",")]
+    baseline_steps = [int(s) for s in args.baseline_steps.split(",")]
+    flush_redis(args.redis)
+    started = datetime.datetime.now(datetime.UTC)
+
+    # 1. The media worker, forwarding.
+    worker = start_worker(args.redis)
+    publisher = Child("publisher", args.redis, "bench", "media-worker")
+    publisher.wait()
+    rows, viewers = run_steps(
+        worker.pid,
+        steps,
+        args.window,
+        args.redis,
+        "bench",
+        "media-worker",
+        VIEWER_PROCESSES,
+        "sfu",
+    )
+    # 2. Join time to the first decoded frame, with the last audience still watching.
+    probe = Child("probe", args.redis, "bench", "media-worker")
+    joins = probe.ask("join", args.probes, timeout=600)["join_secs"]
+    keyframes = publisher.ask("stats")["keyframes"]
+    for child in [probe, *viewers, publisher]:
+        child.stop()
+    worker.terminate()
+    worker.wait(30)
+
+    # 3. The MediaRelay baseline, same publisher clip and viewers.
+    baseline = start_baseline(args.redis, "bench-baseline")
+    publisher = Child("publisher", args.redis, "bench", "bench-baseline")
+    publisher.wait()
+    baseline_rows, viewers = run_steps(
+        baseline.pid,
+        baseline_steps,
+        args.window,
+        args.redis,
+        "bench",
+        "bench-baseline",
+        1,
+        "relay",
+    )
+    for child in [*viewers, publisher]:
+        child.stop()
+    baseline.terminate()
+    baseline.wait(30)
+
+    report(args, started, rows, baseline_rows, joins, keyframes)
+
+
+def report(
+    args: argparse.Namespace,
+    started: datetime.datetime,
+    rows: list[dict[str, Any]],
+    baseline_rows: list[dict[str, Any]],
+    joins: list[float],
+    keyframes: int,
+) -> None:
+    """Print the tables, then the JSON line."""
+    per_core = capacity(rows)
+    baseline_per_core = capacity(baseline_rows)
+    joins_ms = sorted(j * 1000 for j in joins)  # inf: no frame within 10 s
+    p95 = joins_ms[max(0, int(len(joins_ms) * 0.95 + 0.5) - 1)] if joins_ms else None
+    if p95 is not None and math.isinf(p95):
+        p95 = None
+    print(f"\nmachine: {os.cpu_count()} cores, {platform.platform()}; {versions()}")
+    print(f"date: {started:%Y-%m-%d %H:%M} UTC; window {args.window} s per step")
+    print(
+        "| server | subscribers | server CPU (cores) | ms/s per subscriber | min fps "
+        "| p5 fps | machine busy | per core |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for label, table in (("SFU (forwarding)", rows), ("MediaRelay baseline", baseline_rows)):
+        for r in table:
+            print(
+                f"| {label} | {r['subscribers']} | {r['server_cores']:.3f} | "
+                f"{r['ms_per_subscriber']:.2f} | {r['min_fps']} | {r['p5_fps']} | "
+                f"{r['machine_busy']:.0%} | {r['per_core']} |"
+            )
+    print("join times (ms):", [round(j) if math.isfinite(j) else "timeout" for j in joins_ms])
+    print(
+        f"join to first decoded frame ({len(joins_ms)} probes): "
+        f"p50 {statistics.median(joins_ms):.0f} ms, p95 {p95 or float('inf'):.0f} ms; "
+        f"publisher keyframes sent: {keyframes}"
+    )
+    result = {
+        "subscribers_per_core": per_core,
+        "baseline_subscribers_per_core": baseline_per_core,
+        "ratio": round(per_core / baseline_per_core, 1) if baseline_per_core else None,
+        "max_subscribers_measured": max(
+            (r["subscribers"] for r in rows if r["min_fps"] >= MIN_FPS), default=0
+        ),
+        "join_to_first_frame_p95_ms": round(p95) if p95 is not None else None,
+        "join_to_first_frame_p50_ms": (
+            round(statistics.median(joins_ms))
+            if joins_ms and math.isfinite(statistics.median(joins_ms))
+            else None
+        ),
+        "join_timeouts": sum(1 for j in joins_ms if math.isinf(j)),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""Processes of the fan-out benchmark: the publisher, the viewers and the join probe.
+
+Each runs its own asyncio loop and channel layer (Redis, as in production) and takes
+commands from bench/fanout.py over a multiprocessing pipe. Viewers do not decode: a
+``streaming.forwarding.FrameCounter`` taps each viewer's receiver and counts frames
+(one per RTP timestamp), so a viewer costs its process SRTP + parsing only. The probe
+decodes, to time a join up to the first decoded picture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.rtcconfiguration import RTCBundlePolicy
+
+from bench.fanout_media import ClipTrack, encode_clip
+from streaming.forwarding import FrameCounter, on_keyframe_request
+from streaming.ice import use_host_addresses
+from streaming.wire import to_worker_control, to_worker_signal
+
+ANSWER_TIMEOUT_SECS = 60.0
+
+
+def _layer(redis_url: str) -> Any:
+    from channels_redis.core import RedisChannelLayer
+
+    host = {"address": redis_url, "max_connections": 1000, "socket_timeout": 30}
+    return RedisChannelLayer(hosts=[host])
+
+
+class Peer:
+    """One participant of the benchmark: a peer connection and its wire messages."""
+
+    def __init__(self, layer: Any, room: str, peer: str, channel: str) -> None:
+        self.layer, self.room, self.peer, self.channel = layer, room, peer, channel
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self.reply = ""
+        self.drain: asyncio.Future[None] | None = None
+
+    async def negotiate(self, tracks: list[dict[str, Any]]) -> None:
+        """Offer, wait for the worker's answer on our own reply channel."""
+        self.reply = await self.layer.new_channel()
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        for track in tracks:
+            track["mid"] = self.pc.getTransceivers()[track.pop("index")].mid
+        signal = {"type": "rtc.offer", "sdp": self.pc.localDescription.sdp, "tracks": tracks}
+        message = to_worker_signal(
+            room=self.room,
+            peer=self.peer,
+            reply=self.reply,
+            name=self.peer,
+            signal=signal,  # type: ignore[arg-type]
+        )
+        await self.layer.send(self.channel, message)
+        while True:
+            reply = await asyncio.wait_for(self.layer.receive(self.reply), ANSWER_TIMEOUT_SECS)
+            if reply["type"] == "media.signal" and reply["signal"]["type"] == "rtc.answer":
+                answer = RTCSessionDescription(reply["signal"]["sdp"], "answer")
+                await self.pc.setRemoteDescription(answer)
+                # Keep reading, as a browser's consumer does: with channels_redis all
+                # reply channels of a process share one capacity.
+                self.drain = asyncio.ensure_future(self._drain())
+                return
+
+    async def _drain(self) -> None:
+        while (await self.layer.receive(self.reply))["type"] != "bench.stop":
+            pass
+
+    async def leave(self) -> None:
+        """Tell the worker, stop reading, close the connection."""
+        message = to_worker_control(
+            room=self.room, peer=self.peer, reply=self.reply, action="leave"
+        )
+        await self.layer.send(self.channel, message)
+        await self.layer.send(self.reply, {"type": "bench.stop"})
+        await self.pc.close()
+
+
+class Viewer(Peer):
+    """A subscriber with one camera slot that counts frames without decoding."""
+
+    async def join(self) -> None:
+        """Offer one recvonly video slot; count what arrives."""
+        transceiver = self.pc.addTransceiver("video", direction="recvonly")
+        self.counter = FrameCounter(transceiver.receiver)
+        await self.negotiate([{"index": 0, "kind": "video", "slot": "camera"}])
+
+
+def _cpu_secs() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _commands(conn: Connection) -> Any:
+    loop = asyncio.get_running_loop()
+    while True:
+        yield await loop.run_in_executor(None, conn.recv)
+
+
+async def _publisher(conn: Connection, redis_url: str, room: str, channel: str) -> None:
+    if os.environ.get("MEET_BENCH_DEBUG"):
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="publisher %(asctime)s %(name)s %(message)s")
+    stream, keyframes = encode_clip()
+    layer = _layer(redis_url)
+    peer = Peer(layer, room, "publisher", channel)
+    track = ClipTrack(stream, keyframes)
+    transceiver = peer.pc.addTransceiver(track, direction="sendonly")
+    on_keyframe_request(transceiver.sender, track.request_keyframe)
+    await peer.negotiate([{"index": 0, "kind": "video", "source": "camera", "active": True}])
+    conn.send({"ready": True})
+    async for command in _commands(conn):
+        if command[0] == "stats":
+            conn.send(
+                {
+                    "keyframes": track.keyframes_sent,
+                    "cpu": _cpu_secs(),
+                    "state": peer.pc.connectionState,
+                    "ice": peer.pc.iceConnectionState,
+                }
+            )
+        elif command[0] == "stop":
+            await peer.leave()
+            conn.send({"stopped": True})
+            return
+
+
+async def _viewers(conn: Connection, redis_url: str, room: str, channel: str, tag: str) -> None:
+    layer = _layer(redis_url)
+    viewers: list[Viewer] = []
+    async for command in _commands(conn):
+        if command[0] == "add":
+            new = [
+                Viewer(layer, room, f"{tag}-{len(viewers) + i}", channel) for i in range(command[1])
+            ]
+            for start in range(0, len(new), 20):  # a few at a time, like real arrivals
+                await asyncio.gather(*(v.join() for v in new[start : start + 20]))
+            viewers += new
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and any(v.counter.frames == 0 for v in new):
+                await asyncio.sleep(0.1)
+            conn.send(
+                {"viewers": len(viewers), "without_video": sum(v.counter.frames == 0 for v in new)}
+            )
+        elif command[0] == "snapshot":
+            conn.send(
+                {
+                    "t": time.monotonic(),
+                    "frames": [v.counter.frames for v in viewers],
+                    "cpu": _cpu_secs(),
+                }
+            )
+        elif command[0] == "stop":
+            await asyncio.gather(*(v.leave() for v in viewers), return_exceptions=True)
+            conn.send({"stopped": True})
+            return
+
+
+async def _probe(conn: Connection, redis_url: str, room: str, channel: str) -> None:
+    layer = _layer(redis_url)
+    async for command in _commands(conn):
+        if command[0] == "stop":
+            conn.send({"stopped": True})
+            return
+        times = []
+        for i in range(command[1]):
+            started = time.monotonic()
+            peer = Peer(layer, room, f"probe-{i}", channel)
+            transceiver = peer.pc.addTransceiver("video", direction="recvonly")
+            await peer.negotiate([{"index": 0, "kind": "video", "slot": "camera"}])
+            try:
+                await asyncio.wait_for(transceiver.receiver.track.recv(), 10)
+                times.append(time.monotonic() - started)
+            except TimeoutError:
+                times.append(float("inf"))
+            await peer.leave()
+            await asyncio.sleep(0.3)
+        conn.send({"join_secs": times})
+
+
+def run(
+    role: str, conn: Connection, redis_url: str, room: str, channel: str, tag: str = ""
+) -> None:
+    """Entry point of a benchmark process (multiprocessing target)."""
+    use_host_addresses(["127.0.0.1"], loopback=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meet.settings")
+    main = {
+        "publisher": lambda: _publisher(conn, redis_url, room, channel),
+        "viewers": lambda: _viewers(conn, redis_url, room, channel, tag),
+        "probe": lambda: _probe(conn, redis_url, room, channel),
+    }[role]
+    asyncio.run(main())

@@ -1,0 +1,63 @@
+"""Forms of the live-room page: a guest's name (and password), a room's live settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.hashers import check_password
+from django.utils.translation import gettext_lazy as _
+
+from signaling.domain.protocol import MAX_NAME_CHARS, ProtocolError, clean_text
+
+
+class GuestJoinForm(forms.Form):
+    """A guest's name as others will see it, and the guests' password when one is set."""
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=MAX_NAME_CHARS,
+        help_text=_("Others in the meeting see this name, e.g. Nguyễn Văn An – THPT Trần Phú."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(
+        label=_("Meeting password"),
+        required=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_("The room's manager gives guests this password."),
+    )
+
+    def __init__(self, *args: Any, password_hash: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.password_hash = password_hash
+        if not password_hash:
+            del self.fields["password"]
+
+    def clean_name(self) -> str:
+        try:
+            return clean_text(self.cleaned_data["name"], name="name", limit=MAX_NAME_CHARS)
+        except ProtocolError:
+            raise forms.ValidationError(_("Write your name.")) from None
+
+    def clean_password(self) -> str:
+        password = str(self.cleaned_data.get("password", ""))
+        if self.password_hash and not check_password(password, self.password_hash):
+            raise forms.ValidationError(_("The password is not right."))
+        return password
+
+
+class LiveSettingsForm(forms.Form):
+    """What a room's manager decides about guests."""
+
+    lobby_enabled = forms.BooleanField(
+        label=_("Guests wait in the lobby until a host lets them in"), required=False
+    )
+    guest_password = forms.CharField(
+        label=_("New password for guests"),
+        required=False,
+        min_length=4,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the current one."),
+    )
+    clear_password = forms.BooleanField(label=_("Guests need no password"), required=False)

@@ -1,0 +1,1 @@
+"""Writes of live rooms; each function runs in one transaction and announces on commit."""

@@ -1,0 +1,67 @@
+"""File sharing: a participant uploads, everybody in the meeting sees it listed."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import unicodedata
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from signaling import conf, selectors
+from signaling.domain.protocol import event
+from signaling.errors import SignalingError
+from signaling.events import notify_room
+from signaling.models import SharedFile
+from signaling.services.meetings import actor
+
+MAX_NAME_CHARS = 200
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_file_name(name: str) -> str:
+    """A file name safe to show and to offer for download (no path, no control chars)."""
+    base = os.path.basename(unicodedata.normalize("NFC", name or "").replace("\\", "/"))
+    base = _UNSAFE.sub("_", base).strip(" .")
+    if len(base) > MAX_NAME_CHARS:
+        stem, ext = os.path.splitext(base)
+        base = stem[: MAX_NAME_CHARS - len(ext)] + ext
+    return base or "file"
+
+
+def check_upload(upload: UploadedFile | None, *, limit: int) -> UploadedFile:
+    """Refuse a missing, empty or too large upload."""
+    if upload is None:
+        raise SignalingError("file_missing")
+    if not upload.size:
+        raise SignalingError("file_empty")
+    if upload.size > limit:
+        raise SignalingError("file_too_large", limit=limit)
+    return upload
+
+
+@transaction.atomic
+def file_share(*, actor_peer: str, upload: UploadedFile) -> int:
+    """Store a participant's file and list it in the room; returns its id."""
+    person = actor(actor_peer)
+    check_upload(upload, limit=conf.file_max_bytes())
+    name = clean_file_name(upload.name or "")
+    ext = os.path.splitext(name)[1][:10].lower()
+    shared = SharedFile(
+        meeting_id=person.meeting_id,
+        uploaded_by=person,
+        by_name=person.name,
+        name=name,
+        size=upload.size or 0,
+        content_type=(upload.content_type or "")[:120],
+    )
+    # The name on disk is random: nobody can guess or steer a path.
+    shared.file.save(secrets.token_hex(16) + re.sub(r"[^a-z0-9.]", "", ext), upload, save=False)
+    shared.save()
+    slug = person.meeting.room.slug
+    notify_room(
+        slug, event("file.shared", file=selectors.plain_file(selectors.file_view(shared, slug)))
+    )
+    return shared.pk

@@ -1,0 +1,310 @@
+"""The live-room page (/<slug>/live/), its join token, and sharing files and slides.
+
+Who may join: the room's hosts (administrators, its manager and unit login, host members)
+as hosts; its participant members as participants; when the room admits guests, anybody
+signed in as a participant and anybody else as a guest with a name (and the guests'
+password when one is set). Files and slide pages are served only to people who took part
+in their meeting.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rooms import selectors as room_selectors
+from rooms.models import Room
+from rooms.permissions import Role, can_manage_room, role_in_room
+from signaling import conf, selectors
+from signaling.errors import SignalingError
+from signaling.forms import GuestJoinForm, LiveSettingsForm
+from signaling.models import LiveRole, SharedFile, SlidePage
+from signaling.services import files as file_services
+from signaling.services import slides as slide_services
+from signaling.services.settings import live_settings_save
+from signaling.services.tokens import JoinClaims, join_token_issue, session_fingerprint
+
+GUESTS_SESSION_KEY = "meet_live_guests"
+PEER_HEADER = "X-Meet-Peer"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who the request is in a room: a live role and a name, or why not."""
+
+    role: str = ""
+    name: str = ""
+    identity: str = ""
+    refusal: str = ""  # sign_in | members_only | guest_name
+
+
+def _room(slug: str) -> Room:
+    room = room_selectors.room_get(slug=slug)
+    if room is None:
+        raise Http404(_("There is no room at this address."))
+    return room
+
+
+def _guest(request: HttpRequest, room: Room) -> dict[str, str] | None:
+    guests = request.session.get(GUESTS_SESSION_KEY) or {}
+    found = guests.get(str(room.pk))
+    return found if isinstance(found, dict) and found.get("key") else None
+
+
+def access_for(request: HttpRequest, room: Room) -> Access:
+    """The live role of whoever sent the request."""
+    user = request.user
+    if user.is_authenticated:
+        name = user.get_full_name() or user.get_username()
+        identity = f"u:{user.pk}"
+        role = role_in_room(user, room)
+        if role in (Role.ADMIN, Role.MANAGER, Role.HOST):
+            return Access(LiveRole.HOST, name, identity)
+        if role == Role.PARTICIPANT or room.guest_access:
+            return Access(LiveRole.PARTICIPANT, name, identity)
+        return Access(refusal="members_only")
+    if not room.guest_access:
+        return Access(refusal="sign_in")
+    guest = _guest(request, room)
+    if guest is None:
+        return Access(refusal="guest_name")
+    return Access(LiveRole.GUEST, guest["name"], f"g:{guest['key']}")
+
+
+def _claims(request: HttpRequest, room: Room, access: Access) -> JoinClaims:
+    if not request.session.session_key:
+        request.session.save()
+    return JoinClaims(
+        room=room.pk,
+        slug=room.slug,
+        identity=access.identity,
+        user_id=request.user.pk if request.user.is_authenticated else None,
+        name=access.name,
+        role=access.role,
+        session=session_fingerprint(request.session.session_key),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def live_room(request: HttpRequest, slug: str) -> HttpResponse:
+    """The pre-join screen and the live room itself."""
+    room = _room(slug)
+    access = access_for(request, room)
+    if access.refusal == "sign_in":
+        return redirect_to_login(request.get_full_path())
+    if access.refusal == "members_only":
+        raise PermissionDenied(_("This room is only for its members. Ask the room's manager."))
+    live = selectors.live_settings(room)
+    guest_form = None
+    if access.refusal == "guest_name" or (
+        request.method == "POST" and access.role == LiveRole.GUEST
+    ):
+        guest_form = GuestJoinForm(
+            request.POST if request.method == "POST" else None,
+            password_hash=live.guest_password,
+            initial={"name": access.name},
+        )
+        if request.method == "POST" and guest_form.is_valid():
+            guests = dict(request.session.get(GUESTS_SESSION_KEY) or {})
+            previous = guests.get(str(room.pk)) or {}
+            guests[str(room.pk)] = {
+                "key": previous.get("key") or secrets.token_urlsafe(16),
+                "name": guest_form.cleaned_data["name"],
+            }
+            request.session[GUESTS_SESSION_KEY] = guests
+            return redirect(reverse("signaling:live", kwargs={"slug": room.slug}) + "?join=1")
+    elif request.method == "POST":
+        return redirect(reverse("signaling:live", kwargs={"slug": room.slug}) + "?join=1")
+    manages = can_manage_room(request.user, room)
+    context: dict[str, Any] = {
+        "room": room,
+        "access": access,
+        "is_host": access.role == LiveRole.HOST,
+        "guest_form": guest_form,
+        "autojoin": request.GET.get("join") == "1" and guest_form is None,
+        "settings_form": LiveSettingsForm(initial={"lobby_enabled": live.lobby_enabled})
+        if manages
+        else None,
+        "has_guest_password": bool(live.guest_password),
+        "token_url": reverse("signaling:token", kwargs={"slug": room.slug}),
+        "ws_path": f"/ws/rooms/{room.slug}/",
+        "files_url": reverse("signaling:files", kwargs={"slug": room.slug}),
+        "slides_url": reverse("signaling:slides", kwargs={"slug": room.slug}),
+        "file_max_bytes": conf.file_max_bytes(),
+        "slides_max_bytes": conf.slides_max_bytes(),
+    }
+    return render(request, "signaling/live_room.html", context)
+
+
+@never_cache
+@require_GET
+def join_token(request: HttpRequest, slug: str) -> JsonResponse:
+    """A fresh join token for the WebSocket (the page asks before every connection)."""
+    room = _room(slug)
+    access = access_for(request, room)
+    if access.refusal:
+        code = "sign_in" if access.refusal == "guest_name" else access.refusal
+        return _json_error(SignalingError(code), status=403)
+    return JsonResponse(
+        {
+            "token": join_token_issue(_claims(request, room, access)),
+            "expires_in": conf.join_token_secs(),
+        }
+    )
+
+
+@require_POST
+def live_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The room's manager sets the lobby and the guests' password."""
+    room = _room(slug)
+    if not can_manage_room(request.user, room):
+        raise PermissionDenied(_("Only the room's manager or an administrator may do this."))
+    form = LiveSettingsForm(request.POST)
+    if form.is_valid():
+        live_settings_save(
+            room=room,
+            lobby_enabled=form.cleaned_data["lobby_enabled"],
+            guest_password=form.cleaned_data["guest_password"],
+            clear_password=form.cleaned_data["clear_password"],
+        )
+        messages.success(request, _("The meeting settings are saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("signaling:live", slug=room.slug)
+
+
+# -- files and slides ----------------------------------------------------------------------
+
+
+def _json_error(error: SignalingError, *, status: int = 400) -> JsonResponse:
+    return JsonResponse({"code": error.code, "error": error.message}, status=status)
+
+
+def _acting_peer(request: HttpRequest, room: Room) -> str:
+    """The caller's own participant id in the room's open meeting (from the page's header)."""
+    access = access_for(request, room)
+    peer = request.headers.get(PEER_HEADER, "")
+    if not selectors.is_in_meeting(room_id=room.pk, identity=access.identity, peer=peer):
+        raise SignalingError("not_joined")
+    return peer
+
+
+def _too_large(request: HttpRequest, limit: int) -> bool:
+    """Refuse before reading the body when it announces more than the limit allows."""
+    try:
+        length = int(request.headers.get("Content-Length", "0"))
+    except ValueError:
+        return False
+    return length > limit + 64 * 1024  # the multipart envelope
+
+
+@require_POST
+def file_upload(request: HttpRequest, slug: str) -> JsonResponse:
+    """A participant shares a file with the meeting."""
+    room = _room(slug)
+    limit = conf.file_max_bytes()
+    if _too_large(request, limit):
+        return _json_error(SignalingError("file_too_large", limit=limit), status=413)
+    try:
+        peer = _acting_peer(request, room)
+        upload = file_services.check_upload(request.FILES.get("file"), limit=conf.file_max_bytes())
+        file_id = file_services.file_share(actor_peer=peer, upload=upload)
+    except SignalingError as refused:
+        return _json_error(refused, status=403 if refused.code == "not_joined" else 400)
+    return JsonResponse({"id": file_id}, status=201)
+
+
+def _may_see(request: HttpRequest, room: Room, meeting_id: int) -> bool:
+    if can_manage_room(request.user, room):
+        return True
+    access = access_for(request, room)
+    return bool(access.identity) and selectors.took_part(meeting_id, access.identity)
+
+
+def _private(response: HttpResponseBase) -> HttpResponseBase:
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def file_download(request: HttpRequest, slug: str, pk: int) -> HttpResponseBase:
+    """Download a shared file (participants of its meeting only), always as an attachment."""
+    room = _room(slug)
+    shared = SharedFile.objects.filter(pk=pk, meeting__room=room).first()
+    if shared is None or not _may_see(request, room, shared.meeting_id):
+        raise Http404(_("There is no such file, or it is only for the meeting's participants."))
+    response = FileResponse(
+        shared.file.open("rb"),
+        as_attachment=True,
+        filename=shared.name,
+        content_type="application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return _private(response)
+
+
+@require_GET
+def slide_image(request: HttpRequest, slug: str, deck: int, page: int) -> HttpResponseBase:
+    """One rendered slide page (participants of its meeting only)."""
+    room = _room(slug)
+    found = (
+        SlidePage.objects.select_related("deck")
+        .filter(deck_id=deck, number=page, deck__meeting__room=room)
+        .first()
+    )
+    if found is None or not _may_see(request, room, found.deck.meeting_id):
+        raise Http404(_("There is no such slide, or it is only for the meeting's participants."))
+    return _private(FileResponse(found.image.open("rb"), content_type="image/png"))
+
+
+def _slides_prepare(request: HttpRequest, slug: str) -> tuple[str, bytes, str]:
+    room = _room(slug)
+    peer = _acting_peer(request, room)
+    upload = file_services.check_upload(request.FILES.get("file"), limit=conf.slides_max_bytes())
+    title = file_services.clean_file_name(upload.name or "")
+    upload.seek(0)
+    return peer, upload.read(), title
+
+
+async def slides_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """The host or presenter uploads a PDF; its pages are rendered and the first is shown."""
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    limit = conf.slides_max_bytes()
+    if _too_large(request, limit):
+        return _json_error(SignalingError("file_too_large", limit=limit), status=413)
+    try:
+        peer, data, title = await sync_to_async(_slides_prepare)(request, slug)
+        # Rendering is slow and CPU-bound: off the event loop and off the database thread.
+        pages = await sync_to_async(slide_services.slides_render, thread_sensitive=False)(
+            data, max_pages=conf.slides_max_pages()
+        )
+        deck_id = await sync_to_async(slide_services.slides_deck_add)(
+            actor_peer=peer, title=title, pages=pages
+        )
+    except SignalingError as refused:
+        return _json_error(refused, status=403 if refused.code == "not_joined" else 400)
+    return JsonResponse({"id": deck_id, "pages": len(pages)}, status=201)

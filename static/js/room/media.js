@@ -1,0 +1,367 @@
+// meet — the live room's WebRTC module: one RTCPeerConnection to the media worker.
+//
+// The room UI owns the WebSocket and the page; this module owns the peer connection.
+// It never sees the socket: it sends `rtc.*` messages through the `send` callback and
+// the UI hands it every `rtc.*` message from the server with `handle(message)`.
+// docs/media.md describes the protocol; streaming/wire.py is its reference.
+//
+//   import { MediaSession } from "./media.js";
+//   const media = new MediaSession({
+//     send: (message) => socket.send(JSON.stringify(message)),
+//     iceServers: JSON.parse(room.dataset.iceServers || "[]"),  // none on a LAN
+//     slots: { audio: 4, camera: 9, screen: 1 },                // last-N = camera
+//   });
+//   media.addEventListener("track-added", ({ detail }) => show(detail));
+//   media.addEventListener("track-removed", ({ detail }) => hide(detail));
+//   await media.start({ mic: true, camera: true });   // asks for devices, offers
+//   socket.onmessage = (e) => { const m = JSON.parse(e.data);
+//                                if (m.type.startsWith("rtc.")) media.handle(m); };
+//
+// Methods (all async ones resolve once the change is applied locally):
+//   start({mic, camera, audioDevice, videoDevice})  get devices, connect, publish
+//   setMic(on) / setCamera(on)          no renegotiation: replaceTrack + rtc.tracks
+//   setDevice("audioinput"|"videoinput", deviceId)   switch microphone / camera
+//   startScreenShare() / stopScreenShare()   a separate track; the browser's own
+//                                        "Stop sharing" button also stops it
+//   subscribe(peers)                    last-N preference: these peers' cameras first
+//   handle(message)                     rtc.answer, rtc.tracks, rtc.speaker,
+//                                        rtc.muted, rtc.error from the worker
+//   close()                             stop everything (leaving the room)
+//   MediaSession.devices()              enumerateDevices(), grouped by kind
+// Properties: mic, camera, screen (booleans), localStream (camera + mic preview),
+//   state ("new" | "connecting" | "connected" | "reconnecting" | "failed" | "closed"),
+//   speaker (peer id or null), remote (Map mid -> {peer, kind, slot, source, stream}).
+// Events (CustomEvent, data in `detail`):
+//   track-added    {mid, peer, name, kind, slot, source, stream}   a slot got a track
+//   track-removed  {mid, peer, name, kind, slot, source, stream}   it lost it
+//   connection-state {state}      speaker {peer}      muted {source} (by a host)
+//   local-changed  {mic, camera, screen}              error {message}
+//
+// Negotiation: the browser always offers, the worker only answers (no glare). The
+// offer holds three publish m-lines (mic, camera, screen; sendonly, possibly without a
+// track) and recvonly slots; the worker maps publishers' tracks into the slots and
+// says which with rtc.tracks. Reconnection: when the connection fails (or stays
+// disconnected), the module builds a new RTCPeerConnection with the same tracks and
+// offers again — new ICE credentials tell the worker to replace the old connection;
+// chat and room state live on the WebSocket and are not touched.
+
+const RECONNECT_AFTER_DISCONNECT_MS = 4000;
+const RECONNECT_DELAYS_MS = [0, 1000, 2000, 5000, 10000];
+const DEFAULT_SLOTS = { audio: 4, camera: 9, screen: 1 };
+const SOURCES = ["mic", "camera", "screen"];
+
+function videoCodecs() {
+  // The worker forwards VP8 and H.264 (packetization-mode 1); offering only those keeps
+  // the SDP small with a dozen video m-lines.
+  const caps = (window.RTCRtpReceiver && RTCRtpReceiver.getCapabilities)
+    ? RTCRtpReceiver.getCapabilities("video") : null;
+  if (!caps) return null;
+  const vp8 = caps.codecs.filter((c) => c.mimeType.toLowerCase() === "video/vp8");
+  const h264 = caps.codecs.filter((c) => c.mimeType.toLowerCase() === "video/h264"
+    && /packetization-mode=1/.test(c.sdpFmtpLine || ""));
+  const rtx = caps.codecs.filter((c) => c.mimeType.toLowerCase() === "video/rtx");
+  const chosen = [...vp8, ...h264, ...rtx];
+  return vp8.length || h264.length ? chosen : null;
+}
+
+export class MediaSession extends EventTarget {
+  constructor({ send, iceServers = [], slots = {} } = {}) {
+    super();
+    if (typeof send !== "function") throw new TypeError("MediaSession needs send(message)");
+    this._send = send;
+    this._iceServers = iceServers;
+    this._slots = { ...DEFAULT_SLOTS, ...slots };
+    this._tracks = { mic: null, camera: null, screen: null };
+    this._on = { mic: false, camera: false, screen: false };
+    this._pc = null;
+    this._publish = {};        // source -> RTCRtpTransceiver
+    this._receivers = new Map(); // mid -> MediaStreamTrack of the slot
+    this._slotMap = new Map();  // mid -> {peer, name, kind, slot, source}
+    this.remote = new Map();    // mid -> detail of the current track-added
+    this._preferred = [];
+    this._attempt = 0;
+    this._disconnectTimer = null;
+    this._closed = false;
+    this.state = "new";
+    this.speaker = null;
+    this.localStream = new MediaStream();
+  }
+
+  get mic() { return this._on.mic; }
+  get camera() { return this._on.camera; }
+  get screen() { return this._on.screen; }
+
+  static async devices() {
+    const all = await navigator.mediaDevices.enumerateDevices();
+    return {
+      audioinput: all.filter((d) => d.kind === "audioinput"),
+      videoinput: all.filter((d) => d.kind === "videoinput"),
+      audiooutput: all.filter((d) => d.kind === "audiooutput"),
+    };
+  }
+
+  // -- starting ---------------------------------------------------------------
+
+  async start({ mic = true, camera = true, audioDevice, videoDevice } = {}) {
+    this._audioDevice = audioDevice;
+    this._videoDevice = videoDevice;
+    if (mic) await this._openMic().catch((e) => this._error(e));
+    if (camera) await this._openCamera().catch((e) => this._error(e));
+    this._on.mic = Boolean(this._tracks.mic);
+    this._on.camera = Boolean(this._tracks.camera);
+    await this._connect();
+    this._localChanged();
+  }
+
+  async _openMic() {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: this._audioDevice ? { deviceId: { exact: this._audioDevice } } : true,
+    });
+    this._replaceLocal("mic", stream.getAudioTracks()[0]);
+  }
+
+  async _openCamera() {
+    const video = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 30 } };
+    if (this._videoDevice) video.deviceId = { exact: this._videoDevice };
+    const stream = await navigator.mediaDevices.getUserMedia({ video });
+    this._replaceLocal("camera", stream.getVideoTracks()[0]);
+  }
+
+  _replaceLocal(source, track) {
+    const old = this._tracks[source];
+    if (old && old !== track) {
+      if (source !== "screen") this.localStream.removeTrack(old);
+      old.stop();
+    }
+    this._tracks[source] = track || null;
+    if (track && source !== "screen") this.localStream.addTrack(track);
+  }
+
+  // -- the peer connection ----------------------------------------------------
+
+  async _connect() {
+    if (this._closed) return;
+    const old = this._pc;
+    const pc = new RTCPeerConnection({ iceServers: this._iceServers, bundlePolicy: "max-bundle" });
+    this._pc = pc;
+    if (old) old.close();
+    this._receivers.clear();
+    this._setState(this._attempt ? "reconnecting" : "connecting");
+    const codecs = videoCodecs();
+    const described = [];
+    this._publish = {};
+    for (const source of SOURCES) {
+      const kind = source === "mic" ? "audio" : "video";
+      const t = pc.addTransceiver(kind, { direction: "sendonly" });
+      if (kind === "video" && codecs && t.setCodecPreferences) t.setCodecPreferences(codecs);
+      this._publish[source] = t;
+    }
+    const slots = [];
+    for (const [slot, count] of Object.entries(this._slots)) {
+      const kind = slot === "audio" ? "audio" : "video";
+      for (let i = 0; i < count; i++) {
+        const t = pc.addTransceiver(kind, { direction: "recvonly" });
+        if (kind === "video" && codecs && t.setCodecPreferences) t.setCodecPreferences(codecs);
+        slots.push([t, slot]);
+      }
+    }
+    pc.addEventListener("icecandidate", (e) => {
+      if (this._pc !== pc) return;
+      this._send({ type: "rtc.ice", candidate: e.candidate ? e.candidate.toJSON() : null });
+    });
+    pc.addEventListener("connectionstatechange", () => this._onConnectionState(pc));
+    await Promise.all(SOURCES.map((s) => this._publish[s].sender.replaceTrack(
+      this._on[s] ? this._tracks[s] : null)));
+    await pc.setLocalDescription(await pc.createOffer());
+    for (const source of SOURCES) {
+      const t = this._publish[source];
+      described.push({ mid: t.mid, kind: t.receiver.track.kind, source, active: this._on[source] });
+    }
+    for (const [t, slot] of slots) {
+      described.push({ mid: t.mid, kind: t.receiver.track.kind, slot });
+      this._receivers.set(t.mid, t.receiver.track);
+    }
+    this._send({ type: "rtc.offer", sdp: pc.localDescription.sdp, tracks: described });
+    if (this._preferred.length) this._send({ type: "rtc.subscribe", peers: this._preferred });
+  }
+
+  _onConnectionState(pc) {
+    if (this._pc !== pc || this._closed) return;
+    const state = pc.connectionState;
+    clearTimeout(this._disconnectTimer);
+    if (state === "connected") {
+      this._attempt = 0;
+      this._setState("connected");
+    } else if (state === "disconnected") {
+      this._disconnectTimer = setTimeout(() => this._reconnect(), RECONNECT_AFTER_DISCONNECT_MS);
+      this._setState("reconnecting");
+    } else if (state === "failed") {
+      this._reconnect();
+    }
+  }
+
+  async _reconnect() {
+    if (this._closed) return;
+    const delay = RECONNECT_DELAYS_MS[Math.min(this._attempt, RECONNECT_DELAYS_MS.length - 1)];
+    this._attempt += 1;
+    this._setState("reconnecting");
+    for (const mid of [...this.remote.keys()]) this._removeRemote(mid);
+    this._slotMap.clear();
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    await this._connect().catch((e) => this._error(e));
+  }
+
+  /** Rejoin now (e.g. after the WebSocket came back): a fresh connection and offer. */
+  async restart() {
+    this._attempt = Math.max(this._attempt, 1);
+    for (const mid of [...this.remote.keys()]) this._removeRemote(mid);
+    this._slotMap.clear();
+    await this._connect();
+  }
+
+  // -- messages from the worker -----------------------------------------------
+
+  async handle(message) {
+    if (!message || typeof message.type !== "string") return;
+    switch (message.type) {
+      case "rtc.answer":
+        if (this._pc && this._pc.signalingState === "have-local-offer") {
+          await this._pc.setRemoteDescription({ type: "answer", sdp: message.sdp })
+            .catch((e) => this._error(e));
+        }
+        break;
+      case "rtc.tracks":
+        this._applySlots(message.tracks || []);
+        break;
+      case "rtc.speaker":
+        this.speaker = message.peer ?? null;
+        this._emit("speaker", { peer: this.speaker });
+        break;
+      case "rtc.muted":
+        if (message.source === "mic") await this.setMic(false, { tell: false });
+        if (message.source === "camera") await this.setCamera(false, { tell: false });
+        this._emit("muted", { source: message.source });
+        break;
+      case "rtc.error":
+        this._emit("error", { message: message.message || "media error" });
+        break;
+      default:
+        break;
+    }
+  }
+
+  _applySlots(tracks) {
+    for (const entry of tracks) {
+      if (!entry || !this._receivers.has(entry.mid)) continue;
+      const before = this._slotMap.get(entry.mid);
+      const same = before && before.peer === entry.peer && before.source === entry.source;
+      if (same) continue;
+      if (before && before.peer) this._removeRemote(entry.mid);
+      this._slotMap.set(entry.mid, entry);
+      if (entry.peer) {
+        const track = this._receivers.get(entry.mid);
+        const detail = {
+          mid: entry.mid, peer: entry.peer, name: entry.name, kind: entry.kind,
+          slot: entry.slot, source: entry.source, stream: new MediaStream([track]),
+        };
+        this.remote.set(entry.mid, detail);
+        this._emit("track-added", detail);
+      }
+    }
+  }
+
+  _removeRemote(mid) {
+    const detail = this.remote.get(mid);
+    if (!detail) return;
+    this.remote.delete(mid);
+    this._emit("track-removed", detail);
+  }
+
+  // -- local controls (no renegotiation) --------------------------------------
+
+  async setMic(on, { tell = true } = {}) {
+    if (on && !this._tracks.mic) await this._openMic();
+    if (this._tracks.mic) this._tracks.mic.enabled = on;  // the preview mutes too
+    await this._setSending("mic", on, tell);
+  }
+
+  async setCamera(on, { tell = true } = {}) {
+    if (on && !this._tracks.camera) await this._openCamera();
+    await this._setSending("camera", on, tell);
+    if (!on && this._tracks.camera) this._replaceLocal("camera", null);  // light off
+  }
+
+  async setDevice(kind, deviceId) {
+    if (kind === "audioinput") {
+      this._audioDevice = deviceId;
+      await this._openMic();
+      await this._setSending("mic", this._on.mic, false);
+    } else if (kind === "videoinput") {
+      this._videoDevice = deviceId;
+      if (this._on.camera) {
+        await this._openCamera();
+        await this._setSending("camera", true, false);
+      }
+    }
+  }
+
+  async startScreenShare() {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    const track = stream.getVideoTracks()[0];
+    if ("contentHint" in track) track.contentHint = "detail";
+    track.addEventListener("ended", () => { if (this._tracks.screen === track) this.stopScreenShare(); });
+    this._replaceLocal("screen", track);
+    await this._setSending("screen", true, true);
+  }
+
+  async stopScreenShare() {
+    await this._setSending("screen", false, true);
+    this._replaceLocal("screen", null);
+  }
+
+  async _setSending(source, on, tell) {
+    const active = Boolean(on && this._tracks[source]);
+    this._on[source] = active;
+    const t = this._publish[source];
+    if (t) {
+      await t.sender.replaceTrack(active ? this._tracks[source] : null);
+      if (tell) this._send({ type: "rtc.tracks", tracks: [{ mid: t.mid, source, active }] });
+    }
+    this._localChanged();
+  }
+
+  subscribe(peers) {
+    this._preferred = Array.from(peers || []).slice(0, 64);
+    this._send({ type: "rtc.subscribe", peers: this._preferred });
+  }
+
+  close() {
+    this._closed = true;
+    clearTimeout(this._disconnectTimer);
+    for (const mid of [...this.remote.keys()]) this._removeRemote(mid);
+    for (const source of SOURCES) this._replaceLocal(source, null);
+    if (this._pc) this._pc.close();
+    this._pc = null;
+    this._setState("closed");
+  }
+
+  // -- events -----------------------------------------------------------------
+
+  _setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this._emit("connection-state", { state });
+  }
+
+  _localChanged() {
+    this._emit("local-changed", { mic: this._on.mic, camera: this._on.camera, screen: this._on.screen });
+  }
+
+  _error(error) {
+    this._emit("error", { message: error && error.message ? error.message : String(error) });
+  }
+
+  _emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

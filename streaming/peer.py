@@ -1,0 +1,247 @@
+"""One participant's RTCPeerConnection on the worker: negotiation and its streams.
+
+The browser always offers (streaming/wire.py, docs/media.md): its ``sendonly``
+m-lines are what it publishes (a ``Source`` each), its ``recvonly`` m-lines are slots
+the worker fills (an ``Outbound`` each). A session handles its participant's WebRTC
+messages one at a time from its own inbox (Galène's per-client loop), and tells the
+room's router what changed through ``notify`` — room state changes only in the
+router's task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.sdp import SessionDescription, candidate_from_sdp
+
+from streaming.config import MediaConfig
+from streaming.forwarding import Egress, Outbound, Source
+from streaming.ice import rtc_configuration
+from streaming.wire import MAX_TRACKS, SLOTS, SOURCES
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Published:
+    """A publish m-line: what the participant sends us."""
+
+    mid: str
+    kind: str
+    source: str  # "mic" | "camera" | "screen"
+    stream: Source
+
+
+@dataclass
+class Slot:
+    """A receive m-line: a place where the worker puts someone else's track."""
+
+    mid: str
+    kind: str
+    slot: str  # "audio" | "camera" | "screen"
+    out: Outbound
+    key: str | None = None  # "<peer>/<source>" it carries, set by the router
+
+
+@dataclass
+class Negotiated:
+    """Action for the router: the session's sources and slots are (re)built."""
+
+    session: PeerSession
+
+
+@dataclass
+class ConnectionChanged:
+    """Action for the router: the peer connection's state changed."""
+
+    session: PeerSession
+    state: str
+
+
+class ConnectionRegistry:
+    """Owns every live RTCPeerConnection of the worker; closes them on shutdown."""
+
+    def __init__(self) -> None:
+        self.connections: set[RTCPeerConnection] = set()
+
+    def add(self, pc: RTCPeerConnection) -> None:
+        """Remember a new connection."""
+        self.connections.add(pc)
+
+    async def close(self, pc: RTCPeerConnection) -> None:
+        """Close one connection and forget it."""
+        self.connections.discard(pc)
+        await pc.close()
+
+    async def close_all(self) -> None:
+        """Close every connection (worker shutdown)."""
+        connections, self.connections = list(self.connections), set()
+        await asyncio.gather(*(pc.close() for pc in connections), return_exceptions=True)
+
+
+def _default_source(kind: str, videos_seen: int) -> str:
+    if kind == "audio":
+        return "mic"
+    return "camera" if videos_seen == 0 else "screen"
+
+
+class PeerSession:
+    """The worker's side of one participant's peer connection."""
+
+    def __init__(
+        self,
+        *,
+        peer: str,
+        config: MediaConfig,
+        registry: ConnectionRegistry,
+        notify: Callable[[Any], None],
+        reply: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.peer = peer
+        self.pc: RTCPeerConnection | None = None
+        self.published: dict[str, Published] = {}  # by source name
+        self.slots: list[Slot] = []
+        self.state = "new"
+        self._config = config
+        self._registry = registry
+        self._notify = notify
+        self._reply = reply
+        self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._egresses: dict[RTCDtlsTransport, Egress] = {}
+        self._remote_ufrag: str | None = None
+        self._mids: set[str] = set()
+
+    def post(self, signal: dict[str, Any]) -> None:
+        """Queue one of the browser's WebRTC messages."""
+        self._inbox.put_nowait(signal)
+
+    async def run(self) -> None:
+        """Handle the browser's messages in order until ``close``."""
+        try:
+            while (signal := await self._inbox.get()) is not None:
+                try:
+                    if signal.get("type") == "rtc.offer":
+                        await self._offer(signal)
+                    elif signal.get("type") == "rtc.ice":
+                        await self._ice(signal.get("candidate"))
+                except Exception as exc:  # a bad offer must not take the worker down
+                    logger.warning("peer %s: %s failed: %r", self.peer, signal.get("type"), exc)
+                    self._reply({"type": "rtc.error", "message": f"{type(exc).__name__}: {exc}"})
+        finally:
+            await self._close_pc()
+
+    def close(self) -> None:
+        """Stop after the messages already queued; the connection is closed."""
+        self._inbox.put_nowait(None)
+
+    # -- negotiation -------------------------------------------------------------
+
+    async def _offer(self, signal: dict[str, Any]) -> None:
+        sdp = signal.get("sdp")
+        if not isinstance(sdp, str):
+            raise ValueError("rtc.offer needs an sdp string")
+        parsed = SessionDescription.parse(sdp)
+        media = [m for m in parsed.media if m.kind in ("audio", "video")]
+        if len(media) > MAX_TRACKS:
+            raise ValueError(f"an offer may have at most {MAX_TRACKS} media sections")
+        ufrag = next(
+            (m.ice.usernameFragment for m in media if m.ice and m.ice.usernameFragment), None
+        )
+        if ufrag is None:  # checked before the current connection is touched
+            raise ValueError("the offer has no audio or video with ICE credentials")
+        if self.pc is None or ufrag != self._remote_ufrag:
+            await self._new_pc()  # first offer, ICE restart or rejoin
+        self._remote_ufrag = ufrag
+        pc = self.pc
+        assert pc is not None
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        described = {
+            str(t.get("mid")): t for t in signal.get("tracks") or [] if isinstance(t, dict)
+        }
+        transceivers = {t.mid: t for t in pc.getTransceivers()}
+        videos_seen = sum(1 for p in self.published.values() if p.kind == "video")
+        for m in media:
+            mid = m.rtp.muxId
+            transceiver = transceivers.get(mid)
+            if mid in self._mids or transceiver is None:
+                continue
+            self._mids.add(mid)
+            info = described.get(mid, {})
+            if m.direction in ("sendonly", "sendrecv"):
+                name = info.get("source")
+                if name not in SOURCES or name in self.published:
+                    name = _default_source(m.kind, videos_seen)
+                videos_seen += m.kind == "video"
+                transceiver.direction = "recvonly"
+                stream = Source(m.kind)
+                stream.tap(transceiver.receiver)
+                self.published[name] = Published(mid, m.kind, name, stream)
+            elif m.direction == "recvonly":
+                slot = info.get("slot")
+                if slot not in SLOTS or (slot == "audio") != (m.kind == "audio"):
+                    slot = "audio" if m.kind == "audio" else "camera"
+                transceiver.direction = "sendonly"
+                out = Outbound(transceiver.sender, self._egress_for)
+                self.slots.append(Slot(mid, m.kind, slot, out))
+        await pc.setLocalDescription(await pc.createAnswer())
+        self._reply({"type": "rtc.answer", "sdp": pc.localDescription.sdp})
+        self._notify(Negotiated(self))
+
+    async def _ice(self, candidate: Any) -> None:
+        pc = self.pc
+        if pc is None or pc.remoteDescription is None:
+            return
+        if not isinstance(candidate, dict) or not candidate.get("candidate"):
+            return  # end of candidates: aioice needs no notice
+        ufrag = candidate.get("usernameFragment")
+        if ufrag and ufrag != self._remote_ufrag:
+            return  # a late candidate of the connection we replaced
+        text = str(candidate["candidate"]).removeprefix("candidate:")
+        ice = candidate_from_sdp(text)
+        ice.sdpMid = candidate.get("sdpMid")
+        index = candidate.get("sdpMLineIndex")
+        ice.sdpMLineIndex = index if isinstance(index, int) else None
+        if ice.sdpMid is None and ice.sdpMLineIndex is None:
+            ice.sdpMLineIndex = 0
+        await pc.addIceCandidate(ice)
+
+    # -- connection --------------------------------------------------------------
+
+    async def _new_pc(self) -> None:
+        await self._close_pc()
+        pc = RTCPeerConnection(configuration=rtc_configuration(self._config))
+        self._registry.add(pc)
+        self.pc = pc
+
+        @pc.on("connectionstatechange")
+        def on_state() -> None:
+            if self.pc is pc:
+                self.state = pc.connectionState
+                self._notify(ConnectionChanged(self, pc.connectionState))
+
+    async def _close_pc(self) -> None:
+        pc, self.pc = self.pc, None
+        for published in self.published.values():
+            published.stream.close()
+        for slot in self.slots:
+            if slot.out.source is not None:
+                slot.out.source.detach(slot.out)
+        for egress in self._egresses.values():
+            egress.close()
+        self.published, self.slots, self._egresses, self._mids = {}, [], {}, set()
+        if pc is not None:
+            await self._registry.close(pc)
+
+    def _egress_for(self, sender: RTCRtpSender) -> Egress:
+        dtls = sender.transport
+        egress = self._egresses.get(dtls)
+        if egress is None:
+            egress = Egress(dtls, limit_bytes=self._config.egress_limit_bytes)
+            self._egresses[dtls] = egress
+        return egress

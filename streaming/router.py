@@ -1,0 +1,356 @@
+"""One live room on the media worker: who publishes what, and who receives it.
+
+All of a room's state changes in one task that drains a queue of typed actions
+(Galène's ``clientLoop``): the browser's messages relayed by the consumer, the
+consumer's control actions, what the peer sessions report (negotiated, connection
+state) and a speaker tick. No two coroutines change a room at once, and no handler
+awaits aiortc: negotiation runs in each participant's ``PeerSession``.
+
+Each subscriber's slots are refilled after every change (``_refill``): last-N camera
+video (the browser's preferred peers, then recent speakers, then join order), top-N
+audio (recent speakers), screen shares (oldest first). A slot that changes source
+is switched on the new source's next keyframe, which is requested at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from streaming import slots as ranking
+from streaming.config import MediaConfig
+from streaming.forwarding import Source
+from streaming.peer import ConnectionChanged, ConnectionRegistry, Negotiated, PeerSession
+from streaming.speakers import SpeakerDetector
+from streaming.wire import MAX_SUBSCRIBE_PEERS, MAX_TRACKS, SOURCES
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class SignalIn:
+    """A browser's ``rtc.*`` message, relayed by its consumer."""
+
+    peer: str
+    reply: str
+    name: str
+    signal: dict[str, Any]
+
+
+@dataclass
+class ControlIn:
+    """A consumer's control action: leave, close_room, mute_audio, stop_video."""
+
+    peer: str
+    reply: str
+    action: str
+    target: str = ""
+
+
+@dataclass
+class Tick:
+    """Time to read the microphones' levels."""
+
+
+@dataclass
+class Member:
+    """A participant of the room as the router sees it."""
+
+    peer: str
+    reply: str
+    name: str
+    joined: int
+    session: PeerSession
+    task: asyncio.Task[None]
+    active: dict[str, bool] = field(default_factory=dict)  # source -> sending?
+    started: dict[str, float] = field(default_factory=dict)  # source -> since when
+    preferred: list[str] = field(default_factory=list)  # rtc.subscribe
+    reported: tuple[str, ...] | None = None  # last "published" event sent
+
+
+_KIND_OF_SLOT = {"audio": "mic", "camera": "camera", "screen": "screen"}
+
+
+class Router:
+    """The SFU of one room."""
+
+    def __init__(
+        self,
+        slug: str,
+        *,
+        send: Send,
+        config: MediaConfig,
+        registry: ConnectionRegistry,
+        on_closed: Callable[[Router], None],
+    ) -> None:
+        self.slug = slug
+        self.members: dict[str, Member] = {}
+        self.speakers = SpeakerDetector()
+        self._send = send
+        self._config = config
+        self._registry = registry
+        self._on_closed = on_closed
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._joins = itertools.count()
+        self._ticker: asyncio.Task[None] | None = None
+        self._speaking: frozenset[str] = frozenset()
+        self.closed = False
+
+    def post(self, action: Any) -> None:
+        """Queue an action for the room's task."""
+        self._queue.put_nowait(action)
+
+    async def run(self) -> None:
+        """Apply actions one at a time until the room closes."""
+        self._ticker = asyncio.ensure_future(self._tick_forever())
+        try:
+            while not self.closed:
+                action = await self._queue.get()
+                try:
+                    self._apply(action)
+                except Exception:  # one bad action must not end the room
+                    logger.exception("room %s: cannot apply %s", self.slug, type(action).__name__)
+        finally:
+            self._ticker.cancel()
+            await self._shutdown()
+            self._on_closed(self)
+
+    def _apply(self, action: Any) -> None:
+        if isinstance(action, SignalIn):
+            self._signal(action)
+        elif isinstance(action, ControlIn):
+            self._control(action)
+        elif isinstance(action, Negotiated):
+            member = self._member_of(action.session)
+            if member is not None:
+                self._refill(always_tell=member)
+        elif isinstance(action, ConnectionChanged):
+            member = self._member_of(action.session)
+            if member is not None:
+                self._event(member, {"kind": "connection", "state": action.state})
+        elif isinstance(action, Tick):
+            self._tick()
+
+    # -- browser messages --------------------------------------------------------
+
+    def _signal(self, action: SignalIn) -> None:
+        member = self.members.get(action.peer) or self._join(action)
+        member.reply, member.name = action.reply, action.name
+        signal = action.signal
+        kind = signal.get("type")
+        if kind == "rtc.offer":
+            self._publish_state(member, signal.get("tracks"))
+            member.session.post(signal)
+        elif kind == "rtc.ice":
+            member.session.post(signal)
+        elif kind == "rtc.tracks":
+            if self._publish_state(member, signal.get("tracks")):
+                self._refill()
+        elif kind == "rtc.subscribe":
+            peers = signal.get("peers")
+            if isinstance(peers, list):
+                member.preferred = [p for p in peers if isinstance(p, str)][:MAX_SUBSCRIBE_PEERS]
+                self._refill()
+        else:
+            self._to_browser(member, {"type": "rtc.error", "message": f"unknown type {kind!r}"})
+
+    def _join(self, action: SignalIn) -> Member:
+        peer = action.peer
+        session = PeerSession(
+            peer=peer,
+            config=self._config,
+            registry=self._registry,
+            notify=self.post,
+            reply=lambda signal: self._to_browser_peer(peer, signal),
+        )
+        member = Member(
+            peer=peer,
+            reply=action.reply,
+            name=action.name,
+            joined=next(self._joins),
+            session=session,
+            task=asyncio.ensure_future(session.run()),
+        )
+        self.members[peer] = member
+        return member
+
+    def _publish_state(self, member: Member, tracks: Any) -> bool:
+        """Apply a browser's ``tracks`` list (source + active); return whether it changed."""
+        if not isinstance(tracks, list):
+            return False
+        changed = False
+        now = asyncio.get_running_loop().time()
+        for track in tracks[:MAX_TRACKS]:
+            if not isinstance(track, dict) or track.get("source") not in SOURCES:
+                continue
+            source, active = track["source"], bool(track.get("active", True))
+            if member.active.get(source, False) != active:
+                changed = True
+                member.active[source] = active
+                if active:
+                    member.started[source] = now
+        return changed
+
+    # -- control -----------------------------------------------------------------
+
+    def _control(self, action: ControlIn) -> None:
+        if action.action == "close_room":
+            self.closed = True
+        elif action.action == "leave":
+            self._leave(action.peer)
+        elif action.action in ("mute_audio", "stop_video"):
+            target = self.members.get(action.target or action.peer)
+            source = "mic" if action.action == "mute_audio" else "camera"
+            if target is not None and target.active.get(source):
+                target.active[source] = False
+                self._to_browser(target, {"type": "rtc.muted", "source": source})
+                self._refill()
+
+    def _leave(self, peer: str) -> None:
+        member = self.members.pop(peer, None)
+        if member is None:
+            return
+        member.session.close()
+        if self.speakers.forget(peer):
+            self._broadcast_speaker()
+        self._refill()
+        if not self.members:
+            self.closed = True
+
+    # -- speakers ----------------------------------------------------------------
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._config.speaker_interval_secs)
+            self.post(Tick())
+
+    def _tick(self) -> None:
+        levels: dict[str, float] = {}
+        for member in self.members.values():
+            mic = member.session.published.get("mic")
+            if mic is not None and member.active.get("mic"):
+                levels[member.peer] = mic.stream.take_level()
+        if not levels:
+            return
+        changed = self.speakers.update(levels, asyncio.get_running_loop().time())
+        speaking = frozenset(p for p, level in levels.items() if level >= self.speakers.threshold)
+        if changed:
+            self._broadcast_speaker()
+        if changed or speaking != self._speaking:
+            self._speaking = speaking
+            self._refill()
+
+    def _broadcast_speaker(self) -> None:
+        for member in self.members.values():
+            self._to_browser(member, {"type": "rtc.speaker", "peer": self.speakers.dominant})
+
+    # -- slots -------------------------------------------------------------------
+
+    def _streams(self) -> dict[str, tuple[Member, Source, ranking.Candidate]]:
+        """Every active published stream of the room, by key."""
+        streams = {}
+        for member in self.members.values():
+            for source, published in member.session.published.items():
+                if not member.active.get(source):
+                    continue
+                key = f"{member.peer}/{source}"
+                candidate = ranking.Candidate(
+                    key=key,
+                    peer=member.peer,
+                    joined=member.joined,
+                    last_active=self.speakers.last_active.get(member.peer, ranking.NEVER),
+                    started=member.started.get(source, 0.0),
+                )
+                streams[key] = (member, published.stream, candidate)
+        return streams
+
+    def _refill(self, always_tell: Member | None = None) -> None:
+        """Refill every subscriber's slots; tell those whose slots changed."""
+        streams = self._streams()
+        for member in self.members.values():
+            self._refill_member(member, streams, tell=member is always_tell)
+        for member in self.members.values():
+            self._report_published(member)
+
+    def _refill_member(self, member: Member, streams: dict[str, Any], *, tell: bool) -> None:
+        changed = tell
+        for slot_kind, source in _KIND_OF_SLOT.items():
+            slots = [s for s in member.session.slots if s.slot == slot_kind]
+            if not slots:
+                continue
+            candidates = [
+                c
+                for key, (owner, _, c) in streams.items()
+                if owner is not member and key.endswith("/" + source)
+            ]
+            if slot_kind == "camera":
+                ranked = ranking.rank_cameras(candidates, member.preferred)
+            elif slot_kind == "audio":
+                ranked = ranking.rank_audio(candidates)
+            else:
+                ranked = ranking.rank_screens(candidates)
+            placed = ranking.assign([s.key for s in slots], ranked)
+            for slot, key in zip(slots, placed, strict=True):
+                stream = streams[key][1] if key is not None else None
+                if slot.out.source is not stream:
+                    if stream is None:
+                        slot.out.source.detach(slot.out)  # type: ignore[union-attr]
+                    else:
+                        stream.attach(slot.out)
+                if slot.key != key:
+                    slot.key, changed = key, True
+        if changed:
+            self._to_browser(member, {"type": "rtc.tracks", "tracks": self._slot_map(member)})
+
+    def _slot_map(self, member: Member) -> list[dict[str, Any]]:
+        tracks = []
+        for slot in member.session.slots:
+            owner = self.members.get(slot.key.split("/")[0]) if slot.key else None
+            tracks.append(
+                {
+                    "mid": slot.mid,
+                    "kind": slot.kind,
+                    "slot": slot.slot,
+                    "peer": owner.peer if owner else None,
+                    "name": owner.name if owner else None,
+                    "source": slot.key.split("/")[1] if slot.key and owner else None,
+                }
+            )
+        return tracks
+
+    def _report_published(self, member: Member) -> None:
+        sources = tuple(
+            s for s in SOURCES if member.active.get(s) and s in member.session.published
+        )
+        if sources != member.reported:
+            member.reported = sources
+            self._event(member, {"kind": "published", "sources": list(sources)})
+
+    # -- output ------------------------------------------------------------------
+
+    def _member_of(self, session: PeerSession) -> Member | None:
+        member = self.members.get(session.peer)
+        return member if member is not None and member.session is session else None
+
+    def _to_browser_peer(self, peer: str, signal: dict[str, Any]) -> None:
+        member = self.members.get(peer)
+        if member is not None:
+            self._to_browser(member, signal)
+
+    def _to_browser(self, member: Member, signal: dict[str, Any]) -> None:
+        self._send(member.reply, {"type": "media.signal", "peer": member.peer, "signal": signal})
+
+    def _event(self, member: Member, event: dict[str, Any]) -> None:
+        self._send(member.reply, {"type": "media.event", "peer": member.peer, "event": event})
+
+    async def _shutdown(self) -> None:
+        members, self.members = list(self.members.values()), {}
+        for member in members:
+            member.session.close()
+        await asyncio.gather(*(m.task for m in members), return_exceptions=True)

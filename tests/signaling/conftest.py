@@ -1,0 +1,79 @@
+"""Fixtures of live-room tests: a room with a host, members and guests; a clean bus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any, cast
+
+import pytest
+from channels.layers import get_channel_layer
+from django.contrib.auth.models import User
+
+from rooms.models import MemberRole, Room, RoomMembership
+from signaling.bus import get_bus, reset_bus
+from tests.factories import RoomFactory, UserFactory
+from tests.signaling.live import Live, db, guest_session, member_session, token_for
+
+
+@pytest.fixture
+async def fresh_bus() -> AsyncIterator[None]:
+    """A new fan-out bus and an empty channel layer for every test."""
+    reset_bus()
+    layer = get_channel_layer()
+    await layer.flush()
+    yield
+    await get_bus().close()
+    reset_bus()
+    await layer.flush()
+
+
+@pytest.fixture
+def room(transactional_db: None) -> Room:
+    return cast(Room, RoomFactory(guest_access=True))
+
+
+@pytest.fixture
+def host_user(room: Room) -> User:
+    user = cast(User, UserFactory(first_name="Lan", last_name="Nguyễn Thị"))
+    RoomMembership.objects.create(room=room, user=user, role=MemberRole.HOST)
+    return user
+
+
+@pytest.fixture
+async def connect(room: Room, fresh_bus: None) -> AsyncIterator[Callable[..., Any]]:
+    """``await connect(role=..., name=...)`` → an open, joined ``Live`` client."""
+    opened: list[Live] = []
+
+    async def make(
+        *, role: str = "participant", name: str = "", user: User | None = None, join: bool = True
+    ) -> Live:
+        if role == "guest":
+            session_key, guest_key = await db(guest_session)(room, name or "Khách")
+            token = token_for(
+                room, session_key=session_key, role=role, name=name or "Khách", guest_key=guest_key
+            )
+        else:
+            if user is None:
+                user = await db(UserFactory)()
+                await db(RoomMembership.objects.create)(
+                    room=room,
+                    user=user,
+                    role=MemberRole.HOST if role == "host" else MemberRole.PARTICIPANT,
+                )
+            session_key = await db(member_session)(user)
+            token = token_for(
+                room, session_key=session_key, role=role, name=name or user.username, user=user
+            )
+        live = Live(room, session_key=session_key, token=token)
+        opened.append(live)
+        if join:
+            await live.join()
+        return live
+
+    yield make
+    for live in opened:
+        try:
+            await live.close()
+        except (Exception, asyncio.CancelledError):
+            pass  # a test that ended with the socket closed
