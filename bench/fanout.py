@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MIN_FPS = 29.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 VIEWER_PROCESSES = 4
+SETTLE_SECS = 5
 
 
 def proc_cpu_secs(pid: int) -> float:
@@ -109,6 +110,16 @@ def start_worker(redis_url: str) -> subprocess.Popen[str]:
     return worker
 
 
+def stop_process(process: subprocess.Popen[str]) -> None:
+    """SIGTERM, then SIGKILL: a stale server would steal the next run's messages."""
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
 def start_baseline(redis_url: str, channel: str) -> subprocess.Popen[str]:
     """The MediaRelay baseline server on its own channel."""
     baseline = subprocess.Popen(
@@ -164,7 +175,7 @@ def run_steps(
             child.conn.send(("add", count))
         missing = sum(child.wait(timeout=600)["without_video"] for child in viewers)
         current = n
-        time.sleep(3)
+        time.sleep(SETTLE_SECS)  # let the joins' keyframe requests and handshakes pass
         cores, fps, machine = measure(server_pid, viewers, window)
         if min(fps) < MIN_FPS:
             # The machine is shared: measure once more before calling it the limit.
@@ -236,48 +247,61 @@ def main() -> None:
     started = datetime.datetime.now(datetime.UTC)
 
     # 1. The media worker, forwarding.
-    worker = start_worker(args.redis)
-    publisher = Child("publisher", args.redis, "bench", "media-worker")
-    publisher.wait()
-    rows, viewers = run_steps(
-        worker.pid,
-        steps,
-        args.window,
-        args.redis,
-        "bench",
-        "media-worker",
-        VIEWER_PROCESSES,
-        "sfu",
-    )
-    # 2. Join time to the first decoded frame, with the last audience still watching.
-    probe = Child("probe", args.redis, "bench", "media-worker")
-    joins = probe.ask("join", args.probes, timeout=600)["join_secs"]
-    keyframes = publisher.ask("stats")["keyframes"]
-    for child in [probe, *viewers, publisher]:
-        child.stop()
-    worker.terminate()
-    worker.wait(30)
-
-    # 3. The MediaRelay baseline, same publisher clip and viewers.
-    baseline = start_baseline(args.redis, "bench-baseline")
-    publisher = Child("publisher", args.redis, "bench", "bench-baseline")
-    publisher.wait()
-    baseline_rows, viewers = run_steps(
-        baseline.pid,
-        baseline_steps,
-        args.window,
-        args.redis,
-        "bench",
-        "bench-baseline",
-        1,
-        "relay",
-    )
-    for child in [*viewers, publisher]:
-        child.stop()
-    baseline.terminate()
-    baseline.wait(30)
-
+    rows, joins, keyframes = measure_sfu(args, steps)
+    baseline_rows = measure_baseline(args, baseline_steps)
     report(args, started, rows, baseline_rows, joins, keyframes)
+
+
+def measure_sfu(
+    args: argparse.Namespace, steps: list[int]
+) -> tuple[list[dict[str, Any]], list[float], int]:
+    """The media worker (``meet media``): capacity steps, then join probes."""
+    worker = start_worker(args.redis)
+    children: list[Child] = []
+    try:
+        publisher = Child("publisher", args.redis, "bench", "media-worker")
+        children.append(publisher)
+        publisher.wait()
+        rows, viewers = run_steps(
+            worker.pid,
+            steps,
+            args.window,
+            args.redis,
+            "bench",
+            "media-worker",
+            VIEWER_PROCESSES,
+            "sfu",
+        )
+        children += viewers
+        # Join time to the first decoded frame, with the last audience still watching.
+        probe = Child("probe", args.redis, "bench", "media-worker")
+        children.append(probe)
+        joins = probe.ask("join", args.probes, timeout=900)["join_secs"]
+        keyframes = int(publisher.ask("stats")["keyframes"])
+    finally:
+        for child in reversed(children):
+            child.stop()
+        stop_process(worker)
+    return rows, joins, keyframes
+
+
+def measure_baseline(args: argparse.Namespace, steps: list[int]) -> list[dict[str, Any]]:
+    """The MediaRelay baseline with the same publisher clip and viewers."""
+    baseline = start_baseline(args.redis, "bench-baseline")
+    children: list[Child] = []
+    try:
+        publisher = Child("publisher", args.redis, "bench", "bench-baseline")
+        children.append(publisher)
+        publisher.wait()
+        rows, viewers = run_steps(
+            baseline.pid, steps, args.window, args.redis, "bench", "bench-baseline", 1, "relay"
+        )
+        children += viewers
+    finally:
+        for child in reversed(children):
+            child.stop()
+        stop_process(baseline)
+    return rows
 
 
 def report(

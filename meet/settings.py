@@ -257,3 +257,9 @@ if REDIS_URL:
     # blocks in BZPOPMIN waiting for a consumer's next message: an idle WebSocket then dies
     # with "Timeout reading from ..." (HTTP 1011). Read longer than the block time.
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["socket_timeout"] = 30  # type: ignore[index]
+
+# --- Broadcasts, recordings and the public archive (streaming/) --------------------------
+# One directory per recording (status.json, HLS program, finished MP4); the media worker
+# reads the same variable (streaming/config.py). In production nginx serves its hls/
+# folders from a shared volume.
+MEET_RECORDINGS_ROOT = Path(os.environ.get("MEET_RECORDINGS_DIR", VAR_DIR / "recordings"))

@@ -11,6 +11,7 @@ router's task.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,10 +23,13 @@ from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from streaming.config import MediaConfig
 from streaming.forwarding import Egress, Outbound, Source
+from streaming.forwarding.sockets import drain_sockets
 from streaming.ice import rtc_configuration
 from streaming.wire import MAX_TRACKS, SLOTS, SOURCES
 
 logger = logging.getLogger(__name__)
+
+CLOSE_TIMEOUT_SECS = 5.0
 
 
 @dataclass
@@ -75,14 +79,16 @@ class ConnectionRegistry:
         self.connections.add(pc)
 
     async def close(self, pc: RTCPeerConnection) -> None:
-        """Close one connection and forget it."""
+        """Close one connection and forget it (bounded: a stuck close must not hang us)."""
         self.connections.discard(pc)
-        await pc.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(pc.close(), CLOSE_TIMEOUT_SECS)
 
     async def close_all(self) -> None:
         """Close every connection (worker shutdown)."""
         connections, self.connections = list(self.connections), set()
-        await asyncio.gather(*(pc.close() for pc in connections), return_exceptions=True)
+        closing = [asyncio.wait_for(pc.close(), CLOSE_TIMEOUT_SECS) for pc in connections]
+        await asyncio.gather(*closing, return_exceptions=True)
 
 
 def _default_source(kind: str, videos_seen: int) -> str:
@@ -190,6 +196,7 @@ class PeerSession:
                 out = Outbound(transceiver.sender, self._egress_for)
                 self.slots.append(Slot(mid, m.kind, slot, out))
         await pc.setLocalDescription(await pc.createAnswer())
+        drain_sockets(pc)  # gathering created the sockets
         self._reply({"type": "rtc.answer", "sdp": pc.localDescription.sdp})
         self._notify(Negotiated(self))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from typing import Any
 
@@ -25,6 +26,7 @@ from streaming.wire import MEDIA_WORKER_CHANNEL
 logger = logging.getLogger(__name__)
 
 RETRY_SECS = 0.5
+SHUTDOWN_GRACE_SECS = 10.0
 OUTBOX_RETRY_FIRST_SECS = 0.05
 OUTBOX_RETRY_LAST_SECS = 1.6  # about 3 s of retries in all
 # All of a consumer process's channels share one capacity in channels_redis (the
@@ -234,3 +236,8 @@ async def run_forever(layer: Any = None) -> None:
         await task
     except asyncio.CancelledError:
         pass
+    # A stale worker still reading the channel would split the rooms' messages with
+    # its successor: if aiortc's tasks do not wind down in time, end the process.
+    loop.call_later(SHUTDOWN_GRACE_SECS, os._exit, 0)
+    for leftover in asyncio.all_tasks() - {asyncio.current_task()}:
+        leftover.cancel()
