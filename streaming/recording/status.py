@@ -43,6 +43,7 @@ class RecordingStatus:
     chapters: list[Chapter] = field(default_factory=list)
     mp4: str = ""  # file name of the finished MP4, relative to the directory
     poster: str = ""  # file name of the poster image
+    slide_text: str = ""  # text of the slides shown, for the archive's search
     error: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -69,6 +70,7 @@ class RecordingStatus:
             chapters=chapters,
             mp4=str(data.get("mp4") or ""),
             poster=str(data.get("poster") or ""),
+            slide_text=str(data.get("slide_text") or ""),
             error=str(data.get("error") or ""),
         )
 
