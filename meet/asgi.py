@@ -15,7 +15,6 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 # Django must be set up before the routing imports consumers and models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
@@ -26,9 +25,8 @@ application = with_media_worker(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
+            # Each route brings its own session/auth stack (meet/routing.py).
+            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
         }
     )
 )

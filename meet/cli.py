@@ -49,6 +49,9 @@ def serve(*, host: str, port: int) -> None:
     daphne = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
     if os.environ.get("MEET_MODE") != "production":
         os.environ.setdefault("MEET_START_SCHEDULER", "1")
+    # Consumers reach the database from one thread: keep its connection instead of
+    # opening one per call (Django's default, 0, is for request-per-thread servers).
+    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
     if os.environ.get("MEET_MODE") == "production":
         # Behind nginx the client address comes from X-Forwarded-For (lockouts use it).
         daphne.append("--proxy-headers")

@@ -34,7 +34,7 @@ from signaling.domain.ratelimit import RateLimiter
 from signaling.errors import JoinRefused, SignalingError, error_text, protocol_error_text
 from signaling.models import LiveRole
 from signaling.services import chat, meetings, moderation, polls, slides
-from signaling.services.tokens import join_token_read
+from signaling.services.tokens import UNCHECKED, join_token_read
 from streaming import wire
 
 logger = logging.getLogger(__name__)
@@ -234,13 +234,19 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if self.hello_timer is not None:
             self.hello_timer.cancel()
             self.hello_timer = None
+        # meet/routing.py gives this socket the session cookie, not the user: the token
+        # is bound to the session key and names its user (signaling/services/tokens.py).
         user = self.scope.get("user")
         session = self.scope.get("session")
+        if user is None:
+            user_id: int | None = UNCHECKED
+        else:
+            user_id = user.pk if user.is_authenticated else None
         try:
             claims = join_token_read(
                 hello.token,
                 session_key=session.session_key if session is not None else None,
-                user_id=user.pk if user is not None and user.is_authenticated else None,
+                user_id=user_id,
             )
             if claims.slug != self.slug:
                 raise JoinRefused("token_invalid")

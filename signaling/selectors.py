@@ -247,8 +247,10 @@ def slides_view(meeting: Meeting, slug: str) -> SlidesView | None:
 
 def live_settings(room: Room) -> LiveRoomSettings:
     """A room's live settings (defaults when never saved; not stored by reading)."""
-    found = LiveRoomSettings.objects.filter(room=room).first()
-    return found if found is not None else LiveRoomSettings(room=room)
+    try:
+        return room.live_settings  # fetched with the room when it was select_related
+    except LiveRoomSettings.DoesNotExist:
+        return LiveRoomSettings(room=room)
 
 
 def open_meeting(room_id: int) -> Meeting | None:
@@ -290,6 +292,7 @@ def welcome(
     settings_row: LiveRoomSettings | None = None,
     with_participants: bool = True,
     with_shared: bool = True,
+    with_votes: bool = True,
 ) -> dict[str, Any]:
     """Everything a participant needs on joining: the ``welcome`` message (docs/protocol.md).
 
@@ -310,7 +313,7 @@ def welcome(
             "lobby": (settings_row or live_settings(room)).lobby_enabled,
             "meeting": meeting.pk,
         },
-        "votes": my_votes(meeting.pk, me.identity),
+        "votes": my_votes(meeting.pk, me.identity) if with_votes else {},
         "ice_servers": ice_servers,
     }
     if with_participants:

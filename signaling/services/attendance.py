@@ -143,7 +143,8 @@ def attendance_joined(*, meeting: Meeting, participant: Participant) -> str:
 def attendance_left(*, participant: Participant) -> None:
     """Somebody left the meeting."""
     at = participant.left_at
-    if at is None:
+    ref = participant.meeting.occurrence_ref
+    if at is None or not ref:  # not a scheduled occurrence: nothing was recorded
         return
     for recorder in ATTENDANCE_RECORDERS:
         try:
@@ -153,7 +154,7 @@ def attendance_left(*, participant: Participant) -> None:
                     user_id=participant.user_id,
                     name=participant.name,
                     at=at,
-                    ref=participant.meeting.occurrence_ref,
+                    ref=ref,
                 )
         except Exception:
             logger.exception("leave of %s not recorded", participant.peer)

@@ -116,14 +116,22 @@ def participant_join(
     shared_of: int = 0,
 ) -> JoinOutcome:
     """Let a verified person into the room's meeting, or into its lobby."""
-    room = Room.objects.select_for_update().filter(pk=claims.room, slug=claims.slug).first()
+    room = (
+        Room.objects.select_for_update(of=("self",))
+        .select_related("live_settings")  # read with the room: one query less per join
+        .filter(pk=claims.room, slug=claims.slug)
+        .first()
+    )
     if room is None:
         raise JoinRefused("no_room")
     meeting = _current_meeting(room)
     _sweep_stale(meeting)
-    if Participant.objects.filter(
-        meeting=meeting, identity=claims.identity, state=ParticipantState.REMOVED
-    ).exists():
+    before = set(
+        Participant.objects.filter(meeting=meeting, identity=claims.identity).values_list(
+            "state", flat=True
+        )
+    )
+    if ParticipantState.REMOVED in before:
         raise JoinRefused("removed")
     is_host = claims.role == LiveRole.HOST
     if meeting.locked and not is_host:
@@ -190,6 +198,8 @@ def participant_join(
             settings_row=live_settings,
             with_participants=with_participants,
             with_shared=meeting.pk != shared_of,
+            # Votes are cast by people in the meeting: a first-timer has none.
+            with_votes=bool(before),
         ),
         replaced_channel=replaced,
     )
@@ -264,7 +274,9 @@ def participant_leave(*, peer: str, channel_name: str) -> Departure:
     if was == ParticipantState.LOBBY:
         notify_room(slug, event("lobby.left", peer=peer), hosts_only=True)
         return Departure(peer)
-    Meeting.objects.filter(pk=participant.meeting_id).update(last_activity_at=now)
+    meeting = participant.meeting
+    if (now - meeting.last_activity_at).total_seconds() > ACTIVITY_RESOLUTION_SECS:
+        Meeting.objects.filter(pk=meeting.pk).update(last_activity_at=now)
     attendance_left(participant=participant)
     notify_room(slug, event("participant.left", peer=peer, reason="left"))
     return Departure(peer, media=True)

@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
@@ -20,7 +19,6 @@ from django.test import Client
 
 from rooms.models import Room
 from signaling.domain.protocol import PROTOCOL_VERSION
-from signaling.routing import websocket_urlpatterns
 from signaling.services.tokens import JoinClaims, join_token_issue, session_fingerprint
 from signaling.views import GUESTS_SESSION_KEY
 from streaming.wire import MEDIA_WORKER_CHANNEL
@@ -31,7 +29,9 @@ RECEIVE_TIMEOUT_SECS = 5.0
 
 def application() -> Any:
     """The WebSocket stack of meet/asgi.py, without the media worker."""
-    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    from meet.routing import websocket_urlpatterns
+
+    return AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
 
 
 def member_session(user: User) -> str:
