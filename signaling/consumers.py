@@ -382,8 +382,17 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if message.get("peer") != self.peer or self.state != "joined":
             return
         news = message.get("event") or {}
-        if news.get("kind") == "connection":
+        kind = news.get("kind")
+        if kind == "connection":
             await self._send(p.event("media.connection", state=str(news.get("state", ""))[:20]))
+        elif kind == "recording":
+            shown: dict[str, Any] = {
+                "state": "on" if news.get("state") == "on" else "off",
+                "broadcast": bool(news.get("broadcast")),
+            }
+            if self.role == LiveRole.HOST:  # hosts stop it, by its id
+                shown["recording"] = str(news.get("recording", ""))[:32]
+            await self._send(p.event("media.recording", **shown))
         # "published" is not used: the browser's own media.state says what it sends, so
         # the participant list does not flap while the worker negotiates.
 
@@ -418,7 +427,15 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await _db(polls.poll_close)(actor_peer=self.peer, poll_id=message.poll)
 
     async def _slides_show(self, message: p.SlidesShow) -> None:
-        await _db(slides.slides_show)(actor_peer=self.peer, deck_id=message.deck, page=message.page)
+        title, text = await _db(slides.slides_show)(
+            actor_peer=self.peer, deck_id=message.deck, page=message.page
+        )
+        # A chapter of the room's recording, if one is being made (the worker knows).
+        await self._to_worker(
+            wire.to_worker_recording(
+                room=self.slug, action="chapter", recording="", directory="", title=title, text=text
+            )
+        )
 
     async def _slides_stop(self, message: p.SlidesStop) -> None:
         await _db(slides.slides_stop)(actor_peer=self.peer)
@@ -519,19 +536,25 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=close_code)
 
     async def _to_worker_control(self, action: Any, *, peer: str = "", target: str = "") -> None:
-        try:
-            await self.channel_layer.send(
-                wire.MEDIA_WORKER_CHANNEL,
-                wire.to_worker_control(
-                    room=self.slug,
-                    peer=peer or self.peer,
-                    reply=self.channel_name,
-                    action=action,
-                    target=target,
-                ),
+        await self._to_worker(
+            wire.to_worker_control(
+                room=self.slug,
+                peer=peer or self.peer,
+                reply=self.channel_name,
+                action=action,
+                target=target,
             )
+        )
+
+    async def _to_worker(self, message: Any) -> None:
+        try:
+            await self.channel_layer.send(wire.MEDIA_WORKER_CHANNEL, message)
         except Exception:  # the worker may be down; the room goes on without media
-            logger.warning("live room %s: media control %s not delivered", self.slug, action)
+            logger.warning(
+                "live room %s: %s not delivered to the media worker",
+                self.slug,
+                message.get("action") or message.get("type"),
+            )
 
 
 def protocol_error_text_in(language: str, problem: p.ProtocolError) -> str:

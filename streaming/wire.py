@@ -46,6 +46,11 @@ a host stopped this participant's microphone or camera), ``rtc.error`` (``messag
 
 worker -> consumer (``media.event``, about the participant the consumer serves):
 ``{"kind": "published", "sources": [...]}`` and ``{"kind": "connection", "state": ...}``.
+
+Recording (docs/media.md, "Recording and HLS"): the web side sends
+``to_worker_recording(...)`` (``start``, ``stop``, ``chapter``) for a room; the worker
+tells every member ``{"kind": "recording", "state": "on" | "off", "recording": <id>,
+"broadcast": bool}`` in a ``media.event`` when a recording starts or stops.
 """
 
 from __future__ import annotations
@@ -61,6 +66,8 @@ MAX_SDP_BYTES = 64_000
 MAX_CANDIDATE_BYTES = 1_000
 
 ControlAction = Literal["leave", "close_room", "mute_audio", "stop_video"]
+RecordingAction = Literal["start", "stop", "chapter"]
+RECORDING_ACTIONS: frozenset[str] = frozenset({"start", "stop", "chapter"})
 
 RtcType = Literal[
     "rtc.offer",
@@ -128,6 +135,19 @@ class ToWorkerControl(TypedDict):
     target: NotRequired[str]
 
 
+class ToWorkerRecording(TypedDict):
+    """web → worker: start, stop or mark a chapter of a room's recording."""
+
+    type: Literal["media.recording"]
+    room: str  # room slug
+    action: RecordingAction
+    recording: str  # the recording's id: a uuid4 in 32 hex digits
+    directory: str  # absolute path of the recording's directory
+    broadcast: bool  # the live HLS playlist is for the public
+    title: str  # chapter: its title
+    text: str  # chapter: the slide's text, for the archive's search
+
+
 class FromWorkerSignal(TypedDict):
     """worker → consumer: a WebRTC message to pass to the browser as it is."""
 
@@ -177,6 +197,29 @@ def to_worker_control(
     if target:
         message["target"] = target
     return message
+
+
+def to_worker_recording(
+    *,
+    room: str,
+    action: RecordingAction,
+    recording: str,
+    directory: str,
+    broadcast: bool = False,
+    title: str = "",
+    text: str = "",
+) -> ToWorkerRecording:
+    """A recording command for the worker (send it to ``MEDIA_WORKER_CHANNEL``)."""
+    return {
+        "type": "media.recording",
+        "room": room,
+        "action": action,
+        "recording": recording,
+        "directory": directory,
+        "broadcast": broadcast,
+        "title": title,
+        "text": text,
+    }
 
 
 def browser_ice_servers(user: str, *, now: float | None = None) -> list[dict[str, Any]]:

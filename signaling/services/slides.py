@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from signaling import selectors
+from signaling.domain.chapters import chapter_title
 from signaling.domain.png import encode_png
 from signaling.domain.protocol import event
 from signaling.errors import SignalingError
@@ -132,8 +133,10 @@ def _show(meeting: Meeting, deck_id: int | None, page: int) -> None:
 
 
 @transaction.atomic
-def slides_show(*, actor_peer: str, deck_id: int, page: int) -> None:
-    """The presenter turns to a page; everybody sees it."""
+def slides_show(*, actor_peer: str, deck_id: int, page: int) -> tuple[str, str]:
+    """The presenter turns to a page; everybody sees it.
+
+    Returns the page as a chapter of a recording: (title, the page's text)."""
     person = actor(actor_peer, presenter=True)
     deck = SlideDeck.objects.filter(pk=deck_id, meeting_id=person.meeting_id).first()
     if deck is None:
@@ -141,6 +144,8 @@ def slides_show(*, actor_peer: str, deck_id: int, page: int) -> None:
     if not 1 <= page <= deck.page_count:
         raise SignalingError("bad_page", page=page)
     _show(person.meeting, deck.pk, page)
+    text = SlidePage.objects.filter(deck=deck, number=page).values_list("text", flat=True).first()
+    return chapter_title(deck.title, page, text or ""), text or ""
 
 
 @transaction.atomic

@@ -23,6 +23,8 @@ from signaling.models import (
     ParticipantState,
     Poll,
     PollVote,
+    SlideDeck,
+    SlidePage,
 )
 from signaling.services import attendance, meetings
 from tests.factories import UserFactory
@@ -374,6 +376,52 @@ async def test_a_presenter_may_show_slides_and_ask_polls(connect) -> None:
     assert (await member.expect("poll.opened"))["poll"]["by"] == "Người trình bày"
     await member.send({"type": "slides.show", "deck": 999, "page": 1})
     assert (await member.expect("error"))["code"] == "no_deck"
+
+
+async def test_a_slide_change_marks_a_chapter_of_the_recording(connect) -> None:
+    host = await connect(role="host")
+
+    @db
+    def deck() -> int:
+        made = SlideDeck.objects.create(
+            meeting=Meeting.objects.get(pk=host.welcome["room"]["meeting"]),
+            by_name="Cô Lan",
+            title="Tập huấn STEM",
+            page_count=2,
+        )
+        for number, text in ((1, ""), (2, "  \nMục tiêu bài học\nHọc sinh biết...")):
+            SlidePage.objects.create(deck=made, number=number, width=4, height=3, text=text)
+        return made.pk
+
+    deck_id = await deck()
+    await worker_messages(timeout=0.1)
+    await host.send({"type": "slides.show", "deck": deck_id, "page": 2})
+    await host.expect("slides.changed")
+    chapters = [m for m in await worker_messages() if m["type"] == "media.recording"]
+    assert [(m["action"], m["room"], m["title"]) for m in chapters] == [
+        ("chapter", host.room.slug, "Tập huấn STEM · 2: Mục tiêu bài học")
+    ]
+    assert chapters[0]["text"].startswith("  \nMục tiêu")
+    await host.send({"type": "slides.show", "deck": deck_id, "page": 1})
+    await host.expect("slides.changed")
+    assert [m["title"] for m in await worker_messages()] == ["Tập huấn STEM · 1"]
+
+
+async def test_the_recording_indicator_comes_from_the_worker(connect) -> None:
+    live = await connect()
+    await live.send({"type": "rtc.offer", "sdp": "v=0\r\n", "tracks": []})
+    offer = next(m for m in await worker_messages() if m["type"] == "media.signal")
+    layer = get_channel_layer()
+    on = {"kind": "recording", "state": "on", "recording": "ab" * 16, "broadcast": True}
+    await layer.send(offer["reply"], {"type": "media.event", "peer": live.peer, "event": on})
+    assert await live.expect("media.recording") == {
+        "type": "media.recording",
+        "state": "on",
+        "broadcast": True,
+    }
+    off = {**on, "state": "off", "broadcast": False}
+    await layer.send(offer["reply"], {"type": "media.event", "peer": live.peer, "event": off})
+    assert (await live.expect("media.recording"))["state"] == "off"
 
 
 async def test_a_locked_meeting_lets_only_hosts_in(connect) -> None:

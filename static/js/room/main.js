@@ -14,6 +14,7 @@ import { loadMessages, makeTranslator } from "./i18n.js";
 import { MediaBridge } from "./media-bridge.js";
 import { PeoplePanel } from "./people.js";
 import { PollsPanel } from "./polls.js";
+import { RecordingControl } from "./recording.js";
 import { SlidesView } from "./slides.js";
 import { Stage } from "./stage.js";
 import { RoomState } from "./state.js";
@@ -192,6 +193,14 @@ function boot(root) {
     button.setAttribute("aria-pressed", String(on));
     if (onKey) button.textContent = t(on ? onKey : offKey);
   }
+  const recording = new RecordingControl({
+    badge: role(root, "recording-badge"),
+    button: buttons.record || null,
+    url: data.recordingsUrl,
+    t,
+    announce: (text) => announce(text),
+    alert: (text) => showAlert(text),
+  });
   function updateControls() {
     const now = local();
     press(buttons.mic, now.mic, "mic-button-on", "mic-button-off");
@@ -291,6 +300,9 @@ function boot(root) {
     },
     end() {
       if (window.confirm(t("confirm-end"))) send({ type: "mod.end" });
+    },
+    record() {
+      recording.toggle();
     },
   };
   root.addEventListener("click", (event) => {
@@ -414,6 +426,9 @@ function boot(root) {
         return;
       case "media.connection":
         if (message.state === "failed") showAlert(t("media-failed"));
+        return;
+      case "media.recording":
+        recording.update(message);
         return;
       case "meeting.ended":
         return; // the close that follows shows it
