@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",  # the archive's sitemap.xml (streaming/portal)
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/", include("scheduling.api_urls")),
     path("", include("scheduling.urls")),
     path("", include("signaling.urls")),
+    path("portal/", include("streaming.portal.urls")),
+    path("", include("streaming.portal.root_urls")),
     # Last: /<slug> catches every other one-segment path.
     path("", include("rooms.urls")),
 ]

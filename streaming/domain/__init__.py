@@ -1,0 +1,1 @@
+"""Pure rules of recordings and the public archive: no Django, Channels, aiortc or PyAV."""

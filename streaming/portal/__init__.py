@@ -1,0 +1,1 @@
+"""The web edge of recordings and the public archive: pages, files, feeds, search, sitemap."""
