@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from signaling import prepared
 from signaling.domain.protocol import batch
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,11 @@ class Subscriber:
     send: Send
     ready: bool = False
     pending: list[str] = field(default_factory=list)
+    # daphne's protocol of this socket, written to directly (signaling/prepared.py).
+    protocol: Any = None
+
+    def __post_init__(self) -> None:
+        self.protocol = prepared.protocol_of(self.send)
 
     async def write(self, text: str) -> None:
         """Send one text frame; a closed socket is not an error here."""
@@ -182,15 +188,25 @@ class RoomHub:
         hosts_only = len(everyone) != len(items)
         frame_all = _frame(everyone)
         frame_hosts = _frame([text for _, text in items]) if hosts_only else frame_all
+        framed: dict[str, Any] = {}  # each frame is framed once for the whole room
         for member in list(self.members):
             frame = frame_hosts if member.host else frame_all
             if frame is None:
                 continue
-            if member.ready:
-                await member.write(frame)
-                self.delivered += 1
-            else:
+            if not member.ready:
                 member.pending.append(frame)
+                continue
+            if member.protocol is not None:
+                ready = framed.get(frame)
+                if ready is None:
+                    ready = framed[frame] = prepared.prepare(frame)
+                try:
+                    prepared.write_prepared(member.protocol, ready)
+                except Exception:  # one broken socket must not stop the room's fan-out
+                    logger.debug("fan-out: write to %s failed", member.peer, exc_info=True)
+            else:
+                await member.write(frame)
+            self.delivered += 1
 
 
 _ROSTER_PREFIXES = ('{"type":"participant.', '{"type":"meeting.ended"')
