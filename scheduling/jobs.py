@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import close_old_connections
@@ -22,12 +23,27 @@ TICK_SECS = 60
 HOURLY_TICKS = 60
 
 
+# Other apps' idempotent jobs for the same loop, registered from their AppConfig.ready()
+# (streaming: recordings becoming archive entries). Scheduling imports none of them.
+MINUTE_JOBS: dict[str, Callable[[], int]] = {}
+
+
+def register_minute_job(name: str, job: Callable[[], int]) -> None:
+    """Run ``job`` on every pass of the loop (it returns how much it did)."""
+    MINUTE_JOBS[name] = job
+
+
 def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, int]:
-    """One pass: reminders every minute; horizon and invitation rules hourly."""
+    """One pass: reminders and registered jobs every minute; horizon and invitations hourly."""
     done = {"reminders": reminders_send(now=now or timezone.now())}
     if hourly:
         done["meetings_added"] = sessions_extend_horizon(now=now)
         done["invited"] = invitations_resolve_all()
+    for name, job in MINUTE_JOBS.items():
+        try:
+            done[name] = job()
+        except Exception:  # another app's failure must not stop reminders
+            log.exception("scheduler job %s failed", name)
     return done
 
 

@@ -13,6 +13,7 @@ from rooms.models import Room
 from rooms.services.demo import demo_load
 from scheduling.domain.recurrence import Rule
 from scheduling.errors import ScheduleConflict
+from scheduling import jobs
 from scheduling.jobs import run_once
 from scheduling.models import Occurrence, RuleKind, Session
 from scheduling.services.invitations import RuleInput, invitations_set
@@ -115,8 +116,21 @@ def test_a_meeting_at_short_notice_gets_one_reminder(hanoi: Room, mailoutbox: li
 
 def test_a_job_pass(hanoi: Room) -> None:
     session_schedule(data=briefing(hanoi, next_monday()))
-    assert set(run_once()) == {"reminders", "meetings_added", "invited"}
+    # The recordings' job comes from the streaming app, registered at start-up.
+    assert set(run_once()) == {"reminders", "meetings_added", "invited", "recordings_refreshed"}
     assert Session.objects.count() == 1 and Occurrence.objects.exists()
+
+
+def test_a_failing_registered_job_does_not_stop_the_pass(
+    hanoi: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> int:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setitem(jobs.MINUTE_JOBS, "broken", broken)
+    monkeypatch.setitem(jobs.MINUTE_JOBS, "counted", lambda: 3)
+    done = run_once(hourly=False)
+    assert done["counted"] == 3 and "broken" not in done and "reminders" in done
 
 
 def test_cancelled_meetings_get_no_reminder(hanoi: Room, mailoutbox: list[Any]) -> None:
