@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from rooms.models import Room
 from rooms.services.demo import demo_load
+from scheduling import jobs
 from scheduling.domain.recurrence import Rule
 from scheduling.errors import ScheduleConflict
-from scheduling import jobs
 from scheduling.jobs import run_once
 from scheduling.models import Occurrence, RuleKind, Session
 from scheduling.services.invitations import RuleInput, invitations_set
