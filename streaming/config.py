@@ -10,6 +10,11 @@
   servers for the worker's own candidates (none by default).
 - ``MEET_MEDIA_EGRESS_LIMIT_BYTES``: a subscriber's backlog before it skips to a
   keyframe (default 256000).
+- ``MEET_RECORDINGS_DIR``: where recordings and the live HLS program are written
+  (default ``$MEET_VAR_DIR/recordings``, else ``<project>/var/recordings``: the same
+  directory as ``settings.MEET_RECORDINGS_ROOT``, so the web process finds them).
+- ``MEET_RECORDING_SEGMENT_SECS``: the HLS segment length (default 1; 1-6). Shorter
+  segments mean lower latency but a keyframe from the presenter that often.
 """
 
 from __future__ import annotations
@@ -17,10 +22,37 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from meet.env import env_bool
 
 EGRESS_LIMIT_BYTES = 256_000  # a subscriber's unsent backlog before it skips to a keyframe
+SEGMENT_SECS = 1.0  # HLS segment length: the latency floor of a player without parts
+MIN_SEGMENT_SECS, MAX_SEGMENT_SECS = 1.0, 6.0
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def recordings_root(environ: Mapping[str, str] = os.environ) -> Path:
+    """The recordings directory, resolved like ``settings.MEET_RECORDINGS_ROOT``."""
+    var_dir = Path(environ.get("MEET_VAR_DIR", PROJECT_DIR / "var"))
+    return Path(environ.get("MEET_RECORDINGS_DIR", var_dir / "recordings"))
+
+
+def segment_secs(environ: Mapping[str, str] = os.environ) -> float:
+    """``MEET_RECORDING_SEGMENT_SECS``, checked: a bad value must not start a broken recorder."""
+    raw = environ.get("MEET_RECORDING_SEGMENT_SECS", "").strip()
+    if not raw:
+        return SEGMENT_SECS
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"MEET_RECORDING_SEGMENT_SECS must be a number; got {raw!r}.") from None
+    if not MIN_SEGMENT_SECS <= value <= MAX_SEGMENT_SECS:
+        raise ValueError(
+            f"MEET_RECORDING_SEGMENT_SECS must be between {MIN_SEGMENT_SECS:g} and "
+            f"{MAX_SEGMENT_SECS:g}; got {value:g}."
+        )
+    return value
 
 
 def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -48,6 +80,9 @@ class MediaConfig:
     turn_password: str = ""
     egress_limit_bytes: int = EGRESS_LIMIT_BYTES
     speaker_interval_secs: float = 0.3
+    # None: this worker does not look for recordings a killed worker left behind.
+    recordings_root: Path | None = None
+    segment_secs: float = SEGMENT_SECS
 
     @classmethod
     def from_env(cls) -> MediaConfig:
@@ -63,4 +98,6 @@ class MediaConfig:
             egress_limit_bytes=int(
                 environ.get("MEET_MEDIA_EGRESS_LIMIT_BYTES", str(EGRESS_LIMIT_BYTES))
             ),
+            recordings_root=recordings_root(environ),
+            segment_secs=segment_secs(environ),
         )

@@ -10,6 +10,10 @@ Each subscriber's slots are refilled after every change (``_refill``): last-N ca
 video (the browser's preferred peers, then recent speakers, then join order), top-N
 audio (recent speakers), screen shares (oldest first). A slot that changes source
 is switched on the new source's next keyframe, which is requested at once.
+
+While the room is recorded (``RecordingIn`` start → stop), the router also picks
+the program after every change (streaming/recording/program.py) and hands its video
+and every microphone to the room's ``Recorder``, which taps them.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from streaming import slots as ranking
 from streaming.config import MediaConfig
 from streaming.forwarding import Source
 from streaming.peer import ConnectionChanged, ConnectionRegistry, Negotiated, PeerSession
+from streaming.recording.program import choose_program
+from streaming.recording.recorder import Recorder, RecordingError
 from streaming.speakers import SpeakerDetector
 from streaming.wire import MAX_SUBSCRIBE_PEERS, MAX_TRACKS, SOURCES
 
@@ -54,6 +61,18 @@ class ControlIn:
 
 
 @dataclass
+class RecordingIn:
+    """The web side's recording command: start, stop, chapter (wire.ToWorkerRecording)."""
+
+    action: str
+    recording: str
+    directory: str
+    broadcast: bool = False
+    title: str = ""
+    text: str = ""
+
+
+@dataclass
 class Tick:
     """Time to read the microphones' levels."""
 
@@ -73,6 +92,10 @@ class Member:
     preferred: list[str] = field(default_factory=list)  # rtc.subscribe
     reported: tuple[str, ...] | None = None  # last "published" event sent
 
+
+# A recorded room stays open while empty (a presenter reconnecting), but not forever.
+EMPTY_RECORDING_TIMEOUT_SECS = 1800.0
+MAX_MIXED_MICS = 6  # microphones mixed into a recording (the most recent speakers)
 
 _KIND_OF_SLOT = {"audio": "mic", "camera": "camera", "screen": "screen"}
 
@@ -101,6 +124,8 @@ class Router:
         self._ticker: asyncio.Task[None] | None = None
         self._speaking: frozenset[str] = frozenset()
         self.closed = False
+        self.recorder: Recorder | None = None
+        self._empty_since: float | None = None
 
     def post(self, action: Any) -> None:
         """Queue an action for the room's task."""
@@ -136,6 +161,8 @@ class Router:
                 self._event(member, {"kind": "connection", "state": action.state})
         elif isinstance(action, Tick):
             self._tick()
+        elif isinstance(action, RecordingIn):
+            self._recording(action)
 
     # -- browser messages --------------------------------------------------------
 
@@ -178,6 +205,9 @@ class Router:
             task=asyncio.ensure_future(session.run()),
         )
         self.members[peer] = member
+        self._empty_since = None
+        if self.recorder is not None:  # a late joiner sees the indicator too
+            self._event(member, self._recording_event("on", self.recorder))
         return member
 
     def _publish_state(self, member: Member, tracks: Any) -> bool:
@@ -221,7 +251,10 @@ class Router:
             self._broadcast_speaker()
         self._refill()
         if not self.members:
-            self.closed = True
+            if self.recorder is None:
+                self.closed = True
+            else:  # a presenter reconnecting must not end the recording
+                self._empty_since = asyncio.get_running_loop().time()
 
     # -- speakers ----------------------------------------------------------------
 
@@ -231,6 +264,10 @@ class Router:
             self.post(Tick())
 
     def _tick(self) -> None:
+        if not self.members and self._recording_abandoned():
+            logger.warning("room %s: empty for too long while recording; closing", self.slug)
+            self.closed = True
+            return
         levels: dict[str, float] = {}
         for member in self.members.values():
             mic = member.session.published.get("mic")
@@ -277,6 +314,8 @@ class Router:
             self._refill_member(member, streams, tell=member is always_tell)
         for member in self.members.values():
             self._report_published(member)
+        if self.recorder is not None:
+            self._update_program(streams)
 
     def _refill_member(self, member: Member, streams: dict[str, Any], *, tell: bool) -> None:
         changed = tell
@@ -332,6 +371,91 @@ class Router:
             member.reported = sources
             self._event(member, {"kind": "published", "sources": list(sources)})
 
+    # -- recording ---------------------------------------------------------------
+
+    def _recording(self, action: RecordingIn) -> None:
+        current = self.recorder
+        if action.action == "start":
+            if current is not None and current.recording_id == action.recording:
+                return
+            if current is not None:
+                self._stop_recording()
+            recorder = Recorder(
+                recording_id=action.recording,
+                directory=Path(action.directory),
+                broadcast=action.broadcast,
+                segment_secs=self._config.segment_secs,
+                room=self.slug,
+            )
+            try:
+                recorder.start()
+            except (RecordingError, OSError) as exc:
+                logger.warning("room %s: cannot record %s: %s", self.slug, action.recording, exc)
+                return
+            self.recorder = recorder
+            logger.info("room %s: recording %s started", self.slug, action.recording)
+            self._update_program(self._streams())
+            for member in self.members.values():
+                self._event(member, self._recording_event("on", recorder))
+        elif current is None or current.recording_id != action.recording:
+            logger.info(
+                "room %s: %s for recording %s ignored: not recording it",
+                self.slug,
+                action.action,
+                action.recording,
+            )
+        elif action.action == "stop":
+            self._stop_recording()
+        elif action.action == "chapter":
+            current.chapter(action.title, action.text)
+
+    def _recording_abandoned(self) -> bool:
+        """An empty room still recording, long after everyone left (the web side forgot)."""
+        since = self._empty_since
+        if self.recorder is None or since is None:
+            return False
+        return asyncio.get_running_loop().time() - since > EMPTY_RECORDING_TIMEOUT_SECS
+
+    def _stop_recording(self) -> None:
+        recorder, self.recorder = self.recorder, None
+        if recorder is None:
+            return
+        recorder.stop()  # the recorder's thread finalises in the background
+        logger.info("room %s: recording %s stopped", self.slug, recorder.recording_id)
+        if not self.members:
+            self.closed = True  # kept open only for the recording
+        for member in self.members.values():
+            self._event(member, self._recording_event("off", recorder))
+
+    def _recording_event(self, state: str, recorder: Recorder) -> dict[str, Any]:
+        return {
+            "kind": "recording",
+            "state": state,
+            "recording": recorder.recording_id,
+            "broadcast": recorder.broadcast,
+        }
+
+    def _update_program(self, streams: dict[str, tuple[Member, Source, Any]]) -> None:
+        recorder = self.recorder
+        assert recorder is not None
+        by_join = sorted(streams.items(), key=lambda item: item[1][0].joined)
+        cameras = [key for key, _ in by_join if key.endswith("/camera")]
+        screens = sorted(
+            (key for key in streams if key.endswith("/screen")),
+            key=lambda key: streams[key][2].started,
+        )
+        key = choose_program(
+            cameras=cameras,
+            screens=screens,
+            dominant=self.speakers.dominant,
+            current=recorder.pending_key or recorder.video_key,
+        )
+        # Mix the microphones that spoke last (top-N, as the audio slots): decoding
+        # all sixty sites of a briefing would cost the worker a tenth of a core.
+        heard = ranking.rank_audio(c for k, (_, _, c) in streams.items() if k.endswith("/mic"))
+        mics = {k: streams[k][1] for k in heard[:MAX_MIXED_MICS]}
+        recorder.set_program(key, streams[key][1] if key else None, mics)
+
     # -- output ------------------------------------------------------------------
 
     def _member_of(self, session: PeerSession) -> Member | None:
@@ -350,6 +474,7 @@ class Router:
         self._send(member.reply, {"type": "media.event", "peer": member.peer, "event": event})
 
     async def _shutdown(self) -> None:
+        self._stop_recording()  # the room closed: finalise what was recorded
         members, self.members = list(self.members.values()), {}
         for member in members:
             member.session.close()

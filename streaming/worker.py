@@ -13,6 +13,8 @@ import asyncio
 import logging
 import os
 import signal
+import threading
+from pathlib import Path
 from typing import Any
 
 from channels.exceptions import ChannelFull
@@ -20,8 +22,9 @@ from channels.exceptions import ChannelFull
 from streaming import ice
 from streaming.config import MediaConfig
 from streaming.peer import ConnectionRegistry
-from streaming.router import ControlIn, Router, SignalIn
-from streaming.wire import MEDIA_WORKER_CHANNEL
+from streaming.recording.layout import is_recording_id
+from streaming.router import ControlIn, RecordingIn, Router, SignalIn
+from streaming.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +108,9 @@ class MediaWorker:
         if quiet.level == logging.NOTSET:
             quiet.setLevel(logging.WARNING)
         outbox = asyncio.ensure_future(self.outbox.run())
+        if self.config.recordings_root is not None:
+            # Recordings a killed worker left behind become MP4s, off the loop.
+            _in_thread("recordings-orphans", _finalise_orphans, self.config.recordings_root)
         try:
             self.ready.set()
             while True:
@@ -125,6 +131,9 @@ class MediaWorker:
 
     def dispatch(self, message: dict[str, Any]) -> None:
         """Hand one wire message to its room's router."""
+        if message.get("type") == "media.recording":
+            self._recording(message)
+            return
         room, peer, reply = message.get("room"), message.get("peer"), message.get("reply")
         if not (isinstance(room, str) and isinstance(peer, str) and isinstance(reply, str)):
             logger.warning("media worker: message without room/peer/reply ignored")
@@ -146,6 +155,38 @@ class MediaWorker:
                 router.post(action)
         else:
             logger.warning("media worker: unknown message %r ignored", kind)
+
+    def _recording(self, message: dict[str, Any]) -> None:
+        """A recording command from the web side (wire.ToWorkerRecording)."""
+        room, action = message.get("room"), message.get("action")
+        recording, directory = message.get("recording"), message.get("directory")
+        if not (
+            isinstance(room, str)
+            and room
+            and action in RECORDING_ACTIONS
+            and isinstance(recording, str)
+            and is_recording_id(recording)
+            and isinstance(directory, str)
+            and Path(directory).is_absolute()
+            and Path(directory).name == recording
+        ):
+            logger.warning("media worker: malformed media.recording ignored")
+            return
+        title, text = message.get("title"), message.get("text")
+        command = RecordingIn(
+            action=str(action),
+            recording=recording,
+            directory=directory,
+            broadcast=bool(message.get("broadcast")),
+            title=title if isinstance(title, str) else "",
+            text=text if isinstance(text, str) else "",
+        )
+        router = self._router(room, create=action == "start")
+        if router is not None:
+            router.post(command)
+        elif action == "stop":
+            # No live room (the worker restarted, the room closed): finish it anyway.
+            _in_thread(f"finalise-{recording[:8]}", _finalise_orphans, Path(directory).parent)
 
     def _router(self, room: str, *, create: bool) -> Router | None:
         router = self.routers.get(room)
@@ -177,6 +218,20 @@ class MediaWorker:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=5)
         await self.registry.close_all()
+
+
+def _in_thread(name: str, target: Any, *args: Any) -> None:
+    # Not a daemon: a finalise under way keeps the process alive until it is done.
+    threading.Thread(target=target, args=args, name=name).start()
+
+
+def _finalise_orphans(root: Path) -> None:
+    from streaming.recording.finalise import finalise_orphans
+
+    try:
+        finalise_orphans(root)
+    except Exception:
+        logger.exception("media worker: could not finalise recordings in %s", root)
 
 
 _in_process: MediaWorker | None = None

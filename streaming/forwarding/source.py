@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 RING_SIZE = 1024  # packets kept per source for retransmission (~6 s of 1.4 Mbps video)
 RING_MASK = RING_SIZE - 1
 
+# A recorder's tap: (source, packet, starts a keyframe, arrival time of its frame).
+Sink = Callable[["Source", RtpPacket, bool, float], None]
+
 
 class _NoJitterBuffer:
     """Stands in for the receiver's jitter buffer: frames are never assembled."""
@@ -53,6 +56,8 @@ class Source:
         self._level_sum = 0
         self._level_count = 0
         self._keyframes = KeyframeRequester(self._send_pli, self._anyone_waiting)
+        # The room's recorder, only while it records this stream (streaming/recording).
+        self.sink: Sink | None = None
 
     # -- wiring ------------------------------------------------------------------
 
@@ -161,6 +166,8 @@ class Source:
                 packet = unwrap_rtx(packet, payload_type=apt, ssrc=self.media_ssrc or 0)
                 self.ring[packet.sequence_number & RING_MASK] = packet
                 self._send_recovered(packet.sequence_number)
+                if self.sink is not None:  # the recorder's jitter buffer fills the gap
+                    self.sink(self, packet, False, self.frame_time)
                 return
             if self.media_ssrc is not None or packet.payload_type not in self.mimes:
                 return
@@ -190,6 +197,8 @@ class Source:
             if level is not None:
                 self._level_sum += 127 - level[1]
                 self._level_count += 1
+        if self.sink is not None:
+            self.sink(self, packet, key, now)
         marker_bit = packet.marker << 7
         size = len(payload)
         pack = RTP_HEADER.pack

@@ -22,6 +22,7 @@ from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCRtpTransceiver,
     RTCSessionDescription,
 )
@@ -114,12 +115,14 @@ class MediaClient:
         camera_slots: int = 9,
         screen_slots: int = 1,
         worker_channel: str = MEDIA_WORKER_CHANNEL,
+        video_codec: str | None = None,
     ) -> None:
         self.layer = layer
         self.room, self.peer = room, peer
         self.worker_channel = worker_channel
         self.camera_size = camera
         self.mic, self.loud = mic, loud
+        self.video_codec = video_codec  # e.g. "video/H264": publish only that codec
         self.slot_counts = {"audio": audio_slots, "camera": camera_slots, "screen": screen_slots}
         self.reply = ""
         self.pc: RTCPeerConnection | None = None
@@ -203,6 +206,11 @@ class MediaClient:
             "camera": pc.addTransceiver(camera or "video", direction="sendonly"),
             "screen": pc.addTransceiver("video", direction="sendonly"),
         }
+        if self.video_codec:
+            codecs = RTCRtpSender.getCapabilities("video").codecs
+            wanted = [c for c in codecs if c.mimeType.lower() == self.video_codec.lower()]
+            for source in ("camera", "screen"):
+                self._publish[source].setCodecPreferences(wanted)
         slots: list[tuple[RTCRtpTransceiver, str]] = []
         for slot, count in self.slot_counts.items():
             kind = "audio" if slot == "audio" else "video"
