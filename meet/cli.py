@@ -28,6 +28,7 @@ def setup(*, demo: bool) -> None:
     from meet.i18n import compile_catalogues
 
     compile_catalogues(Path(__file__).resolve().parent.parent)
+    _hls_js()
     _django()
     from django.conf import settings
     from django.core.management import call_command
@@ -41,6 +42,18 @@ def setup(*, demo: bool) -> None:
     else:
         call_command("allocate_rooms")
     call_command("extend_schedule", verbosity=0)
+
+
+def _hls_js() -> None:
+    """The watch page's player, from the npm registry (skipped when already there)."""
+    from streaming.webinar.vendor import install_hls_js
+
+    try:
+        outcome = install_hls_js()
+    except Exception as problem:  # no network, npm timing out, a bad tarball: native HLS
+        outcome = f"hls.js was not installed ({problem})"
+    if outcome != "present":
+        print(outcome, flush=True)
 
 
 def serve(*, host: str, port: int) -> None:

@@ -3,17 +3,19 @@
 The live room (``/ws/rooms/``) gets the session cookie only: its join token is signed,
 names the user and is bound to the session key, so loading the session and user rows
 (AuthMiddlewareStack: two queries and a thread hop) on each of hundreds of joins a
-second buys nothing. Other sockets would get AuthMiddlewareStack (the signed-in user).
+second buys nothing. Other sockets get the signed-in user.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from channels.auth import AuthMiddlewareStack
 from channels.sessions import SessionMiddlewareStack
 from django.urls import URLPattern
 
 from signaling.routing import websocket_urlpatterns as signaling_patterns
+from streaming.webinar.routing import websocket_urlpatterns as watch_patterns
 
 
 def _wrapped(patterns: list[Any], stack: Any) -> list[URLPattern]:
@@ -25,4 +27,5 @@ def _wrapped(patterns: list[Any], stack: Any) -> list[URLPattern]:
 
 websocket_urlpatterns: list[Any] = [
     *_wrapped(signaling_patterns, SessionMiddlewareStack),
+    *_wrapped(watch_patterns, AuthMiddlewareStack),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "scheduling",
     "signaling",
     "streaming",
+    "streaming.webinar",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from meet import health
+from meet import health, views_live
 
 admin.site.site_header = "meet"
 admin.site.site_title = "meet"
@@ -27,6 +27,10 @@ urlpatterns = [
     path("api/", include("rooms.api_urls")),
     path("api/", include("scheduling.api_urls")),
     path("", include("scheduling.urls")),
+    # During a broadcast /<slug>/live/ is the public watch page (meet/views_live.py); the
+    # name signaling:live still reverses to the same address.
+    path("<slug:slug>/live/", views_live.live, name="live-or-watch"),
+    path("", include("streaming.webinar.urls")),
     path("", include("signaling.urls")),
     path("portal/", include("streaming.portal.urls")),
     path("", include("streaming.portal.root_urls")),

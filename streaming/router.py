@@ -397,7 +397,11 @@ class Router:
             self._update_program(self._streams())
             for member in self.members.values():
                 self._event(member, self._recording_event("on", recorder))
+        elif action.action == "chapter" and current is not None and not action.recording:
+            current.chapter(action.title, action.text)  # a slide change: the current one
         elif current is None or current.recording_id != action.recording:
+            if not action.recording:  # a slide change while nothing is recorded
+                return
             logger.info(
                 "room %s: %s for recording %s ignored: not recording it",
                 self.slug,

@@ -160,7 +160,15 @@ class MediaWorker:
         """A recording command from the web side (wire.ToWorkerRecording)."""
         room, action = message.get("room"), message.get("action")
         recording, directory = message.get("recording"), message.get("directory")
-        if not (
+        # The live room marks a chapter at each slide change without knowing whether,
+        # or what, the room is recording: an empty id means "the current recording".
+        any_current = (
+            action == "chapter"
+            and isinstance(room, str)
+            and room != ""
+            and recording == directory == ""
+        )
+        if not any_current and not (
             isinstance(room, str)
             and room
             and action in RECORDING_ACTIONS
@@ -175,18 +183,22 @@ class MediaWorker:
         title, text = message.get("title"), message.get("text")
         command = RecordingIn(
             action=str(action),
-            recording=recording,
-            directory=directory,
+            recording=str(recording),
+            directory=str(directory),
             broadcast=bool(message.get("broadcast")),
             title=title if isinstance(title, str) else "",
             text=text if isinstance(text, str) else "",
         )
-        router = self._router(room, create=action == "start")
+        router = self._router(str(room), create=action == "start")
         if router is not None:
             router.post(command)
         elif action == "stop":
             # No live room (the worker restarted, the room closed): finish it anyway.
-            _in_thread(f"finalise-{recording[:8]}", _finalise_orphans, Path(directory).parent)
+            _in_thread(
+                f"finalise-{command.recording[:8]}",
+                _finalise_orphans,
+                Path(command.directory).parent,
+            )
 
     def _router(self, room: str, *, create: bool) -> Router | None:
         router = self.routers.get(room)

@@ -9,6 +9,7 @@ from pathlib import Path
 import av
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from streaming.models import EntryStatus, Recording, RecordingKind, RecordingState
 from streaming.services.archive import entry_unpublish
@@ -79,6 +80,11 @@ def test_public_hls_of_a_broadcast(people: People, mp4_file: Path) -> None:
     recording = finished_recording(people.room, mp4_file)
     playlist = Client().get(f"/hls/{recording.id}/index.m3u8")
     assert playlist.status_code == 200
+    # The address the watch page uses: the id as the recording's folder is named.
+    assert Client().get(f"/hls/{recording.id.hex}/index.m3u8").status_code == 200
+    assert reverse("recordings:public-hls", args=[recording.id.hex, "x"]) == (
+        f"/hls/{recording.id}/x"
+    )
     assert playlist["Content-Type"] == "application/vnd.apple.mpegurl"
     assert playlist["Cache-Control"] == "public, no-cache"
     segment = Client().get(f"/hls/{recording.id}/seg-00001.m4s")

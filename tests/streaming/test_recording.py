@@ -175,6 +175,13 @@ async def test_the_program_switches_to_a_screen_share_at_a_keyframe(
     await presenter.publish("screen", PatternTrack(640, 360))
     await wait_until(lambda: recorder.video_key == "a/screen")
     await command(layer, "chapter", directory, title="Phần 2", text="Tập huấn giáo viên")
+    # The live room's slide changes name no recording: they go to the current one.
+    await layer.send(
+        MEDIA_WORKER_CHANNEL,
+        to_worker_recording(
+            room="r", action="chapter", recording="", directory="", title="Phần 3", text="STEM"
+        ),
+    )
     switched = len(segments(paths))
     await wait_until(lambda: len(segments(paths)) >= switched + 2)
     await command(layer, "stop", directory)
@@ -189,9 +196,9 @@ async def test_the_program_switches_to_a_screen_share_at_a_keyframe(
     assert set(sizes[first_screen:]) == {(640, 360)}  # no way back, no mixed frames
     assert frames[first_screen][2]  # the switch happened at the screen's keyframe
     assert recorder.transcoders == 0
-    assert [c.title for c in final.chapters] == ["Phần 2"]
-    assert 0 < final.chapters[0].start < final.duration
-    assert final.slide_text == "Tập huấn giáo viên"
+    assert [c.title for c in final.chapters] == ["Phần 2", "Phần 3"]
+    assert 0 < final.chapters[0].start <= final.chapters[1].start < final.duration
+    assert final.slide_text.split() == ["Tập", "huấn", "giáo", "viên", "STEM"]
 
 
 async def test_a_recording_command_with_a_bad_directory_is_ignored(

@@ -1,0 +1,18 @@
+"""/<slug>/live/: the public watch page during a broadcast, the live room otherwise.
+
+Wiring only. The decision belongs to ``streaming.webinar`` (who watches, who presents)
+and the room to ``signaling``; neither may import the other, so ``meet`` joins them.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from signaling import views as room_views
+from streaming.webinar import views as watch_views
+
+
+def live(request: HttpRequest, slug: str) -> HttpResponse:
+    """The watch page for the public while the room broadcasts, else the live room."""
+    page = watch_views.watch_page_if_broadcasting(request, slug)
+    return page if page is not None else room_views.live_room(request, slug)

@@ -1,0 +1,48 @@
+"""Refusals of the watch page, each worded for the viewer or host who must act on it."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+class WatchError(Exception):
+    """A refused message; ``code`` is part of the protocol, ``message`` is for people."""
+
+    def __init__(self, code: str, **params: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        """The sentence to show, in the active language."""
+        return error_text(self.code, self.params)
+
+
+def error_text(code: str, params: dict[str, int]) -> str:
+    """The sentence for ``code``; an unknown code gets a general one."""
+    if code == "too_long":
+        limit = params.get("limit", 0)
+        return ngettext(
+            "Your text is too long: at most %(limit)d character.",
+            "Your text is too long: at most %(limit)d characters.",
+            limit,
+        ) % {"limit": limit}
+    if code == "rate_limited":
+        wait = max(1, params.get("wait", 1))
+        return ngettext(
+            "You are sending too fast. Try again in %(wait)d second.",
+            "You are sending too fast. Try again in %(wait)d seconds.",
+            wait,
+        ) % {"wait": wait}
+    messages = {
+        "empty": _("Write something first."),
+        "bad_message": _("The page sent a message the server does not understand. Reload it."),
+        "unknown_type": _("The page sent a message the server does not understand. Reload it."),
+        "forbidden": _("Only a host of this room may do this."),
+        "no_question": _("There is no such question."),
+        "chat_off": _("Chat is turned off for viewers."),
+        "not_live": _("This room is not broadcasting to the public now."),
+    }
+    return messages.get(code, _("Something went wrong. Reload the page."))
