@@ -394,3 +394,22 @@ def is_in_meeting(*, room_id: int, identity: str, peer: str) -> bool:
         meeting__room_id=room_id,
         meeting__ended_at__isnull=True,
     ).exists()
+
+
+# A scheduled meeting counts from this long before its start (as attendance does).
+SLOT_OPENS_BEFORE = timedelta(minutes=30)
+
+
+def in_broadcast_slot(room: Room) -> bool:
+    """Whether the room is in the time of a scheduled webinar (its hosts' Record button
+    then starts the public broadcast; streaming decides the same way)."""
+    from scheduling.models import Occurrence
+
+    now = timezone.now()
+    return Occurrence.objects.filter(
+        room=room,
+        cancelled=False,
+        session__broadcast=True,
+        start__lte=now + SLOT_OPENS_BEFORE,
+        end__gt=now,
+    ).exists()

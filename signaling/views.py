@@ -140,6 +140,7 @@ def live_room(request: HttpRequest, slug: str) -> HttpResponse:
         "room": room,
         "access": access,
         "is_host": access.role == LiveRole.HOST,
+        "broadcast_slot": access.role == LiveRole.HOST and selectors.in_broadcast_slot(room),
         "guest_form": guest_form,
         "autojoin": request.GET.get("join") == "1" and guest_form is None,
         "settings_form": LiveSettingsForm(initial={"lobby_enabled": live.lobby_enabled})

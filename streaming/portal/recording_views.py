@@ -59,12 +59,19 @@ def recording_start(request: HttpRequest, slug: str) -> JsonResponse:
     room = _room(slug)
     if not selectors.may_record(request.user, room):
         return _error(_("Only the room's hosts may record."), 403)
-    kind = request.POST.get("kind", RecordingKind.MEETING)
     occurrence = None
     if request.POST.get("occurrence", "").isdigit():
         occurrence = Occurrence.objects.filter(pk=request.POST["occurrence"], room=room).first()
         if occurrence is None:
             return _error(_("This meeting is not in this room."), 400)
+    else:  # the live room's button: the scheduled meeting of this moment, if any
+        occurrence = selectors.occurrence_now(room)
+    default_kind = (
+        RecordingKind.BROADCAST
+        if occurrence is not None and occurrence.session.broadcast
+        else RecordingKind.MEETING
+    )
+    kind = request.POST.get("kind", default_kind)
     try:
         recording = recording_services.start_recording(
             room, kind=kind, occurrence=occurrence, by=request.user

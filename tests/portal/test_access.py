@@ -4,13 +4,16 @@ files come with their type, byte ranges and cache headers."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import av
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from scheduling.models import Occurrence
 from streaming.models import EntryStatus, Recording, RecordingKind, RecordingState
 from streaming.services.archive import entry_unpublish
 from streaming.services.paths import recording_directory
@@ -159,6 +162,25 @@ def test_start_and_stop_endpoints(people: People) -> None:
     assert client_for(people.participant).post(stop).status_code == 403
     assert client_for(people.host).post(stop).json()["state"] == "recording"
     assert Recording.objects.get().stop_requested_at is not None
+
+
+def test_the_live_rooms_button_starts_the_webinar_of_this_moment(people: People) -> None:
+    url = "/hanoi/recordings/start"
+    response = client_for(people.host).post(url)  # no webinar now: a private recording
+    assert response.status_code == 201
+    meeting = Recording.objects.get(pk=response.json()["id"])
+    assert meeting.kind == RecordingKind.MEETING and meeting.occurrence is None
+    client_for(people.host).post(response.json()["stop_url"])
+    Recording.objects.filter(pk=meeting.pk).update(state=RecordingState.READY)
+
+    occurrence = broadcast_session(people.room)
+    Occurrence.objects.filter(pk=occurrence.pk).update(
+        start=timezone.now() + timedelta(minutes=20), end=timezone.now() + timedelta(hours=1)
+    )
+    response = client_for(people.host).post(url)  # 20 minutes early: the webinar
+    assert response.status_code == 201
+    webinar = Recording.objects.get(pk=response.json()["id"])
+    assert webinar.kind == RecordingKind.BROADCAST and webinar.occurrence_id == occurrence.pk
 
 
 def test_room_list_shows_progress(people: People, mp4_file: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
@@ -12,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from rooms.models import MemberRole, Room, RoomMembership
+from scheduling.models import Occurrence, Session, SessionKind
 from signaling.models import (
     LiveRoomSettings,
     Meeting,
@@ -94,6 +96,30 @@ def test_a_member_sees_the_pre_join_screen(room: Room, member: User) -> None:
     assert "static/js/room/main.js" in html and "css/room.css" in html
     assert 'name="name"' not in html  # members need no name field
     assert "Minh Trần" in html
+
+
+def test_in_a_webinars_time_the_hosts_button_starts_the_broadcast(
+    room: Room, host: User, member: User
+) -> None:
+    page = f"/{room.slug}/live/"
+    assert 'data-broadcast-slot="0"' in signed_in(host).get(page).content.decode()
+    start = timezone.now() + timedelta(minutes=10)
+    session = Session.objects.create(
+        kind=SessionKind.TRAINING,
+        title="Tập huấn",
+        host_unit=room.unit,
+        room=room,
+        broadcast=True,
+        start=start,
+        end=start + timedelta(hours=1),
+    )
+    Occurrence.objects.create(
+        session=session, room=room, original_start=start, start=start, end=session.end
+    )
+    html = signed_in(host).get(page).content.decode()
+    assert 'data-broadcast-slot="1"' in html and "Bắt đầu phát trực tiếp" in html
+    # A participant (a panelist too) has no such button.
+    assert 'data-broadcast-slot="0"' in signed_in(member).get(page).content.decode()
 
 
 def test_signed_out_people_are_sent_to_sign_in_for_a_members_room(room: Room) -> None:

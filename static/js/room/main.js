@@ -197,6 +197,7 @@ function boot(root) {
     badge: role(root, "recording-badge"),
     button: buttons.record || null,
     url: data.recordingsUrl,
+    broadcastSlot: data.broadcastSlot === "1",
     t,
     announce: (text) => announce(text),
     alert: (text) => showAlert(text),

@@ -16,12 +16,14 @@ export class RecordingControl {
    * @param {HTMLElement} options.badge   the indicator (hidden while not recording)
    * @param {HTMLButtonElement|null} options.button  the host's Record button
    * @param {string} options.url  the room's recordings address ("/<slug>/recordings/")
+   * @param {boolean} options.broadcastSlot  a scheduled webinar's time: the button starts
+   *   the public broadcast (the server decides the kind the same way)
    * @param {(key: string, values?: object) => string} options.t  translator
    * @param {(text: string) => void} options.announce  the live region
    * @param {(text: string) => void} options.alert     a visible alert
    */
-  constructor({ badge, button, url, t, announce, alert }) {
-    Object.assign(this, { badge, button, url, t, announce, alert });
+  constructor({ badge, button, url, broadcastSlot = false, t, announce, alert }) {
+    Object.assign(this, { badge, button, url, broadcastSlot, t, announce, alert });
     this.on = false;
     this.broadcast = false;
     this.id = "";
@@ -45,14 +47,15 @@ export class RecordingControl {
     this.badge.textContent = this.t(this.broadcast ? "broadcast-badge" : "recording-badge");
     if (!this.button) return;
     this.button.setAttribute("aria-pressed", String(this.on));
-    this.button.textContent = this.t(this.on ? "record-stop" : "record-start");
+    const live = this.on ? this.broadcast : this.broadcastSlot;
+    this.button.textContent = this.t(live ? (this.on ? "broadcast-stop" : "broadcast-start") : (this.on ? "record-stop" : "record-start"));
     this.button.disabled = this.busy;
   }
 
   /** The host pressed the button. */
   async toggle() {
     if (this.busy) return;
-    if (this.on && !window.confirm(this.t("confirm-record-stop"))) return;
+    if (this.on && !window.confirm(this.t(this.broadcast ? "confirm-broadcast-stop" : "confirm-record-stop"))) return;
     this.busy = true;
     this.render();
     const address = this.on ? `${this.url}${this.id}/stop` : `${this.url}start`;
