@@ -39,6 +39,7 @@ def setup(*, demo: bool) -> None:
     if demo and not settings.PRODUCTION:
         call_command("load_demo")
         call_command("load_demo_schedule")
+        call_command("load_demo_archive")
     else:
         call_command("allocate_rooms")
     call_command("extend_schedule", verbosity=0)
