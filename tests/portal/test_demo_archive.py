@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import av
-import feedparser
+import feedparser  # type: ignore[import-untyped]
 from django.core.management import call_command
 from django.test import Client
 
