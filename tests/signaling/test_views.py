@@ -103,6 +103,7 @@ def test_in_a_webinars_time_the_hosts_button_starts_the_broadcast(
 ) -> None:
     page = f"/{room.slug}/live/"
     assert 'data-broadcast-slot="0"' in signed_in(host).get(page).content.decode()
+    assert room.unit is not None
     start = timezone.now() + timedelta(minutes=10)
     session = Session.objects.create(
         kind=SessionKind.TRAINING,
