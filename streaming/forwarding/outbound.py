@@ -29,6 +29,7 @@ from aiortc.rtp import (
 
 from streaming.config import EGRESS_LIMIT_BYTES
 from streaming.forwarding.source import RING_MASK
+from streaming.forwarding.srtp import SrtpWriter
 from streaming.rtp import RTP_HEADER, RTP_VERSION_BYTE, seq_newer
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class Egress:
         self._transport: Any = None
         self._sendto: Any = None
         self._protect: Any = None
+        self._writer: SrtpWriter | None = None
         self._buffered = False  # the socket said EAGAIN: asyncio's buffer keeps the order
 
     def _route(self) -> bool:
@@ -82,6 +84,7 @@ class Egress:
         self._addr = pair.remote_addr
         self._transport = pair.protocol.transport
         self._protect = dtls._tx_srtp.protect
+        self._writer = SrtpWriter(dtls._tx_srtp)
         sock = getattr(self._transport, "_sock", None)
         if type(pair.protocol) is StunProtocol and sock is not None:
             self._sendto = sock.sendto  # the datagram transport's own socket
@@ -106,6 +109,26 @@ class Egress:
             self._transport.sendto(protected, self._addr)
         except OSError:
             self._pair = None  # the socket closed under us: resolve again next time
+
+    def forward(self, second_byte: int, seq: int, ts: int, ssrc: int, payload: bytes) -> None:
+        """``send`` for the fan-out's hot path: the header is written and the packet
+        protected in the SRTP session's own buffer, and sent from there (no copies)."""
+        if self._pair is not self._nominated.get(1) and not self._route():
+            return
+        protected = self._writer.protect(second_byte, seq, ts, ssrc, payload)  # type: ignore[union-attr]
+        if protected is None:
+            return
+        self.sent_packets += 1
+        if self._buffered:
+            self._transport.sendto(bytes(protected), self._addr)
+            return
+        try:
+            self._sendto(protected, self._addr)
+        except BlockingIOError:
+            self._buffered = True
+            self._transport.sendto(bytes(protected), self._addr)
+        except OSError:
+            self._pair = None
 
     def congested(self) -> bool:
         """Whether more than ``limit_bytes`` wait in this connection's socket buffer."""

@@ -12,7 +12,7 @@ from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
 from aiortc.rtp import RtpPacket, unwrap_rtx
 
 from streaming.keyframes import KeyframeRequester
-from streaming.rtp import RTP_HEADER, RTP_VERSION_BYTE, keyframe_test, seq_newer
+from streaming.rtp import keyframe_test, seq_newer
 
 if TYPE_CHECKING:
     from streaming.forwarding.outbound import Outbound
@@ -201,7 +201,6 @@ class Source:
             self.sink(self, packet, key, now)
         marker_bit = packet.marker << 7
         size = len(payload)
-        pack = RTP_HEADER.pack
         for out in self.outs:
             if out.waiting:
                 if not key or not out.resume(seq, ts, now):
@@ -216,9 +215,7 @@ class Source:
                 continue
             out_seq = (seq + out.seq_off) & 0xFFFF
             out_ts = (ts + out.ts_off) & 0xFFFFFFFF
-            out.egress.send(  # type: ignore[union-attr]
-                pack(RTP_VERSION_BYTE, marker_bit | pt, out_seq, out_ts, out.ssrc) + payload
-            )
+            out.egress.forward(marker_bit | pt, out_seq, out_ts, out.ssrc, payload)  # type: ignore[union-attr]
             out.last_seq = out_seq
             out.last_ts = out_ts
             out.packets += 1
