@@ -149,6 +149,7 @@ function boot(root) {
       send: (message) => connection.send(message),
       iceServers: state.iceServers,
       lastN: config.lastN,
+      broadcast: data.broadcastSlot === "1",
     });
     bridge.addEventListener("slots", (event) => stage.setSlots(event.detail));
     bridge.addEventListener("speaker", (event) => stage.setSpeaker(event.detail?.peer || null));

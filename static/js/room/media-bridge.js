@@ -12,11 +12,13 @@
  */
 
 export class MediaBridge extends EventTarget {
-  constructor({ send, iceServers, lastN }) {
+  /** broadcast: a host in a webinar's time slot, whose camera may become the program. */
+  constructor({ send, iceServers, lastN, broadcast = false }) {
     super();
     this.send = send;
     this.iceServers = iceServers;
     this.lastN = lastN;
+    this.broadcast = broadcast;
     this.session = null;
     this.slots = new Map();
   }
@@ -51,6 +53,8 @@ export class MediaBridge extends EventTarget {
       send: (message) => this.send(message),
       iceServers: this.iceServers,
       slots: { audio: 4, camera: this.lastN, screen: 1 },
+      // The recorder copies H.264 into the live HLS program; VP8 would be transcoded.
+      preferH264: this.broadcast,
     });
     this.session = session;
     session.addEventListener("track-added", ({ detail }) => {

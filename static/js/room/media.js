@@ -10,6 +10,7 @@
 //     send: (message) => socket.send(JSON.stringify(message)),
 //     iceServers: JSON.parse(room.dataset.iceServers || "[]"),  // none on a LAN
 //     slots: { audio: 4, camera: 9, screen: 1 },                // last-N = camera
+//     preferH264: false,   // a webinar's presenter: send H.264 when this browser can
 //   });
 //   media.addEventListener("track-added", ({ detail }) => show(detail));
 //   media.addEventListener("track-removed", ({ detail }) => hide(detail));
@@ -50,26 +51,41 @@ const RECONNECT_DELAYS_MS = [0, 1000, 2000, 5000, 10000];
 const DEFAULT_SLOTS = { audio: 4, camera: 9, screen: 1 };
 const SOURCES = ["mic", "camera", "screen"];
 
-function videoCodecs() {
+function sendsH264() {
+  // Receiving H.264 says nothing about encoding it: some builds decode but cannot encode.
+  const caps = (window.RTCRtpSender && RTCRtpSender.getCapabilities)
+    ? RTCRtpSender.getCapabilities("video") : null;
+  return Boolean(caps && caps.codecs.some(isH264Mode1));
+}
+
+function isH264Mode1(codec) {
+  return codec.mimeType.toLowerCase() === "video/h264"
+    && /packetization-mode=1/.test(codec.sdpFmtpLine || "");
+}
+
+function videoCodecs({ preferH264 = false } = {}) {
   // The worker forwards VP8 and H.264 (packetization-mode 1); offering only those keeps
-  // the SDP small with a dozen video m-lines.
+  // the SDP small with a dozen video m-lines. The worker's answer keeps the offer's
+  // order, so the first codec here is the one the browser sends.
   const caps = (window.RTCRtpReceiver && RTCRtpReceiver.getCapabilities)
     ? RTCRtpReceiver.getCapabilities("video") : null;
   if (!caps) return null;
   const vp8 = caps.codecs.filter((c) => c.mimeType.toLowerCase() === "video/vp8");
-  const h264 = caps.codecs.filter((c) => c.mimeType.toLowerCase() === "video/h264"
-    && /packetization-mode=1/.test(c.sdpFmtpLine || ""));
+  const h264 = caps.codecs.filter(isH264Mode1);
   const rtx = caps.codecs.filter((c) => c.mimeType.toLowerCase() === "video/rtx");
-  const chosen = [...vp8, ...h264, ...rtx];
-  return vp8.length || h264.length ? chosen : null;
+  // A broadcast's recorder copies H.264 into the HLS program as it comes; VP8 costs the
+  // media worker a decode and an x264 encode for as long as the broadcast lasts.
+  const video = preferH264 && h264.length && sendsH264() ? [...h264, ...vp8] : [...vp8, ...h264];
+  return vp8.length || h264.length ? [...video, ...rtx] : null;
 }
 
 export class MediaSession extends EventTarget {
-  constructor({ send, iceServers = [], slots = {} } = {}) {
+  constructor({ send, iceServers = [], slots = {}, preferH264 = false } = {}) {
     super();
     if (typeof send !== "function") throw new TypeError("MediaSession needs send(message)");
     this._send = send;
     this._iceServers = iceServers;
+    this._preferH264 = Boolean(preferH264);
     this._slots = { ...DEFAULT_SLOTS, ...slots };
     this._tracks = { mic: null, camera: null, screen: null };
     this._on = { mic: false, camera: false, screen: false };
@@ -148,12 +164,14 @@ export class MediaSession extends EventTarget {
     this._receivers.clear();
     this._setState(this._attempt ? "reconnecting" : "connecting");
     const codecs = videoCodecs();
+    // Only what this page sends follows the preference; slots take either codec.
+    const sent = this._preferH264 ? videoCodecs({ preferH264: true }) : codecs;
     const described = [];
     this._publish = {};
     for (const source of SOURCES) {
       const kind = source === "mic" ? "audio" : "video";
       const t = pc.addTransceiver(kind, { direction: "sendonly" });
-      if (kind === "video" && codecs && t.setCodecPreferences) t.setCodecPreferences(codecs);
+      if (kind === "video" && sent && t.setCodecPreferences) t.setCodecPreferences(sent);
       this._publish[source] = t;
     }
     const slots = [];
