@@ -29,7 +29,7 @@ from streaming.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS
 logger = logging.getLogger(__name__)
 
 RETRY_SECS = 0.5
-SHUTDOWN_GRACE_SECS = 10.0
+SHUTDOWN_GRACE_SECS = 20.0  # closing rooms (5 s), connections (5 s), the outbox (2 s)
 OUTBOX_RETRY_FIRST_SECS = 0.05
 OUTBOX_RETRY_LAST_SECS = 1.6  # about 3 s of retries in all
 # All of a consumer process's channels share one capacity in channels_redis (the
@@ -296,15 +296,26 @@ async def run_forever(layer: Any = None) -> None:
     worker = MediaWorker(layer)
     task = asyncio.ensure_future(worker.run())
     loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        task.cancel()
+        # A stale worker still reading the channel (and forwarding) would split the
+        # rooms' messages with its successor. If the shutdown hangs — an aiortc task
+        # that ignores cancellation, a stuck flush — end the process from a thread the
+        # loop cannot block. Recordings lose nothing: their segments are on disk and
+        # the next worker finalises them.
+        watchdog = threading.Timer(SHUTDOWN_GRACE_SECS, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, task.cancel)
+        loop.add_signal_handler(signum, stop)
     print(f"meet media worker is reading channel {worker.channel!r}", flush=True)
     try:
         await task
     except asyncio.CancelledError:
         pass
-    # A stale worker still reading the channel would split the rooms' messages with
-    # its successor: if aiortc's tasks do not wind down in time, end the process.
-    loop.call_later(SHUTDOWN_GRACE_SECS, os._exit, 0)
+    except Exception:  # a failed shutdown step must not keep the process alive
+        logger.exception("media worker: shutdown did not finish cleanly")
     for leftover in asyncio.all_tasks() - {asyncio.current_task()}:
         leftover.cancel()
