@@ -5,7 +5,9 @@
 Needs Redis (``--redis``, default redis://127.0.0.1:6379/14; the database is flushed).
 Processes: the media worker (``meet media``, exactly as deployed), a publisher playing
 a pre-encoded clip, viewers spread over several processes (aiortc clients that count
-frames without decoding) and a probe that times joins to the first decoded frame.
+frames without decoding) and a probe that times joins to the first decoded frame, one
+at a time, with the first step's audience watching (the goal: a participant joining a
+big briefing) and again with the largest audience (at capacity, for information).
 The baseline is a plain aiortc server with ``MediaRelay`` (decode once, re-encode per
 viewer), measured in the same run with the same publisher and viewers.
 
@@ -28,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -160,8 +163,11 @@ def run_steps(
     channel: str,
     processes: int,
     label: str,
+    after_step: Callable[[int], None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Child]]:
-    """Grow the audience step by step; stop at the first step below MIN_FPS."""
+    """Grow the audience step by step; stop at the first step below MIN_FPS.
+
+    ``after_step(n)`` runs once each step is measured (the join probes)."""
     viewers = [
         Child("viewers", redis_url, room, channel, tag=f"{label}{i}") for i in range(processes)
     ]
@@ -197,6 +203,8 @@ def run_steps(
         row["per_core"] = round(n / cores) if cores > 0 else None
         rows.append(row)
         print(f"[{label}] {row}", flush=True)
+        if after_step is not None:
+            after_step(n)
         if row["min_fps"] < MIN_FPS:
             break
     return rows, viewers
@@ -254,7 +262,7 @@ def main() -> None:
 
 def measure_sfu(
     args: argparse.Namespace, steps: list[int]
-) -> tuple[list[dict[str, Any]], list[float], int]:
+) -> tuple[list[dict[str, Any]], dict[int, list[float]], int]:
     """The media worker (``meet media``): capacity steps, then join probes."""
     worker = start_worker(args.redis)
     children: list[Child] = []
@@ -262,6 +270,16 @@ def measure_sfu(
         publisher = Child("publisher", args.redis, "bench", "media-worker")
         children.append(publisher)
         publisher.wait()
+        probe = Child("probe", args.redis, "bench", "media-worker")
+        children.append(probe)
+        joins: dict[int, list[float]] = {}
+
+        def probe_joins(audience: int) -> None:
+            # Join time to the first decoded frame, with this audience watching: the
+            # first step (a big briefing) for the goal, the last one for information.
+            if audience in (steps[0], steps[-1]):
+                joins[audience] = probe.ask("join", args.probes, timeout=900)["join_secs"]
+
         rows, viewers = run_steps(
             worker.pid,
             steps,
@@ -271,12 +289,12 @@ def measure_sfu(
             "media-worker",
             VIEWER_PROCESSES,
             "sfu",
+            probe_joins,
         )
         children += viewers
-        # Join time to the first decoded frame, with the last audience still watching.
-        probe = Child("probe", args.redis, "bench", "media-worker")
-        children.append(probe)
-        joins = probe.ask("join", args.probes, timeout=900)["join_secs"]
+        largest = rows[-1]["subscribers"] if rows else 0
+        if largest not in joins:  # the audience grew no further than this
+            probe_joins(largest)
         keyframes = int(publisher.ask("stats")["keyframes"])
     finally:
         for child in reversed(children):
@@ -304,21 +322,30 @@ def measure_baseline(args: argparse.Namespace, steps: list[int]) -> list[dict[st
     return rows
 
 
+def join_summary(joins: list[float]) -> dict[str, Any]:
+    """p50/p95 (ms) of join-to-first-frame times; inf (no frame within 10 s) is a timeout."""
+    joins_ms = sorted(j * 1000 for j in joins)
+    finite = [j for j in joins_ms if math.isfinite(j)]
+    p95 = joins_ms[max(0, int(len(joins_ms) * 0.95 + 0.5) - 1)] if joins_ms else math.inf
+    return {
+        "p50_ms": round(statistics.median(finite)) if finite else None,
+        "p95_ms": round(p95) if math.isfinite(p95) else None,
+        "timeouts": len(joins_ms) - len(finite),
+        "all_ms": [round(j) if math.isfinite(j) else "timeout" for j in joins_ms],
+    }
+
+
 def report(
     args: argparse.Namespace,
     started: datetime.datetime,
     rows: list[dict[str, Any]],
     baseline_rows: list[dict[str, Any]],
-    joins: list[float],
+    joins: dict[int, list[float]],
     keyframes: int,
 ) -> None:
     """Print the tables, then the JSON line."""
     per_core = capacity(rows)
     baseline_per_core = capacity(baseline_rows)
-    joins_ms = sorted(j * 1000 for j in joins)  # inf: no frame within 10 s
-    p95 = joins_ms[max(0, int(len(joins_ms) * 0.95 + 0.5) - 1)] if joins_ms else None
-    if p95 is not None and math.isinf(p95):
-        p95 = None
     print(f"\nmachine: {os.cpu_count()} cores, {platform.platform()}; {versions()}")
     print(f"date: {started:%Y-%m-%d %H:%M} UTC; window {args.window} s per step")
     print(
@@ -333,12 +360,16 @@ def report(
                 f"{r['ms_per_subscriber']:.2f} | {r['min_fps']} | {r['p5_fps']} | "
                 f"{r['machine_busy']:.0%} | {r['per_core']} |"
             )
-    print("join times (ms):", [round(j) if math.isfinite(j) else "timeout" for j in joins_ms])
-    print(
-        f"join to first decoded frame ({len(joins_ms)} probes): "
-        f"p50 {statistics.median(joins_ms):.0f} ms, p95 {p95 or float('inf'):.0f} ms; "
-        f"publisher keyframes sent: {keyframes}"
-    )
+    summaries = {audience: join_summary(times) for audience, times in sorted(joins.items())}
+    print("| audience watching | join to first decoded frame p50 | p95 | timeouts |")
+    print("|---|---|---|---|")
+    for audience, summary in summaries.items():
+        p50, p95, timeouts = summary["p50_ms"], summary["p95_ms"], summary["timeouts"]
+        print(f"| {audience} | {p50} ms | {p95} ms | {timeouts} |")
+    for audience, summary in summaries.items():
+        print(f"join times with {audience} watching (ms): {summary['all_ms']}")
+    print(f"publisher keyframes sent: {keyframes}")
+    first = summaries[min(summaries)] if summaries else join_summary([])
     result = {
         "subscribers_per_core": per_core,
         "baseline_subscribers_per_core": baseline_per_core,
@@ -346,13 +377,15 @@ def report(
         "max_subscribers_measured": max(
             (r["subscribers"] for r in rows if r["min_fps"] >= MIN_FPS), default=0
         ),
-        "join_to_first_frame_p95_ms": round(p95) if p95 is not None else None,
-        "join_to_first_frame_p50_ms": (
-            round(statistics.median(joins_ms))
-            if joins_ms and math.isfinite(statistics.median(joins_ms))
-            else None
-        ),
-        "join_timeouts": sum(1 for j in joins_ms if math.isinf(j)),
+        "join_to_first_frame_audience": min(summaries) if summaries else 0,
+        "join_to_first_frame_p95_ms": first["p95_ms"],
+        "join_to_first_frame_p50_ms": first["p50_ms"],
+        "join_timeouts": first["timeouts"],
+        "join_to_first_frame_at_capacity": {
+            "audience": max(summaries) if summaries else 0,
+            "p50_ms": summaries[max(summaries)]["p50_ms"] if summaries else None,
+            "p95_ms": summaries[max(summaries)]["p95_ms"] if summaries else None,
+        },
     }
     print(json.dumps(result))
 
