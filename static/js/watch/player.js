@@ -44,8 +44,10 @@ export class Player {
   }
 
   attachHls(Hls, url) {
-    // Live edge a few segments back; low-latency parts when the playlist has them.
-    const hls = new Hls({ lowLatencyMode: true, liveSyncDurationCount: 3, manifestLoadingMaxRetry: 6 });
+    // Two 1-second segments behind the live edge: ~2.5 s glass to glass (bench/hls.py:
+    // a segment is listed ~1.5 s after its first frame was sent); hls.js's default of
+    // three adds a second with no gain on a steady network.
+    const hls = new Hls({ lowLatencyMode: true, liveSyncDurationCount: 2, manifestLoadingMaxRetry: 6 });
     this.hls = hls;
     hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
       if (data.details && data.details.live === false) this.finish();
