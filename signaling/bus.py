@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -285,10 +286,11 @@ class Bus:
         """
         if lazy:
             audience = LAZY[audience]
+        # This process's members at once (and in order with what the caller does next,
+        # e.g. a join reading the roster); the other processes through Redis.
+        self.deliver_threadsafe(slug, audience, text)
         if self._redis is not None:
             self._redis.publish(slug, audience, text)
-        else:
-            self.deliver_threadsafe(slug, audience, text)
 
     def deliver_threadsafe(self, slug: str, audience: str, text: str) -> None:
         """Hand an event to this process's hub of the room, from any thread."""
@@ -326,19 +328,26 @@ class _RedisLink:
     """One pub/sub connection per process, subscribed to the rooms it has members in."""
 
     PREFIX = "meet:room:"
+    ORIGIN_CHARS = 8
 
     def __init__(self, bus: Bus, url: str) -> None:
         self.bus = bus
         self.url = url
+        # Each payload starts with its process's origin: a process has delivered its own
+        # events locally already and skips their echo.
+        self.origin = secrets.token_hex(self.ORIGIN_CHARS // 2)
         self._sync: Any = None
         self._async: Any = None
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._lock: asyncio.Lock | None = None
+        self._outbox: list[tuple[str, bytes]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     def reset(self) -> None:
         """Forget connections made on another event loop."""
-        self._async = self._pubsub = self._reader = self._lock = None
+        self._async = self._pubsub = self._reader = self._lock = self._writer = None
+        self._outbox = []
 
     def _ensure(self) -> None:
         if self._async is None:
@@ -363,20 +372,42 @@ class _RedisLink:
             await self._pubsub.unsubscribe(self.PREFIX + slug)
 
     def publish(self, slug: str, audience: str, text: str) -> None:
-        payload = (audience + text).encode()
+        """Publish from any thread, in order. With the process's event loop running, events
+        queue for one writer task that sends what has gathered as one pipeline: the
+        database thread (where services announce their commits) never waits for Redis,
+        and a burst of joins costs one round trip, not one each."""
+        payload = (self.origin + audience + text).encode()
         channel = self.PREFIX + slug
         loop = self.bus.loop
-        on_loop = loop is not None and threading.get_ident() == self.bus._loop_thread
-        if on_loop and self._async is not None:
-            # Never block the event loop on a socket: publish from a task.
-            task = asyncio.ensure_future(self._async.publish(channel, payload))
-            task.add_done_callback(_log_failure)
+        if loop is not None and not loop.is_closed():
+            if threading.get_ident() == self.bus._loop_thread:
+                self._queue(channel, payload)
+            else:
+                loop.call_soon_threadsafe(self._queue, channel, payload)
             return
-        if self._sync is None:
+        if self._sync is None:  # no live room in this process yet (a page, a job)
             import redis
 
             self._sync = redis.Redis.from_url(self.url)
         self._sync.publish(channel, payload)
+
+    def _queue(self, channel: str, payload: bytes) -> None:
+        self._ensure()
+        self._outbox.append((channel, payload))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write())
+            self._writer.add_done_callback(_log_failure)
+
+    async def _write(self) -> None:
+        while self._outbox:
+            batch, self._outbox = self._outbox, []
+            pipeline = self._async.pipeline(transaction=False)
+            for channel, payload in batch:
+                pipeline.publish(channel, payload)
+            try:
+                await pipeline.execute()
+            except Exception:  # Redis restarting: these events are lost, later ones go
+                logger.exception("fan-out: %d events not published to Redis", len(batch))
 
     async def _read(self) -> None:
         while True:
@@ -406,7 +437,9 @@ class _RedisLink:
             hub.subscribed.set()
         elif message["type"] == "message":
             data = message["data"].decode()
-            hub.post(data[:1], data[1:])
+            start = self.ORIGIN_CHARS
+            if data[:start] != self.origin:
+                hub.post(data[start : start + 1], data[start + 1 :])
 
     async def close(self) -> None:
         if self._reader is not None:

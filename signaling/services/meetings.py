@@ -269,7 +269,9 @@ def participant_leave(*, peer: str, channel_name: str) -> Departure:
         None,
     )
     participant.audio_on = participant.video_on = participant.screen_on = False
-    participant.save()
+    participant.save(
+        update_fields=["state", "left_at", "hand_raised_at", "audio_on", "video_on", "screen_on"]
+    )
     slug = participant.meeting.room.slug
     if was == ParticipantState.LOBBY:
         notify_room(slug, event("lobby.left", peer=peer), hosts_only=True)
