@@ -87,7 +87,13 @@ def encode_clip(count: int = CLIP_FRAMES) -> tuple[list[bytes], list[bytes]]:
 
 
 class ClipTrack(MediaStreamTrack):
-    """Plays the pre-encoded clip in real time as VP8 packets, keyframes on request."""
+    """Plays a pre-encoded clip in real time as packets (VP8 here, H.264 in bench/hls.py),
+    a keyframe on request.
+
+    ``started`` is the wall-clock time (``time.time()``) frame 0 was due: frame ``k``
+    (counting loops) is sent at ``started + k / FPS``; ``late`` counts frames sent more
+    than a frame late.
+    """
 
     kind = "video"
 
@@ -96,8 +102,10 @@ class ClipTrack(MediaStreamTrack):
         self._stream, self._keyframes = stream, keyframes
         self._index = 0
         self._start: float | None = None
+        self.started: float | None = None
         self._keyframe_wanted = True
         self.keyframes_sent = 0
+        self.late = 0
 
     def request_keyframe(self) -> None:
         """The next frame is sent as a keyframe."""
@@ -108,10 +116,12 @@ class ClipTrack(MediaStreamTrack):
             raise MediaStreamError
         now = time.monotonic()
         if self._start is None:
-            self._start = now
+            self._start, self.started = now, time.time()
         due = self._start + self._index / FPS
         if due > now:
             await asyncio.sleep(due - now)
+        elif now - due > 1 / FPS:
+            self.late += 1
         position = self._index % len(self._stream)
         if self._keyframe_wanted or position == 0:
             data = self._keyframes[position]

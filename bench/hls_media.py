@@ -10,15 +10,13 @@ a frame reads which frame it is, hence when the publisher sent it.
 
 from __future__ import annotations
 
-import asyncio
 import fractions
 import math
 import os
 import random
-import time
 
 import av
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, MediaStreamTrack
+from aiortc.mediastreams import AudioStreamTrack
 
 WIDTH, HEIGHT, FPS = 640, 360, 30
 BITRATE = 1_500_000
@@ -97,54 +95,6 @@ def encode_clip(count: int = CLIP_FRAMES) -> tuple[list[bytes], list[bytes]]:
         frame.pict_type = av.video.frame.PictureType.I
         keyframes.append(b"".join(bytes(p) for p in intra.encode(frame)))
     return stream, keyframes
-
-
-class ClipTrack(MediaStreamTrack):
-    """Plays the clip in real time as H.264 packets, keyframes on request.
-
-    ``started`` is the wall-clock time (``time.time()``) frame 0 was due: frame ``k``
-    (counting loops) is sent at ``started + k / FPS``.
-    """
-
-    kind = "video"
-
-    def __init__(self, stream: list[bytes], keyframes: list[bytes]) -> None:
-        super().__init__()
-        self._stream, self._keyframes = stream, keyframes
-        self._index = 0
-        self._start: float | None = None
-        self.started: float | None = None
-        self._keyframe_wanted = True
-        self.keyframes_sent = 0
-        self.late = 0
-
-    def request_keyframe(self) -> None:
-        """The next frame is sent as a keyframe."""
-        self._keyframe_wanted = True
-
-    async def recv(self) -> av.Packet:
-        if self.readyState != "live":
-            raise MediaStreamError
-        now = time.monotonic()
-        if self._start is None:
-            self._start, self.started = now, time.time()
-        due = self._start + self._index / FPS
-        if due > now:
-            await asyncio.sleep(due - now)
-        elif now - due > 1 / FPS:
-            self.late += 1
-        position = self._index % len(self._stream)
-        if self._keyframe_wanted or position == 0:
-            data = self._keyframes[position]
-            self._keyframe_wanted = False
-            self.keyframes_sent += 1
-        else:
-            data = self._stream[position]
-        packet = av.Packet(data)
-        packet.pts = self._index * (90000 // FPS)
-        packet.time_base = TIME_BASE
-        self._index += 1
-        return packet
 
 
 class ToneTrack(AudioStreamTrack):

@@ -20,7 +20,8 @@ from typing import Any
 from aiortc import RTCRtpSender
 
 from bench.fanout_clients import Peer, _layer
-from bench.hls_media import ClipTrack, ToneTrack, encode_clip
+from bench.fanout_media import ClipTrack
+from bench.hls_media import ToneTrack, encode_clip
 from streaming.forwarding import on_keyframe_request
 from streaming.ice import use_host_addresses
 
