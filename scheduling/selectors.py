@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
@@ -10,6 +10,23 @@ from django.utils import timezone
 
 from rooms.models import Room
 from scheduling.models import FeedToken, Occurrence, Session
+
+# A scheduled meeting is "on" from this long before its start until its end: people join
+# early (attendance counts them, a webinar's watch page and broadcast button open).
+OPENS_BEFORE = timedelta(minutes=30)
+
+
+def occurrence_now(
+    *, room_id: int, at: datetime | None = None, broadcast_only: bool = False
+) -> Occurrence | None:
+    """The room's scheduled meeting on at ``at`` (a webinar first, then the earliest)."""
+    at = at or timezone.now()
+    found = Occurrence.objects.select_related("session").filter(
+        room_id=room_id, cancelled=False, start__lte=at + OPENS_BEFORE, end__gte=at
+    )
+    if broadcast_only:
+        found = found.filter(session__broadcast=True)
+    return found.order_by("-session__broadcast", "start").first()
 
 
 def occurrences_between(

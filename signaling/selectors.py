@@ -396,20 +396,9 @@ def is_in_meeting(*, room_id: int, identity: str, peer: str) -> bool:
     ).exists()
 
 
-# A scheduled meeting counts from this long before its start (as attendance does).
-SLOT_OPENS_BEFORE = timedelta(minutes=30)
-
-
 def in_broadcast_slot(room: Room) -> bool:
     """Whether the room is in the time of a scheduled webinar (its hosts' Record button
     then starts the public broadcast; streaming decides the same way)."""
-    from scheduling.models import Occurrence
+    from scheduling.selectors import occurrence_now
 
-    now = timezone.now()
-    return Occurrence.objects.filter(
-        room=room,
-        cancelled=False,
-        session__broadcast=True,
-        start__lte=now + SLOT_OPENS_BEFORE,
-        end__gt=now,
-    ).exists()
+    return occurrence_now(room_id=room.pk, broadcast_only=True) is not None

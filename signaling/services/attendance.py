@@ -6,7 +6,8 @@ site (``scheduling.services.attendance``). These two functions are the only plac
 signaling reaches into scheduling (scheduling may not import signaling):
 
 * ``attendance_joined`` — in the join's transaction, when somebody enters a meeting: if the
-  room has a scheduled occurrence now (from ``EARLY_SECS`` before its start to its end),
+  room has a scheduled occurrence now (``scheduling.selectors.occurrence_now``: from half an
+  hour before its start to its end),
   scheduling records the person (their name, their account, and their site: the unit
   whose room they manage or log in for); returns the occurrence's id, which the meeting
   keeps in ``Meeting.occurrence_ref``.
@@ -18,7 +19,7 @@ signaling reaches into scheduling (scheduling may not import signaling):
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
     from signaling.models import Meeting, Participant
 
 logger = logging.getLogger(__name__)
-
-# People join a little early; a meeting joined this long before its start counts.
-EARLY_SECS = 30 * 60
 
 
 class AttendanceRecorder(Protocol):
@@ -46,18 +44,9 @@ class SchedulingAttendance:
     """Scheduling's attendance of occurrences, per person and per site."""
 
     def _occurrence(self, room_id: int, at: datetime) -> Any:
-        from scheduling.models import Occurrence
+        from scheduling.selectors import occurrence_now
 
-        return (
-            Occurrence.objects.filter(
-                room_id=room_id,
-                cancelled=False,
-                start__lte=at + timedelta(seconds=EARLY_SECS),
-                end__gte=at,
-            )
-            .order_by("start")
-            .first()
-        )
+        return occurrence_now(room_id=room_id, at=at)
 
     def _site(self, user_id: int | None) -> Any:
         from rooms.models import Room

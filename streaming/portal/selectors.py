@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from rooms.models import Room
 from rooms.permissions import AnyUser, Role, role_in_room
+from scheduling import selectors as scheduling_selectors
 from scheduling.models import Occurrence
 from streaming.models import ArchiveEntry, EntryStatus, Recording
 
@@ -27,19 +26,9 @@ def may_record(user: AnyUser, room: Room) -> bool:
     return role_in_room(user, room) in (Role.ADMIN, Role.MANAGER, Role.HOST)
 
 
-# A scheduled meeting's recording starts up to this long before its start.
-OPENS_BEFORE = timedelta(minutes=30)
-
-
 def occurrence_now(room: Room) -> Occurrence | None:
     """The room's scheduled meeting of this moment (a webinar first), if any."""
-    now = timezone.now()
-    found = (
-        Occurrence.objects.select_related("session")
-        .filter(room=room, cancelled=False, start__lte=now + OPENS_BEFORE, end__gt=now)
-        .order_by("-session__broadcast", "start")
-    )
-    return found.first()
+    return scheduling_selectors.occurrence_now(room_id=room.pk)
 
 
 def recording_get(recording_id: uuid.UUID) -> Recording | None:

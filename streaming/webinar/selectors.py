@@ -12,6 +12,7 @@ from django.utils import timezone
 from rooms.models import Room
 from rooms.permissions import AnyUser, Role, role_in_room
 from scheduling.models import Occurrence
+from scheduling.selectors import OPENS_BEFORE
 from streaming.models import (
     ArchiveEntry,
     EntryStatus,
@@ -27,8 +28,8 @@ from streaming.webinar.models import (
     WatchSettings,
 )
 
-# The watch page opens this long before a broadcast starts (people arrive early) ...
-OPENS_BEFORE = timedelta(minutes=30)
+# The watch page opens when the scheduled meeting is "on" (scheduling.selectors:
+# OPENS_BEFORE its start) ...
 # ... and keeps saying "ended", with the archive's link, this long after it ends.
 ENDED_GRACE = timedelta(hours=2)
 HLS_PREFIX = "/hls/"

@@ -1,0 +1,61 @@
+"""Which scheduled meeting is "on" in a room (scheduling.selectors.occurrence_now)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import cast
+
+import pytest
+from django.utils import timezone
+
+from rooms.models import Room
+from scheduling.models import Occurrence, Session, SessionKind
+from scheduling.selectors import OPENS_BEFORE, occurrence_now
+from tests.factories import RoomFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def new_room() -> Room:
+    return cast(Room, RoomFactory(unit=UnitFactory()))
+
+
+def meeting(room: Room, start: datetime, *, broadcast: bool = False) -> Occurrence:
+    assert room.unit is not None
+    end = start + timedelta(hours=1)
+    session = Session.objects.create(
+        kind=SessionKind.TRAINING,
+        title="Tập huấn",
+        host_unit=room.unit,
+        room=room,
+        broadcast=broadcast,
+        start=start,
+        end=end,
+    )
+    return Occurrence.objects.create(
+        session=session, room=room, original_start=start, start=start, end=end
+    )
+
+
+def test_a_meeting_is_on_from_half_an_hour_before_its_start_to_its_end() -> None:
+    room = new_room()
+    now = timezone.now()
+    on = meeting(room, now + OPENS_BEFORE - timedelta(minutes=1))
+    later = meeting(room, now + OPENS_BEFORE + timedelta(minutes=1))  # too early yet
+    assert occurrence_now(room_id=room.pk, at=now) == on
+    assert occurrence_now(room_id=room.pk, at=on.end + timedelta(seconds=1)) == later
+    assert occurrence_now(room_id=room.pk, at=later.end + timedelta(seconds=1)) is None
+    Occurrence.objects.filter(pk=on.pk).update(cancelled=True)
+    assert occurrence_now(room_id=room.pk, at=now) is None
+    assert occurrence_now(room_id=new_room().pk, at=now) is None
+
+
+def test_a_webinar_comes_first_and_can_be_asked_for_alone() -> None:
+    room = new_room()
+    now = timezone.now()
+    briefing = meeting(room, now - timedelta(minutes=10))
+    assert occurrence_now(room_id=room.pk, at=now, broadcast_only=True) is None
+    webinar = meeting(room, now + timedelta(minutes=5), broadcast=True)
+    assert occurrence_now(room_id=room.pk, at=now) == webinar
+    assert occurrence_now(room_id=room.pk, at=now, broadcast_only=True) == webinar
+    assert briefing.start < webinar.start
