@@ -10,6 +10,9 @@
   servers for the worker's own candidates (none by default).
 - ``MEET_MEDIA_EGRESS_LIMIT_BYTES``: a subscriber's backlog before it skips to a
   keyframe (default 256000).
+- ``MEET_MEDIA_MAX_VIEWERS``: public viewers of broadcasts this worker serves over
+  WebRTC (default 200; 0 turns WebRTC viewing off). Everyone beyond watches HLS, which
+  costs the worker nothing per viewer.
 - ``MEET_RECORDINGS_DIR``: where recordings and the live HLS program are written
   (default ``$MEET_VAR_DIR/recordings``, else ``<project>/var/recordings``: the same
   directory as ``settings.MEET_RECORDINGS_ROOT``, so the web process finds them).
@@ -27,6 +30,9 @@ from pathlib import Path
 from meet.env import env_bool
 
 EGRESS_LIMIT_BYTES = 256_000  # a subscriber's unsent backlog before it skips to a keyframe
+# A viewer costs a video and up to three audio forwards: ~200 fit in half a core next
+# to the room's own participants (docs/benchmarks.md: ~430 video subscribers per core).
+MAX_VIEWERS = 200
 SEGMENT_SECS = 1.0  # HLS segment length: the latency floor of a player without parts
 MIN_SEGMENT_SECS, MAX_SEGMENT_SECS = 1.0, 6.0
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +58,20 @@ def segment_secs(environ: Mapping[str, str] = os.environ) -> float:
             f"MEET_RECORDING_SEGMENT_SECS must be between {MIN_SEGMENT_SECS:g} and "
             f"{MAX_SEGMENT_SECS:g}; got {value:g}."
         )
+    return value
+
+
+def max_viewers(environ: Mapping[str, str] = os.environ) -> int:
+    """``MEET_MEDIA_MAX_VIEWERS``, checked (a typo must not start a worker that refuses all)."""
+    raw = environ.get("MEET_MEDIA_MAX_VIEWERS", "").strip()
+    if not raw:
+        return MAX_VIEWERS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"MEET_MEDIA_MAX_VIEWERS must be a whole number; got {raw!r}.") from None
+    if value < 0:
+        raise ValueError(f"MEET_MEDIA_MAX_VIEWERS must be 0 or more; got {value}.")
     return value
 
 
@@ -83,6 +103,7 @@ class MediaConfig:
     # None: this worker does not look for recordings a killed worker left behind.
     recordings_root: Path | None = None
     segment_secs: float = SEGMENT_SECS
+    max_viewers: int = MAX_VIEWERS  # public WebRTC viewers of broadcasts, whole worker
 
     @classmethod
     def from_env(cls) -> MediaConfig:
@@ -100,4 +121,5 @@ class MediaConfig:
             ),
             recordings_root=recordings_root(environ),
             segment_secs=segment_secs(environ),
+            max_viewers=max_viewers(environ),
         )

@@ -25,7 +25,7 @@ from streaming.config import MediaConfig
 from streaming.forwarding import Egress, Outbound, Source
 from streaming.forwarding.sockets import drain_sockets
 from streaming.ice import rtc_configuration
-from streaming.wire import MAX_TRACKS, SLOTS, SOURCES
+from streaming.wire import MAX_TRACKS, MAX_VIEWER_AUDIO, SLOTS, SOURCES
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Slot:
 
     mid: str
     kind: str
-    slot: str  # "audio" | "camera" | "screen"
+    slot: str  # "audio" | "camera" | "screen"; a viewer's video: "program"
     out: Outbound
     key: str | None = None  # "<peer>/<source>" it carries, set by the router
 
@@ -91,6 +91,22 @@ class ConnectionRegistry:
         await asyncio.gather(*closing, return_exceptions=True)
 
 
+def _check_viewer_offer(media: list[Any]) -> None:
+    """A viewer's offer: receive-only, one video m-line (the program), a few audio ones.
+
+    Checked before the connection is touched: a viewer must not publish into a
+    broadcast, nor take more of the worker than a viewer's share.
+    """
+    if any(m.direction != "recvonly" for m in media):
+        raise ValueError("a viewer's offer may only receive (recvonly m-lines)")
+    videos = sum(1 for m in media if m.kind == "video")
+    audios = len(media) - videos
+    if videos > 1 or audios > MAX_VIEWER_AUDIO:
+        raise ValueError(
+            f"a viewer's offer may have one video and at most {MAX_VIEWER_AUDIO} audio m-lines"
+        )
+
+
 def _default_source(kind: str, videos_seen: int) -> str:
     if kind == "audio":
         return "mic"
@@ -108,8 +124,10 @@ class PeerSession:
         registry: ConnectionRegistry,
         notify: Callable[[Any], None],
         reply: Callable[[dict[str, Any]], None],
+        viewer: bool = False,
     ) -> None:
         self.peer = peer
+        self.viewer = viewer  # a public viewer: receives the program, publishes nothing
         self.pc: RTCPeerConnection | None = None
         self.published: dict[str, Published] = {}  # by source name
         self.slots: list[Slot] = []
@@ -156,6 +174,8 @@ class PeerSession:
         media = [m for m in parsed.media if m.kind in ("audio", "video")]
         if len(media) > MAX_TRACKS:
             raise ValueError(f"an offer may have at most {MAX_TRACKS} media sections")
+        if self.viewer:
+            _check_viewer_offer(media)
         ufrag = next(
             (m.ice.usernameFragment for m in media if m.ice and m.ice.usernameFragment), None
         )
@@ -190,7 +210,9 @@ class PeerSession:
                 self.published[name] = Published(mid, m.kind, name, stream)
             elif m.direction == "recvonly":
                 slot = info.get("slot")
-                if slot not in SLOTS or (slot == "audio") != (m.kind == "audio"):
+                if self.viewer:
+                    slot = "audio" if m.kind == "audio" else "program"
+                elif slot not in SLOTS or (slot == "audio") != (m.kind == "audio"):
                     slot = "audio" if m.kind == "audio" else "camera"
                 transceiver.direction = "sendonly"
                 out = Outbound(transceiver.sender, self._egress_for)

@@ -14,6 +14,12 @@ is switched on the new source's next keyframe, which is requested at once.
 While the room is recorded (``RecordingIn`` start → stop), the router also picks
 the program after every change (streaming/recording/program.py) and hands its video
 and every microphone to the room's ``Recorder``, which taps them.
+
+While the recording is a broadcast, public viewers (``SignalIn.viewer``, from the watch
+socket) may join, up to the worker's seats: receive-only members kept apart from the
+participants (``viewers``), whose one video slot carries the program and whose audio
+slots the presenters who spoke last. They hear no room events; when the broadcast
+stops they get ``rtc.ended`` and are let go.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from streaming.forwarding import Source
 from streaming.peer import ConnectionChanged, ConnectionRegistry, Negotiated, PeerSession
 from streaming.recording.program import choose_program
 from streaming.recording.recorder import Recorder, RecordingError
+from streaming.seats import ViewerSeats
 from streaming.speakers import SpeakerDetector
 from streaming.wire import MAX_SUBSCRIBE_PEERS, MAX_TRACKS, SOURCES
 
@@ -48,6 +55,7 @@ class SignalIn:
     reply: str
     name: str
     signal: dict[str, Any]
+    viewer: bool = False  # a public viewer of the broadcast (the watch socket)
 
 
 @dataclass
@@ -91,13 +99,19 @@ class Member:
     started: dict[str, float] = field(default_factory=dict)  # source -> since when
     preferred: list[str] = field(default_factory=list)  # rtc.subscribe
     reported: tuple[str, ...] | None = None  # last "published" event sent
+    viewer: bool = False
 
 
 # A recorded room stays open while empty (a presenter reconnecting), but not forever.
 EMPTY_RECORDING_TIMEOUT_SECS = 1800.0
 MAX_MIXED_MICS = 6  # microphones mixed into a recording (the most recent speakers)
 
-_KIND_OF_SLOT = {"audio": "mic", "camera": "camera", "screen": "screen"}
+# Slot kind -> the published source it carries ("program": the recording's video).
+_KIND_OF_SLOT = {"audio": "mic", "camera": "camera", "screen": "screen", "program": ""}
+_REFUSED = {
+    "not_live": "the room is not broadcasting",
+    "full": "no WebRTC seat left on this media worker",
+}
 
 
 class Router:
@@ -111,9 +125,13 @@ class Router:
         config: MediaConfig,
         registry: ConnectionRegistry,
         on_closed: Callable[[Router], None],
+        seats: ViewerSeats | None = None,
     ) -> None:
         self.slug = slug
-        self.members: dict[str, Member] = {}
+        self.members: dict[str, Member] = {}  # the participants (panelists of a webinar)
+        self.viewers: dict[str, Member] = {}  # public viewers of the broadcast
+        self.program: str | None = None  # the recording's video, "<peer>/<source>"
+        self._seats = seats or ViewerSeats(config.max_viewers)
         self.speakers = SpeakerDetector()
         self._send = send
         self._config = config
@@ -157,7 +175,7 @@ class Router:
                 self._refill(always_tell=member)
         elif isinstance(action, ConnectionChanged):
             member = self._member_of(action.session)
-            if member is not None:
+            if member is not None and not member.viewer:
                 self._event(member, {"kind": "connection", "state": action.state})
         elif isinstance(action, Tick):
             self._tick()
@@ -167,6 +185,9 @@ class Router:
     # -- browser messages --------------------------------------------------------
 
     def _signal(self, action: SignalIn) -> None:
+        if action.viewer:
+            self._viewer_signal(action)
+            return
         member = self.members.get(action.peer) or self._join(action)
         member.reply, member.name = action.reply, action.name
         signal = action.signal
@@ -187,7 +208,35 @@ class Router:
         else:
             self._to_browser(member, {"type": "rtc.error", "message": f"unknown type {kind!r}"})
 
-    def _join(self, action: SignalIn) -> Member:
+    def _viewer_signal(self, action: SignalIn) -> None:
+        kind = action.signal.get("type")
+        viewer = self.viewers.get(action.peer)
+        if viewer is None:
+            if kind != "rtc.offer" or action.peer in self.members:
+                return  # a late candidate of a viewer let go; never a participant's id
+            refusal = self._viewer_refusal()
+            if refusal is not None:
+                signal = {"type": "rtc.error", "code": refusal, "message": _REFUSED[refusal]}
+                self._send(
+                    action.reply, {"type": "media.signal", "peer": action.peer, "signal": signal}
+                )
+                return
+            viewer = self._join(action, viewer=True)
+        viewer.reply = action.reply
+        if kind in ("rtc.offer", "rtc.ice"):
+            viewer.session.post(action.signal)
+        else:
+            self._to_browser(viewer, {"type": "rtc.error", "message": f"unknown type {kind!r}"})
+
+    def _viewer_refusal(self) -> str | None:
+        """Why a new viewer cannot watch over WebRTC now (it then plays HLS), or None."""
+        if self.recorder is None or not self.recorder.broadcast:
+            return "not_live"
+        if not self._seats.take():
+            return "full"
+        return None
+
+    def _join(self, action: SignalIn, *, viewer: bool = False) -> Member:
         peer = action.peer
         session = PeerSession(
             peer=peer,
@@ -195,6 +244,7 @@ class Router:
             registry=self._registry,
             notify=self.post,
             reply=lambda signal: self._to_browser_peer(peer, signal),
+            viewer=viewer,
         )
         member = Member(
             peer=peer,
@@ -203,7 +253,11 @@ class Router:
             joined=next(self._joins),
             session=session,
             task=asyncio.ensure_future(session.run()),
+            viewer=viewer,
         )
+        if viewer:
+            self.viewers[peer] = member
+            return member
         self.members[peer] = member
         self._empty_since = None
         if self.recorder is not None:  # a late joiner sees the indicator too
@@ -243,6 +297,9 @@ class Router:
                 self._refill()
 
     def _leave(self, peer: str) -> None:
+        if peer in self.viewers:
+            self._let_viewer_go(self.viewers.pop(peer))
+            return
         member = self.members.pop(peer, None)
         if member is None:
             return
@@ -310,12 +367,14 @@ class Router:
     def _refill(self, always_tell: Member | None = None) -> None:
         """Refill every subscriber's slots; tell those whose slots changed."""
         streams = self._streams()
+        if self.recorder is not None:
+            self._update_program(streams)  # first: the viewers' slots follow it
         for member in self.members.values():
             self._refill_member(member, streams, tell=member is always_tell)
+        for viewer in self.viewers.values():
+            self._refill_member(viewer, streams, tell=viewer is always_tell)
         for member in self.members.values():
             self._report_published(member)
-        if self.recorder is not None:
-            self._update_program(streams)
 
     def _refill_member(self, member: Member, streams: dict[str, Any], *, tell: bool) -> None:
         changed = tell
@@ -328,7 +387,9 @@ class Router:
                 for key, (owner, _, c) in streams.items()
                 if owner is not member and key.endswith("/" + source)
             ]
-            if slot_kind == "camera":
+            if slot_kind == "program":
+                ranked = [self.program] if self.program in streams else []
+            elif slot_kind == "camera":
                 ranked = ranking.rank_cameras(candidates, member.preferred)
             elif slot_kind == "audio":
                 ranked = ranking.rank_audio(candidates)
@@ -426,6 +487,8 @@ class Router:
             return
         recorder.stop()  # the recorder's thread finalises in the background
         logger.info("room %s: recording %s stopped", self.slug, recorder.recording_id)
+        self.program = None
+        self._end_viewers()
         if not self.members:
             self.closed = True  # kept open only for the recording
         for member in self.members.values():
@@ -459,15 +522,16 @@ class Router:
         heard = ranking.rank_audio(c for k, (_, _, c) in streams.items() if k.endswith("/mic"))
         mics = {k: streams[k][1] for k in heard[:MAX_MIXED_MICS]}
         recorder.set_program(key, streams[key][1] if key else None, mics)
+        self.program = key
 
     # -- output ------------------------------------------------------------------
 
     def _member_of(self, session: PeerSession) -> Member | None:
-        member = self.members.get(session.peer)
+        member = self.members.get(session.peer) or self.viewers.get(session.peer)
         return member if member is not None and member.session is session else None
 
     def _to_browser_peer(self, peer: str, signal: dict[str, Any]) -> None:
-        member = self.members.get(peer)
+        member = self.members.get(peer) or self.viewers.get(peer)
         if member is not None:
             self._to_browser(member, signal)
 
@@ -477,9 +541,24 @@ class Router:
     def _event(self, member: Member, event: dict[str, Any]) -> None:
         self._send(member.reply, {"type": "media.event", "peer": member.peer, "event": event})
 
+    # -- viewers -----------------------------------------------------------------
+
+    def _let_viewer_go(self, viewer: Member) -> None:
+        viewer.session.close()
+        self._seats.release()
+
+    def _end_viewers(self) -> None:
+        """The broadcast stopped: tell every viewer and let them go."""
+        viewers, self.viewers = list(self.viewers.values()), {}
+        for viewer in viewers:
+            self._to_browser(viewer, {"type": "rtc.ended"})
+            self._let_viewer_go(viewer)
+
     async def _shutdown(self) -> None:
-        self._stop_recording()  # the room closed: finalise what was recorded
+        viewers = [v.task for v in self.viewers.values()]
+        self._stop_recording()  # the room closed: finalise what was recorded (ends viewers)
+        self._end_viewers()
         members, self.members = list(self.members.values()), {}
         for member in members:
             member.session.close()
-        await asyncio.gather(*(m.task for m in members), return_exceptions=True)
+        await asyncio.gather(*(m.task for m in members), *viewers, return_exceptions=True)

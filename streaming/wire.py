@@ -47,6 +47,16 @@ a host stopped this participant's microphone or camera), ``rtc.error`` (``messag
 worker -> consumer (``media.event``, about the participant the consumer serves):
 ``{"kind": "published", "sources": [...]}`` and ``{"kind": "connection", "state": ...}``.
 
+Public viewers of a broadcast (docs/media.md, "Watching a broadcast over WebRTC"): the
+watch socket (streaming/webinar/consumers.py) relays a viewer's ``rtc.offer`` and
+``rtc.ice`` with ``viewer: true``. A viewer publishes nothing: its offer has one
+``recvonly`` video m-line, the *program* (what the recording shows: the shared screen,
+else the active speaker), and up to ``MAX_VIEWER_AUDIO`` ``recvonly`` audio m-lines (the
+presenters who spoke last; the browser mixes them). The worker admits viewers only
+while the room broadcasts and up to its ``MEET_MEDIA_MAX_VIEWERS``; otherwise it
+answers ``rtc.error`` with ``code`` ``not_live`` or ``full``, and the page plays HLS.
+When the broadcast stops the worker sends the viewers ``rtc.ended``.
+
 Recording (docs/media.md, "Recording and HLS"): the web side sends
 ``to_worker_recording(...)`` (``start``, ``stop``, ``chapter``) for a room; the worker
 tells every member ``{"kind": "recording", "state": "on" | "off", "recording": <id>,
@@ -78,6 +88,7 @@ RtcType = Literal[
     "rtc.subscribe",
     "rtc.speaker",
     "rtc.muted",
+    "rtc.ended",
 ]
 
 # What a browser may send (the consumer validates against this) and what the worker
@@ -86,13 +97,20 @@ BROWSER_RTC_TYPES: frozenset[str] = frozenset(
     {"rtc.offer", "rtc.ice", "rtc.tracks", "rtc.subscribe"}
 )
 WORKER_RTC_TYPES: frozenset[str] = frozenset(
-    {"rtc.answer", "rtc.tracks", "rtc.speaker", "rtc.muted", "rtc.error"}
+    {"rtc.answer", "rtc.tracks", "rtc.speaker", "rtc.muted", "rtc.error", "rtc.ended"}
 )
+# What a public viewer may send (the watch socket validates against this).
+VIEWER_RTC_TYPES: frozenset[str] = frozenset({"rtc.offer", "rtc.ice"})
 
 # Published sources: one m-line each in the browser's offer.
 SOURCES: tuple[str, ...] = ("mic", "camera", "screen")
 # Slot kinds in ``rtc.tracks`` from the worker.
 SLOTS: tuple[str, ...] = ("audio", "camera", "screen")
+# A viewer's slots: the program (one video m-line) and the presenters' microphones.
+VIEWER_SLOTS: tuple[str, ...] = ("program", "audio")
+MAX_VIEWER_AUDIO = 3
+# Why the worker refuses a viewer (``code`` of its rtc.error): the page then plays HLS.
+VIEWER_REFUSALS: tuple[str, ...] = ("not_live", "full")
 # Bounds the consumer may enforce on the lists inside rtc.* messages.
 MAX_TRACKS = 64
 MAX_SUBSCRIBE_PEERS = 64
@@ -106,6 +124,7 @@ class Signal(TypedDict):
     candidate: NotRequired[dict[str, Any] | None]
     tracks: NotRequired[list[dict[str, Any]]]
     message: NotRequired[str]
+    code: NotRequired[str]  # rtc.error to a viewer: "not_live" | "full"
     peers: NotRequired[list[str]]  # rtc.subscribe
     peer: NotRequired[str | None]  # rtc.speaker
     source: NotRequired[str]  # rtc.muted
@@ -120,6 +139,7 @@ class ToWorkerSignal(TypedDict):
     reply: str  # the consumer's channel name
     name: str  # display name, for logs and the recording's chapters
     signal: Signal
+    viewer: NotRequired[bool]  # a public viewer of the broadcast (the watch socket)
 
 
 class ToWorkerControl(TypedDict):
@@ -165,10 +185,10 @@ class FromWorkerEvent(TypedDict):
 
 
 def to_worker_signal(
-    *, room: str, peer: str, reply: str, name: str, signal: Signal
+    *, room: str, peer: str, reply: str, name: str, signal: Signal, viewer: bool = False
 ) -> ToWorkerSignal:
     """Wrap a browser's validated WebRTC message for the worker."""
-    return {
+    message: ToWorkerSignal = {
         "type": "media.signal",
         "room": room,
         "peer": peer,
@@ -176,6 +196,9 @@ def to_worker_signal(
         "name": name,
         "signal": signal,
     }
+    if viewer:
+        message["viewer"] = True
+    return message
 
 
 def to_worker_control(

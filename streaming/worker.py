@@ -24,6 +24,7 @@ from streaming.config import MediaConfig
 from streaming.peer import ConnectionRegistry
 from streaming.recording.layout import is_recording_id
 from streaming.router import ControlIn, RecordingIn, Router, SignalIn
+from streaming.seats import ViewerSeats
 from streaming.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS
 
 logger = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class MediaWorker:
         self.channel = channel
         self.routers: dict[str, Router] = {}
         self.registry = ConnectionRegistry()
+        self.seats = ViewerSeats(self.config.max_viewers)
         self.outbox = Outbox(layer)
         self._tasks: set[asyncio.Task[None]] = set()
         self.ready = asyncio.Event()
@@ -141,10 +143,17 @@ class MediaWorker:
         kind = message.get("type")
         if kind == "media.signal" and isinstance(message.get("signal"), dict):
             name = message.get("name")
+            viewer = message.get("viewer") is True
             action: Any = SignalIn(
-                peer, reply, name if isinstance(name, str) else "", message["signal"]
+                peer, reply, name if isinstance(name, str) else "", message["signal"], viewer
             )
-            self._router(room, create=True).post(action)  # type: ignore[union-attr]
+            # A viewer never opens a room: only a broadcasting one admits viewers.
+            router = self._router(room, create=not viewer)
+            if router is not None:
+                router.post(action)
+            elif message["signal"].get("type") == "rtc.offer":
+                refused = {"type": "rtc.error", "code": "not_live", "message": "no live room"}
+                self.outbox.send(reply, {"type": "media.signal", "peer": peer, "signal": refused})
         elif kind == "media.control" and message.get("action") in _CONTROL_ACTIONS:
             target = message.get("target")
             action = ControlIn(
@@ -212,6 +221,7 @@ class MediaWorker:
             config=self.config,
             registry=self.registry,
             on_closed=self._forget,
+            seats=self.seats,
         )
         self.routers[room] = router
         task = asyncio.ensure_future(router.run())

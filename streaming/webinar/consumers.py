@@ -4,10 +4,17 @@ Anyone may connect while the room broadcasts (no account needed); ``?mode=modera
 is the hosts' moderation panel, allowed to the room's hosts signed in. The messages are
 in docs/protocol.md ("Watch page"). Database work goes through services and selectors
 in ``database_sync_to_async``; the count comes from ``presence`` without the database.
+
+A viewer who watches over WebRTC sends ``rtc.offer`` and ``rtc.ice``: they are relayed to
+the media worker as a receive-only viewer of the room (streaming/wire.py), and the
+worker's answer comes back to this consumer's channel (``media_signal``). The worker
+decides whether the viewer gets a seat; the page falls back to HLS when it does not.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -18,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
+from streaming import wire
 from streaming.webinar import selectors, services
 from streaming.webinar.domain import ratelimit
 from streaming.webinar.domain.protocol import (
@@ -27,6 +35,8 @@ from streaming.webinar.domain.protocol import (
     ClientMessage,
     Moderate,
     ProtocolError,
+    RtcIce,
+    RtcOffer,
     encode,
     parse,
 )
@@ -34,9 +44,15 @@ from streaming.webinar.errors import WatchError
 from streaming.webinar.events import Audience, group_name
 from streaming.webinar.presence import get_counter
 
+logger = logging.getLogger(__name__)
+
 CLOSE_NO_ROOM = 4404
 CLOSE_FORBIDDEN = 4403
 LANGUAGES = ("vi", "en")
+# Each offer costs the media worker a peer connection: a reload or a network change
+# needs one, a loop of them must not. Candidates: a browser gathers a handful per offer.
+OFFER_RATE = ratelimit.Rate(every_secs=5.0, burst=3)
+MAX_CANDIDATES_PER_OFFER = 32
 
 # Per client address and per kind of message ("qa", "chat"), in this process.
 _address_buckets: dict[str, ratelimit.AddressBuckets] = {}
@@ -78,6 +94,8 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
 
     target: selectors.WatchTarget | None = None
     groups_joined: tuple[str, ...] = ()
+    viewer_peer = ""  # this viewer's id on the media worker, once it offered
+    candidates = 0  # since the last offer
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -94,6 +112,7 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse("forbidden", CLOSE_FORBIDDEN)
             return
         self.target = target
+        self.slug = slug
         self.host = self.moderating
         client = self.scope.get("client") or ("", 0)
         now = time.monotonic()
@@ -102,6 +121,7 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
         self.buckets = {
             "qa": ratelimit.Bucket.full(rate, now),
             "chat": ratelimit.Bucket.full(rate, now),
+            "rtc": ratelimit.Bucket.full(OFFER_RATE, now),
         }
         audience: Audience = "hosts" if self.host else "viewers"
         self.groups_joined = (group_name(target.room_id, audience),)
@@ -126,9 +146,17 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
             "viewers": 0,
             "questions": questions,
             "chat": {"enabled": enabled, "messages": chat if enabled or self.host else []},
+            # For watching over WebRTC (TURN credentials when the server has TURN).
+            "ice_servers": [] if self.host else wire.browser_ice_servers(self.channel_name[-12:]),
         }
 
     async def disconnect(self, code: int) -> None:
+        if self.viewer_peer:  # the worker lets the viewer's peer connection go
+            await self._to_worker(
+                wire.to_worker_control(
+                    room=self.slug, peer=self.viewer_peer, reply=self.channel_name, action="leave"
+                )
+            )
         if self.target is not None:
             get_counter().leave(self.target.room_id, self)
         for group in self.groups_joined:
@@ -152,7 +180,9 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
         room, occurrence = self.target.room_id, self.target.occurrence_id
         if isinstance(message, Moderate | ChatToggle) and not self.host:
             raise WatchError("forbidden")
-        if isinstance(message, Ask):
+        if isinstance(message, RtcOffer | RtcIce):
+            await self._rtc(message)
+        elif isinstance(message, Ask):
             self._spend("qa")
             question = await database_sync_to_async(services.question_ask)(
                 room_id=room, occurrence_id=occurrence, text=message.text, name=message.name
@@ -170,6 +200,40 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
                 room_id=room, enabled=message.enabled
             )
 
+    async def _rtc(self, message: RtcOffer | RtcIce) -> None:
+        """Relay a viewer's WebRTC message to the media worker."""
+        if self.host:
+            raise WatchError("forbidden")  # the moderation panel does not play the video
+        if isinstance(message, RtcOffer):
+            wait = ratelimit.allow([self.buckets["rtc"]], time.monotonic())
+            if wait > 0:
+                raise WatchError("rate_limited", wait=int(wait + 0.999))
+            self.viewer_peer = self.viewer_peer or "w" + secrets.token_hex(8)
+            self.candidates = 0
+            signal: dict[str, Any] = {"type": "rtc.offer", "sdp": message.sdp}
+            signal["tracks"] = [dict(track) for track in message.tracks]
+        else:
+            if not self.viewer_peer or self.candidates >= MAX_CANDIDATES_PER_OFFER:
+                return  # nothing to add it to; a flood is dropped quietly
+            self.candidates += 1
+            signal = {"type": "rtc.ice", "candidate": message.candidate}
+        await self._to_worker(
+            wire.to_worker_signal(
+                room=self.slug,
+                peer=self.viewer_peer,
+                reply=self.channel_name,
+                name="",
+                signal=signal,  # type: ignore[arg-type]
+                viewer=True,
+            )
+        )
+
+    async def _to_worker(self, message: Any) -> None:
+        try:
+            await self.channel_layer.send(wire.MEDIA_WORKER_CHANNEL, message)
+        except Exception:  # the page falls back to HLS when no answer comes
+            logger.warning("watch %s: media worker unreachable", self.slug, exc_info=True)
+
     def _spend(self, kind: str) -> None:
         """Take a token from this connection's and this address's buckets, or refuse."""
         now = time.monotonic()
@@ -185,6 +249,19 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
     async def watch_event(self, message: dict[str, Any]) -> None:
         """An event for this room's viewers or hosts (events.notify_watch)."""
         await self._send(message["event"])
+
+    async def media_signal(self, message: dict[str, Any]) -> None:
+        """The media worker's answer to this viewer (wire.FromWorkerSignal)."""
+        signal = message.get("signal")
+        if (
+            message.get("peer") == self.viewer_peer
+            and isinstance(signal, dict)
+            and signal.get("type") in wire.WORKER_RTC_TYPES
+        ):
+            await self._send(signal)
+
+    async def media_event(self, message: dict[str, Any]) -> None:
+        """Room events are for participants; a viewer gets none (kept for safety)."""
 
     async def viewers_changed(self, total: int) -> None:
         """The room's viewer total changed (presence.ViewerCounter)."""

@@ -220,10 +220,21 @@ def test_a_presenter_broadcasts_a_viewer_watches_and_the_archive_plays(
     viewer.goto(f"/{SLUG}/live/")
     expect(viewer.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(viewer.locator("#watch-status")).to_have_text("Đang phát trực tiếp")
+    # By default it watches with low delay: WebRTC from the media worker, no re-encoding.
     _plays(viewer, "#watch-video", past_secs=1)
     live_after_secs = time.monotonic() - started
+    expect(viewer.locator("#watch-video")).to_have_attribute("data-mode", "webrtc")
+    expect(viewer.locator("#watch-mode-note")).to_have_text("Đang xem với độ trễ thấp.")
     size = viewer.locator("#watch-video").evaluate("v => [v.videoWidth, v.videoHeight]")
     assert size[0] > 0 and size[1] > 0, size
+    assert viewer.locator("audio").count() == 3  # the presenters' voices, one slot each
+    # On a poor network the viewer chooses the steady stream: HLS, a few seconds behind.
+    viewer.get_by_label("Ổn định (cho mạng chậm)").check()
+    expect(viewer.locator("#watch-video")).to_have_attribute("data-mode", "hls")
+    expect(viewer.locator("#watch-mode-note")).to_contain_text("luồng ổn định")
+    assert viewer.locator("audio").count() == 0
+    _plays(viewer, "#watch-video", past_secs=0.5)
+    assert viewer.locator("#watch-video").evaluate("v => v.videoWidth") == size[0]
 
     # The presenter ends the broadcast; the worker finalises the recording.
     stopped = time.monotonic()
@@ -256,7 +267,7 @@ def test_a_presenter_broadcasts_a_viewer_watches_and_the_archive_plays(
     assert viewer.locator("#portal-video").evaluate("v => v.videoWidth") == size[0]
 
     print(
-        f"\nbroadcast: live HLS playing {live_after_secs:.1f} s after Start, "
+        f"\nbroadcast: live (WebRTC) playing {live_after_secs:.1f} s after Start, "
         f"finalised {finalised_after_secs:.1f} s after End, {done['duration']:.1f} s recorded, "
         f"{status.get('width', '?')}×{status.get('height', '?')}, transcoded={status['transcoded']}"
     )

@@ -116,6 +116,7 @@ class MediaClient:
         screen_slots: int = 1,
         worker_channel: str = MEDIA_WORKER_CHANNEL,
         video_codec: str | None = None,
+        viewer: bool = False,
     ) -> None:
         self.layer = layer
         self.room, self.peer = room, peer
@@ -124,6 +125,12 @@ class MediaClient:
         self.mic, self.loud = mic, loud
         self.video_codec = video_codec  # e.g. "video/H264": publish only that codec
         self.slot_counts = {"audio": audio_slots, "camera": camera_slots, "screen": screen_slots}
+        # A public viewer (the watch page's offer): the program and three audio slots.
+        self.viewer = viewer
+        if viewer:
+            self.slot_counts = {"audio": audio_slots, "program": 1}
+        self.ended = False
+        self.codes: list[str] = []  # rtc.error codes (a viewer refused: not_live, full)
         self.reply = ""
         self.pc: RTCPeerConnection | None = None
         self.slots: dict[str, dict[str, Any]] = {}  # mid -> latest rtc.tracks entry
@@ -148,6 +155,7 @@ class MediaClient:
             reply=self.reply,
             name=self.peer,
             signal=signal,  # type: ignore[arg-type]
+            viewer=self.viewer,
         )
         await self.layer.send(self.worker_channel, message)
 
@@ -185,6 +193,10 @@ class MediaClient:
             self.muted.append(signal["source"])
         elif kind == "rtc.error":
             self.errors.append(signal["message"])
+            if "code" in signal:
+                self.codes.append(signal["code"])
+        elif kind == "rtc.ended":
+            self.ended = True
 
     # -- joining -----------------------------------------------------------------
 
@@ -199,13 +211,15 @@ class MediaClient:
             RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         )
         self.pc = pc
-        mic = Tone(loud=self.loud) if self.mic else None
+        mic = Tone(loud=self.loud) if self.mic and not self.viewer else None
         camera = PatternTrack(*self.camera_size) if self.camera_size else None
-        self._publish = {
-            "mic": pc.addTransceiver(mic or "audio", direction="sendonly"),
-            "camera": pc.addTransceiver(camera or "video", direction="sendonly"),
-            "screen": pc.addTransceiver("video", direction="sendonly"),
-        }
+        self._publish = {}
+        if not self.viewer:
+            self._publish = {
+                "mic": pc.addTransceiver(mic or "audio", direction="sendonly"),
+                "camera": pc.addTransceiver(camera or "video", direction="sendonly"),
+                "screen": pc.addTransceiver("video", direction="sendonly"),
+            }
         if self.video_codec:
             codecs = RTCRtpSender.getCapabilities("video").codecs
             wanted = [c for c in codecs if c.mimeType.lower() == self.video_codec.lower()]
@@ -222,7 +236,10 @@ class MediaClient:
         ]
         tracks += [{"mid": t.mid, "kind": t.kind, "slot": slot} for t, slot in slots]
         await self.send({"type": "rtc.offer", "sdp": pc.localDescription.sdp, "tracks": tracks})
-        await asyncio.wait_for(self._answered.wait(), timeout)
+        # A viewer may be refused (rtc.error with a code) instead of answered.
+        await self.wait_for(lambda: self._answered.is_set() or bool(self.codes), timeout)
+        if not self._answered.is_set():
+            return
         for transceiver, _ in slots:
             self._tasks.append(asyncio.ensure_future(self._decode(transceiver)))
 

@@ -9,7 +9,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from streaming import ice, worker
-from streaming.config import MediaConfig, worker_mode
+from streaming.config import MAX_VIEWERS, MediaConfig, max_viewers, worker_mode
 from streaming.embedded import with_media_worker
 from streaming.wire import browser_ice_servers
 from tests.streaming.client import MediaClient
@@ -43,6 +43,15 @@ def test_media_config_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     servers = ice.rtc_configuration(config).iceServers
     assert servers is not None and servers[0].urls == ["stun:stun.example.vn:3478"]
     assert ice.rtc_configuration(MediaConfig()).iceServers == []  # no STUN by default
+
+
+def test_max_viewers_is_read_and_checked() -> None:
+    assert max_viewers({}) == MAX_VIEWERS
+    assert max_viewers({"MEET_MEDIA_MAX_VIEWERS": " 0 "}) == 0  # WebRTC viewing off
+    assert max_viewers({"MEET_MEDIA_MAX_VIEWERS": "500"}) == 500
+    for bad in ("many", "-1", "2.5"):
+        with pytest.raises(ValueError, match="MEET_MEDIA_MAX_VIEWERS"):
+            max_viewers({"MEET_MEDIA_MAX_VIEWERS": bad})
 
 
 def test_browser_ice_servers_are_none_by_default_and_coturn_rest_when_set(

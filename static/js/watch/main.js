@@ -1,7 +1,13 @@
 // The public watch page: the player, the broadcast's state, the viewer count, questions
 // and (when a host turns it on) the viewers' chat.
+//
+// Two ways to watch: low delay over WebRTC (rtc.js, through the watch socket; the
+// default) and the steady HLS stream (player.js). The viewer chooses; the choice is
+// remembered. When WebRTC cannot start (no seat left on the media worker, a network
+// that blocks it, a browser without it) the page plays HLS and says why.
 import { Player } from "./player.js";
 import { QuestionList, chatItem } from "./qa.js";
+import { RtcPlayer } from "./rtc.js";
 import { WatchSocket } from "./socket.js";
 import { announce, t } from "./strings.js";
 
@@ -14,7 +20,17 @@ const video = document.getElementById("watch-video");
 const statusBadge = document.getElementById("watch-status");
 const playerMessage = document.getElementById("watch-player-message");
 const viewers = document.getElementById("watch-viewers");
+const modeNote = document.getElementById("watch-mode-note");
 let state = JSON.parse(document.getElementById("watch-state").textContent);
+const MODE_KEY = "meet.watch.mode";
+const HELLO_WAIT_MS = 5000; // no watch socket by then: HLS needs none
+let preferred = readPreference(); // "webrtc" | "hls"
+let fellBack = ""; // why WebRTC gave way to HLS for this broadcast
+let iceServers = null; // from the socket's hello: WebRTC can start once it came
+
+function readPreference() {
+  try { return localStorage.getItem(MODE_KEY) === "hls" ? "hls" : "webrtc"; } catch { return "webrtc"; }
+}
 
 function showStatus(next) {
   statusBadge.textContent = next.status;
@@ -26,14 +42,18 @@ function showStatus(next) {
   }
 }
 
+function showPlayerStatus(what) {
+  const text = {
+    loading: t("loading"), unsupported: t("unsupported"), retrying: t("retrying"), noVideo: t("noVideo"),
+  }[what];
+  playerMessage.textContent = text || "";
+  playerMessage.hidden = !text;
+  if (what === "unsupported" || what === "retrying") announce(text);
+}
+
 const player = new Player(video, {
   hlsScript: root.dataset.hlsScript,
-  onStatus(what) {
-    const text = { loading: t("loading"), unsupported: t("unsupported"), retrying: t("retrying") }[what];
-    playerMessage.textContent = text || "";
-    playerMessage.hidden = !text;
-    if (what === "unsupported" || what === "retrying") announce(text);
-  },
+  onStatus: showPlayerStatus,
   onEnded() {
     state = { ...state, state: "ended", status: t("ended"), playlist: "" };
     showStatus(state);
@@ -44,18 +64,81 @@ const player = new Player(video, {
   },
 });
 
+const rtc = new RtcPlayer(video, {
+  send: (message) => socket.send(message),
+  onStatus(what) {
+    showPlayerStatus(what);
+    if (what === "playing") showMode("webrtc");
+  },
+  onFail(reason) {
+    fellBack = reason;
+    watch();
+  },
+  onEnded() {
+    poll(); // ended, or a new broadcast recording of the same session
+  },
+});
+
+// The note under the player: how the viewer is watching and, after a fallback, why.
+function showMode(mode) {
+  const why = { full: t("rtcFull"), timeout: t("rtcFailed"), failed: t("rtcFailed"), unsupported: t("rtcUnsupported") }[fellBack];
+  const text = mode === "webrtc" ? t("watchingRtc") : (why || t("watchingHls"));
+  if (modeNote.textContent !== text) {
+    modeNote.textContent = text;
+    if (why) announce(text);
+  }
+}
+
+// Start (or keep) the way of watching that fits the preference and what happened so far.
+let helloTimer = null;
+function watch() {
+  if (state.state !== "live" || !state.playlist) return;
+  if (preferred === "webrtc" && !fellBack && !RtcPlayer.supported) fellBack = "unsupported";
+  if (preferred === "webrtc" && !fellBack) {
+    if (rtc.active) return;
+    if (iceServers === null) { // the socket is not up yet: give it a moment, then HLS
+      clearTimeout(helloTimer);
+      helloTimer = setTimeout(() => { if (iceServers === null && !rtc.active) { fellBack = "failed"; watch(); } }, HELLO_WAIT_MS);
+      return;
+    }
+    player.unload();
+    rtc.start(iceServers);
+    return;
+  }
+  rtc.stop();
+  player.load(state.playlist);
+  showMode("hls");
+}
+
 function apply(next) {
-  if (player.ended && next.state === "live") return; // the playlist ended before the state did
+  if (player.ended && next.state === "live" && next.playlist === state.playlist) return; // ended first
   const changed = next.state !== state.state;
+  const newRecording = next.playlist && next.playlist !== state.playlist;
   state = next;
   showStatus(next);
   if (next.state === "live" && next.playlist) {
-    player.load(next.playlist);
+    if (newRecording) { fellBack = ""; rtc.stop(); }
+    watch();
   } else if (next.state !== "live") {
+    rtc.stop();
     playerMessage.textContent = next.status;
     playerMessage.hidden = false;
+    modeNote.textContent = "";
   }
   if (changed) announce(next.status);
+}
+
+// The viewer's choice of how to watch, remembered for the next broadcast.
+for (const input of document.querySelectorAll('input[name="watch-mode"]')) {
+  input.checked = input.value === preferred;
+  input.addEventListener("change", () => {
+    if (!input.checked) return;
+    preferred = input.value;
+    try { localStorage.setItem(MODE_KEY, preferred); } catch { /* private mode */ }
+    fellBack = "";
+    if (preferred === "hls") rtc.stop(); else player.unload();
+    watch();
+  });
 }
 
 let pollTimer = null;
@@ -93,8 +176,13 @@ function addChat(message) {
 
 const socket = new WatchSocket(root.dataset.wsPath, {
   onMessage(message) {
+    if (message.type.startsWith("rtc.")) { rtc.handle(message); return; }
     switch (message.type) {
       case "hello":
+        iceServers = message.ice_servers || [];
+        // A new socket is a new viewer on the media worker: offer again.
+        if (rtc.active) rtc.stop();
+        watch();
         questions.reset(message.questions);
         chat.hidden = !message.chat.enabled;
         chatList.replaceChildren(...message.chat.messages.map(chatItem));

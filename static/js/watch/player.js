@@ -24,15 +24,18 @@ export class Player {
     this.url = "";
     this.hls = null;
     this.ended = false;
-    video.addEventListener("ended", () => this.finish());
+    video.addEventListener("ended", () => { if (this.url) this.finish(); }); // not WebRTC's
     video.addEventListener("playing", () => this.onStatus("playing"));
   }
 
   async load(url) {
     if (!url || url === this.url) return;
     this.url = url;
+    this.ended = false;
+    this.video.dataset.mode = "hls";
     this.onStatus("loading");
     const Hls = this.hlsScript ? await loadScript(this.hlsScript).catch(() => null) : null;
+    if (this.url !== url) return; // unloaded (WebRTC chosen) while the script loaded
     if (Hls && Hls.isSupported()) {
       this.attachHls(Hls, url);
     } else if (this.video.canPlayType(HLS_TYPE)) {
@@ -65,6 +68,17 @@ export class Player {
     });
     hls.loadSource(url);
     hls.attachMedia(this.video);
+  }
+
+  // Stop playing and forget the playlist (the viewer switched to WebRTC).
+  unload() {
+    if (this.hls) { this.hls.destroy(); this.hls = null; }
+    if (this.url && !this.hls) {
+      this.video.removeAttribute("src");
+      this.video.load();
+    }
+    this.url = "";
+    if (this.video.dataset.mode === "hls") delete this.video.dataset.mode;
   }
 
   play() {

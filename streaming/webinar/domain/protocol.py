@@ -1,8 +1,10 @@
 """The watch socket's messages (docs/protocol.md, "Watch page"): parse and build.
 
-Viewers send ``qa.ask`` and, when the host allows it, ``chat.send``; hosts also send
-``qa.approve``, ``qa.answer``, ``qa.highlight``, ``qa.hide`` and ``chat.toggle``.
-Parsing checks shape and text; who may send what is the consumer's business.
+Viewers send ``qa.ask`` and, when the host allows it, ``chat.send``, and to watch over
+WebRTC ``rtc.offer`` and ``rtc.ice`` (relayed to the media worker, streaming/wire.py);
+hosts also send ``qa.approve``, ``qa.answer``, ``qa.highlight``, ``qa.hide`` and
+``chat.toggle``. Parsing checks shape and text; who may send what is the consumer's
+business.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from streaming.webinar.domain.text import (
     clean_name,
     clean_text,
 )
+from streaming.wire import MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, MAX_VIEWER_AUDIO, VIEWER_SLOTS
 
 MAX_MESSAGE_BYTES = 8_000
+MAX_OFFER_BYTES = MAX_SDP_BYTES + 2_000  # an rtc.offer: its SDP and its few slots
+MAX_MID_CHARS = 32
 
 
 class ProtocolError(ValueError):
@@ -57,7 +62,22 @@ class ChatToggle:
     enabled: bool
 
 
-ClientMessage = Ask | ChatSend | Moderate | ChatToggle
+@dataclass(frozen=True)
+class RtcOffer:
+    """A viewer's offer to receive the program: its SDP and its slots ``{mid, kind, slot}``."""
+
+    sdp: str
+    tracks: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RtcIce:
+    """One of a viewer's ICE candidates (None: the end of them)."""
+
+    candidate: dict[str, Any] | None
+
+
+ClientMessage = Ask | ChatSend | Moderate | ChatToggle | RtcOffer | RtcIce
 HOST_TYPES = frozenset({"qa.approve", "qa.answer", "qa.highlight", "qa.hide", "chat.toggle"})
 
 
@@ -82,17 +102,57 @@ def _text(value: object, limit: int | None = None) -> str:
         raise ProtocolError(refused.code, refused.limit) from None
 
 
+def _offer(data: dict[str, Any]) -> RtcOffer:
+    sdp = data.get("sdp")
+    if not isinstance(sdp, str) or not sdp or len(sdp.encode("utf-8")) > MAX_SDP_BYTES:
+        raise ProtocolError("bad_message")
+    raw_tracks = data.get("tracks", [])
+    if not isinstance(raw_tracks, list) or len(raw_tracks) > 1 + MAX_VIEWER_AUDIO:
+        raise ProtocolError("bad_message")
+    tracks = []
+    for track in raw_tracks:
+        if not isinstance(track, dict) or set(track) - {"mid", "kind", "slot"}:
+            raise ProtocolError("bad_message")
+        mid, kind, slot = track.get("mid"), track.get("kind", ""), track.get("slot", "")
+        if not isinstance(mid, str) or not 0 < len(mid) <= MAX_MID_CHARS:
+            raise ProtocolError("bad_message")
+        if kind not in ("", "audio", "video") or slot not in ("", *VIEWER_SLOTS):
+            raise ProtocolError("bad_message")
+        tracks.append({"mid": mid, "kind": kind, "slot": slot})
+    return RtcOffer(sdp, tuple(tracks))
+
+
+def _candidate(data: dict[str, Any]) -> RtcIce:
+    candidate = data.get("candidate")
+    if candidate is None:
+        return RtcIce(None)
+    if (
+        not isinstance(candidate, dict)
+        or not isinstance(candidate.get("candidate"), str)
+        or len(json.dumps(candidate)) > MAX_CANDIDATE_BYTES
+    ):
+        raise ProtocolError("bad_message")
+    return RtcIce(candidate)
+
+
 def parse(raw: str) -> ClientMessage:
     """The message in ``raw`` (one JSON object), or ``ProtocolError``."""
-    if len(raw.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES:
+    size = len(raw.encode("utf-8", "surrogatepass"))
+    if size > MAX_OFFER_BYTES:
         raise ProtocolError("too_long", MAX_MESSAGE_BYTES)
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ProtocolError("bad_message") from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise ProtocolError("bad_message")
     kind = data["type"]
+    if kind == "rtc.offer":
+        return _offer(data)
+    if size > MAX_MESSAGE_BYTES:  # only an offer carries a long SDP
+        raise ProtocolError("too_long", MAX_MESSAGE_BYTES)
+    if kind == "rtc.ice":
+        return _candidate(data)
     if kind in ("qa.ask", "chat.send"):
         name = clean_name(data.get("name"))
         text = _text(data.get("text"))
