@@ -26,7 +26,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
 from streaming import wire
-from streaming.webinar import selectors, services
+from streaming.webinar import limits, selectors, services
 from streaming.webinar.domain import ratelimit
 from streaming.webinar.domain.protocol import (
     Ask,
@@ -54,27 +54,10 @@ LANGUAGES = ("vi", "en")
 OFFER_RATE = ratelimit.Rate(every_secs=5.0, burst=3)
 MAX_CANDIDATES_PER_OFFER = 32
 
-# Per client address and per kind of message ("qa", "chat"), in this process.
-_address_buckets: dict[str, ratelimit.AddressBuckets] = {}
-
-
-def configured_rate() -> ratelimit.Rate:
-    """``MEET_WATCH_RATE = (every_secs, burst)``; one question per 20 s, 3 at once."""
-    every, burst = getattr(settings, "MEET_WATCH_RATE", (20.0, 3))
-    return ratelimit.Rate(every_secs=float(every), burst=int(burst))
-
-
-def address_buckets(kind: str) -> ratelimit.AddressBuckets:
-    """The process's per-address buckets for ``kind``."""
-    found = _address_buckets.get(kind)
-    if found is None:
-        found = _address_buckets[kind] = ratelimit.AddressBuckets(configured_rate())
-    return found
-
 
 def reset_rate_limits() -> None:
     """Forget every address's bucket (tests)."""
-    _address_buckets.clear()
+    limits.reset_limits()
 
 
 def _language(scope: dict[str, Any]) -> str:
@@ -116,7 +99,7 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
         self.host = self.moderating
         client = self.scope.get("client") or ("", 0)
         now = time.monotonic()
-        rate = configured_rate()
+        rate = limits.configured_rate()
         self.address = str(client[0] or "")
         self.buckets = {
             "qa": ratelimit.Bucket.full(rate, now),
@@ -183,13 +166,13 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(message, RtcOffer | RtcIce):
             await self._rtc(message)
         elif isinstance(message, Ask):
-            self._spend("qa")
+            await self._spend("qa")
             question = await database_sync_to_async(services.question_ask)(
                 room_id=room, occurrence_id=occurrence, text=message.text, name=message.name
             )
             await self._send({"type": "qa.asked", "id": question})
         elif isinstance(message, ChatSend):
-            self._spend("chat")
+            await self._spend("chat")
             await database_sync_to_async(services.chat_post)(
                 room_id=room, occurrence_id=occurrence, text=message.text, name=message.name
             )
@@ -234,15 +217,19 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
         except Exception:  # the page falls back to HLS when no answer comes
             logger.warning("watch %s: media worker unreachable", self.slug, exc_info=True)
 
-    def _spend(self, kind: str) -> None:
-        """Take a token from this connection's and this address's buckets, or refuse."""
-        now = time.monotonic()
-        buckets = [self.buckets[kind]]
-        if self.address:
-            buckets.append(address_buckets(kind).get(self.address, now))
-        wait = ratelimit.allow(buckets, now)
+    async def _spend(self, kind: str) -> None:
+        """Take a token from this connection's and this address's buckets, or refuse.
+
+        The address's bucket is shared by every web process (``limits``); the
+        connection's is checked first so a refused tab costs the address nothing.
+        """
+        bucket, now = self.buckets[kind], time.monotonic()
+        wait = 0.0 if bucket.ready(now) else bucket.wait_secs(now)
+        if wait <= 0 and self.address:
+            wait = await limits.get_limits().spend(kind, self.address)
         if wait > 0:
             raise WatchError("rate_limited", wait=int(wait + 0.999))
+        bucket.take()
 
     # -- from the channel layer and the counter ----------------------------------------------
 
