@@ -50,8 +50,11 @@ class Peer:
         self.reply = ""
         self.drain: asyncio.Future[None] | None = None
 
-    async def negotiate(self, tracks: list[dict[str, Any]]) -> None:
-        """Offer, wait for the worker's answer on our own reply channel."""
+    async def negotiate(self, tracks: list[dict[str, Any]], *, viewer: bool = False) -> None:
+        """Offer, wait for the worker's answer on our own reply channel.
+
+        ``viewer``: as a public viewer of a broadcast (the watch socket's offer).
+        """
         self.reply = await self.layer.new_channel()
         await self.pc.setLocalDescription(await self.pc.createOffer())
         for track in tracks:
@@ -63,10 +66,13 @@ class Peer:
             reply=self.reply,
             name=self.peer,
             signal=signal,  # type: ignore[arg-type]
+            viewer=viewer,
         )
         await self.layer.send(self.channel, message)
         while True:
             reply = await asyncio.wait_for(self.layer.receive(self.reply), ANSWER_TIMEOUT_SECS)
+            if reply["type"] == "media.signal" and reply["signal"]["type"] == "rtc.error":
+                raise RuntimeError(f"the worker refused: {reply['signal']}")
             if reply["type"] == "media.signal" and reply["signal"]["type"] == "rtc.answer":
                 answer = RTCSessionDescription(reply["signal"]["sdp"], "answer")
                 await self.pc.setRemoteDescription(answer)

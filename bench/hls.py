@@ -21,7 +21,11 @@ worker. This process is the HLS client.
    is listed (hls.js ``liveSyncDurationCount: 1``). A player holding back D seconds
    from the end of the playlist adds D − one segment: reported for hls.js's default
    hold-back of 3 target durations.
-3. **Finalising one hour.** A synthetic one-hour recording (bench/hls_synthetic.py:
+3. **A public viewer over WebRTC** (bench/hls_viewer.py, its own process), after the
+   CPU window, during the same broadcast: time from its offer to the first decoded
+   program frame, and glass-to-glass latency of every frame it decodes (the same
+   frame numbers). It is what the watch page's "low delay" mode gets.
+4. **Finalising one hour.** A synthetic one-hour recording (bench/hls_synthetic.py:
    a 16-s clip muxed again and again with advancing timestamps through the same
    ``hls`` muxer settings) is finalised with ``streaming.recording.finalise``: remux
    into a faststart MP4 + poster.
@@ -173,6 +177,22 @@ def watch(paths: RecordingPaths, started: float, until: float) -> list[dict[str,
     return samples
 
 
+def watch_webrtc(redis_url: str, started: float, secs: float) -> dict[str, Any]:
+    """Run bench/hls_viewer.py for ``secs`` and return what it measured."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.hls_viewer", redis_url, ROOM, str(started), str(secs)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=secs + 60,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"the WebRTC viewer failed: {done.stderr[-2000:]}")
+    return dict(json.loads(lines[-1]))
+
+
 def measure_live(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     flush_redis(args.redis)
     worker = start_worker(args.redis, root, args.segment)
@@ -199,6 +219,7 @@ def measure_live(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         recording = (proc_cpu_secs(worker.pid) - cpu0) / elapsed
         thread = (thread_cpu_secs(worker.pid, "rec-") - thread0) / elapsed
         stats = publisher_stats(publisher)
+        viewer = watch_webrtc(args.redis, started, args.window / 2)
 
         send_recording(args.redis, "stop", directory)
         stopped = time.time()
@@ -228,6 +249,7 @@ def measure_live(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         "latency_edge_secs_max": round(max(latencies, default=float("inf")), 3),
         "target_duration_secs": target,
         "latency_holdback3_secs_mean": round(edge + 3 * target - segment, 3),
+        **viewer,
         "presenter_keyframes": stats["keyframes"],
         "presenter_late_frames": stats["late"],
         "short_recording_state": final.state if final else "missing",
@@ -304,6 +326,13 @@ def main() -> None:
             verdict(held, REQUIRED_LATENCY, TARGET_LATENCY),
         ),
         (
+            "glass-to-glass, WebRTC viewer (s)",
+            f"{live['webrtc_latency_secs_mean']:.2f}",
+            "<= 8",
+            "<= 3",
+            verdict(live["webrtc_latency_secs_mean"], REQUIRED_LATENCY, TARGET_LATENCY),
+        ),
+        (
             "finalise one hour into MP4 (s)",
             f"{took:.1f}",
             "< 30",
@@ -321,7 +350,9 @@ def main() -> None:
         f"{live['recorder_thread_cpu']:.2%}); {live['segments']} segments of "
         f"{live['segment_secs_mean']:.2f} s on average; edge latency max "
         f"{live['latency_edge_secs_max']:.2f} s; finalised {final['finalise_mp4_mb']} MB "
-        f"({final['finalise_recording_secs']} s recorded) in {final['finalise_secs']} s"
+        f"({final['finalise_recording_secs']} s recorded) in {final['finalise_secs']} s; "
+        f"WebRTC viewer: first frame {live['webrtc_first_frame_secs']:.2f} s after its offer, "
+        f"latency p95 {live['webrtc_latency_secs_p95']:.2f} s over {live['webrtc_frames']} frames"
     )
     result = {
         "bench": "hls",
