@@ -44,35 +44,36 @@ def recordings_root(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(environ.get("MEET_RECORDINGS_DIR", var_dir / "recordings"))
 
 
-def segment_secs(environ: Mapping[str, str] = os.environ) -> float:
-    """``MEET_RECORDING_SEGMENT_SECS``, checked: a bad value must not start a broken recorder."""
-    raw = environ.get("MEET_RECORDING_SEGMENT_SECS", "").strip()
+def _number(
+    environ: Mapping[str, str], name: str, default: float, low: float, high: float | None = None
+) -> float:
+    """A numeric variable, checked: a bad value must not start a worker that misbehaves."""
+    raw = environ.get(name, "").strip()
     if not raw:
-        return SEGMENT_SECS
+        return default
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"MEET_RECORDING_SEGMENT_SECS must be a number; got {raw!r}.") from None
-    if not MIN_SEGMENT_SECS <= value <= MAX_SEGMENT_SECS:
-        raise ValueError(
-            f"MEET_RECORDING_SEGMENT_SECS must be between {MIN_SEGMENT_SECS:g} and "
-            f"{MAX_SEGMENT_SECS:g}; got {value:g}."
-        )
+        raise ValueError(f"{name} must be a number; got {raw!r}.") from None
+    if value < low or (high is not None and value > high):
+        within = f"between {low:g} and {high:g}" if high is not None else f"{low:g} or more"
+        raise ValueError(f"{name} must be {within}; got {value:g}.")
     return value
+
+
+def segment_secs(environ: Mapping[str, str] = os.environ) -> float:
+    """``MEET_RECORDING_SEGMENT_SECS`` (a bad value must not start a broken recorder)."""
+    return _number(
+        environ, "MEET_RECORDING_SEGMENT_SECS", SEGMENT_SECS, MIN_SEGMENT_SECS, MAX_SEGMENT_SECS
+    )
 
 
 def max_viewers(environ: Mapping[str, str] = os.environ) -> int:
-    """``MEET_MEDIA_MAX_VIEWERS``, checked (a typo must not start a worker that refuses all)."""
-    raw = environ.get("MEET_MEDIA_MAX_VIEWERS", "").strip()
-    if not raw:
-        return MAX_VIEWERS
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"MEET_MEDIA_MAX_VIEWERS must be a whole number; got {raw!r}.") from None
-    if value < 0:
-        raise ValueError(f"MEET_MEDIA_MAX_VIEWERS must be 0 or more; got {value}.")
-    return value
+    """``MEET_MEDIA_MAX_VIEWERS`` (a typo must not start a worker that refuses everyone)."""
+    value = float(_number(environ, "MEET_MEDIA_MAX_VIEWERS", MAX_VIEWERS, 0))
+    if not value.is_integer():
+        raise ValueError(f"MEET_MEDIA_MAX_VIEWERS must be a whole number; got {value:g}.")
+    return int(value)
 
 
 def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
