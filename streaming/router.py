@@ -371,30 +371,32 @@ class Router:
             self._update_program(streams)  # first: the viewers' slots follow it
         for member in self.members.values():
             self._refill_member(member, streams, tell=member is always_tell)
+        # Viewers own no stream and prefer no one: one ranking serves them all (a
+        # broadcast's hundreds of viewers are refilled at every change of speaker).
+        shared: dict[str, list[str]] = {}
         for viewer in self.viewers.values():
-            self._refill_member(viewer, streams, tell=viewer is always_tell)
+            self._refill_member(viewer, streams, tell=viewer is always_tell, shared=shared)
         for member in self.members.values():
             self._report_published(member)
 
-    def _refill_member(self, member: Member, streams: dict[str, Any], *, tell: bool) -> None:
+    def _refill_member(
+        self,
+        member: Member,
+        streams: dict[str, Any],
+        *,
+        tell: bool,
+        shared: dict[str, list[str]] | None = None,
+    ) -> None:
         changed = tell
-        for slot_kind, source in _KIND_OF_SLOT.items():
+        for slot_kind in _KIND_OF_SLOT:
             slots = [s for s in member.session.slots if s.slot == slot_kind]
             if not slots:
                 continue
-            candidates = [
-                c
-                for key, (owner, _, c) in streams.items()
-                if owner is not member and key.endswith("/" + source)
-            ]
-            if slot_kind == "program":
-                ranked = [self.program] if self.program in streams else []
-            elif slot_kind == "camera":
-                ranked = ranking.rank_cameras(candidates, member.preferred)
-            elif slot_kind == "audio":
-                ranked = ranking.rank_audio(candidates)
-            else:
-                ranked = ranking.rank_screens(candidates)
+            ranked = shared.get(slot_kind) if shared is not None else None
+            if ranked is None:
+                ranked = self._ranked(slot_kind, member, streams)
+                if shared is not None:
+                    shared[slot_kind] = ranked
             placed = ranking.assign([s.key for s in slots], ranked)
             for slot, key in zip(slots, placed, strict=True):
                 stream = streams[key][1] if key is not None else None
@@ -407,6 +409,22 @@ class Router:
                     slot.key, changed = key, True
         if changed:
             self._to_browser(member, {"type": "rtc.tracks", "tracks": self._slot_map(member)})
+
+    def _ranked(self, slot_kind: str, member: Member, streams: dict[str, Any]) -> list[str]:
+        """The streams ``member``'s slots of ``slot_kind`` should carry, best first."""
+        if slot_kind == "program":
+            return [self.program] if self.program in streams else []
+        source = _KIND_OF_SLOT[slot_kind]
+        candidates = [
+            c
+            for key, (owner, _, c) in streams.items()
+            if owner is not member and key.endswith("/" + source)
+        ]
+        if slot_kind == "camera":
+            return ranking.rank_cameras(candidates, member.preferred)
+        if slot_kind == "audio":
+            return ranking.rank_audio(candidates)
+        return ranking.rank_screens(candidates)
 
     def _slot_map(self, member: Member) -> list[dict[str, Any]]:
         tracks = []
