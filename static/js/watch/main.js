@@ -27,6 +27,9 @@ const HELLO_WAIT_MS = 5000; // no watch socket by then: HLS needs none
 let preferred = readPreference(); // "webrtc" | "hls"
 let fellBack = ""; // why WebRTC gave way to HLS for this broadcast
 let iceServers = null; // from the socket's hello: WebRTC can start once it came
+const RTC_RETRIES = 2;
+const RTC_RETRY_MS = 2000;
+let rtcRetries = 0;
 
 function readPreference() {
   try { return localStorage.getItem(MODE_KEY) === "hls" ? "hls" : "webrtc"; } catch { return "webrtc"; }
@@ -68,9 +71,16 @@ const rtc = new RtcPlayer(video, {
   send: (message) => socket.send(message),
   onStatus(what) {
     showPlayerStatus(what);
-    if (what === "playing") showMode("webrtc");
+    if (what === "playing") { showMode("webrtc"); rtcRetries = 0; }
   },
-  onFail(reason) {
+  onFail(reason, { played }) {
+    // A connection that worked and then broke (a worker restart, a network change)
+    // gets two more tries before HLS takes over.
+    if (played && reason === "failed" && rtcRetries < RTC_RETRIES) {
+      rtcRetries += 1;
+      setTimeout(watch, RTC_RETRY_MS);
+      return;
+    }
     fellBack = reason;
     watch();
   },

@@ -8,7 +8,8 @@
 // follows the video element's mute and volume, so its controls and the sound button
 // work as with HLS. Anything that keeps the picture from starting — the worker has no
 // seat left ("full"), the room is not broadcasting, the network blocks UDP — ends in
-// onFail(reason), and the page plays HLS instead.
+// onFail(reason, { played }), and the page plays HLS instead (or, when it had played,
+// tries again first: the media worker may have restarted).
 const AUDIO_SLOTS = 3;
 const START_TIMEOUT_MS = 8000; // offer → first frame; HLS takes over after that
 const DISCONNECTED_GRACE_MS = 5000; // ICE may recover from "disconnected" by itself
@@ -141,8 +142,9 @@ export class RtcPlayer {
   }
 
   fail(reason) {
+    const played = this.playing;
     this.stop();
-    this.onFail(reason);
+    this.onFail(reason, { played });
   }
 
   stop() {
