@@ -2,12 +2,14 @@
 
     .venv/bin/python -m bench.signaling [--layers memory,redis] [--members 1000]
         [--joiners 500] [--chat-secs 20] [--rate 10] [--quick]
+        [--only join_paced,join_burst,chat] [--py-spy DIR]
 
 For each channel layer (in-memory; Redis when ``--redis-url`` answers), a fresh database
 and one daphne process serving ``meet.asgi:application`` exactly as ``meet serve`` does:
 
 1. **join**: ``--joiners`` clients open a WebSocket to one room within 5 s (paced) and
-   again all at once; the time from opening the socket to the ``welcome`` (p50/p95/p99).
+   again all at once; the time from opening the socket to the ``welcome`` (p50/p95/p99),
+   and daphne's CPU per join + leave (each client closes right after its welcome).
 2. **idle memory**: ``--members`` clients joined to one room; daphne's RSS growth per
    connection (/proc/<pid>/status).
 3. **chat fan-out**: those members; ``--rate`` chat messages a second (10 senders, one
@@ -18,6 +20,10 @@ and one daphne process serving ``meet.asgi:application`` exactly as ``meet serve
 Load generators are separate processes (bench/signaling_clients.py, the ``websockets``
 client), on loopback only. The baseline is shared/MEASURED.md's stock-Channels table
 (p99 67 s / 63 s at 10 msg/s into 1,000 members). The last line printed is one JSON object.
+
+``--only`` runs some phases (``join_paced``, ``join_burst``, ``chat``: the members' joins,
+idle memory and chat); ``--py-spy DIR`` records daphne with py-spy during each run's
+paced joins (collapsed stacks, ``DIR/<layer>-join_paced.txt``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import multiprocessing
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 GENERATORS = 2
 JOIN_WINDOW_SECS = 5.0
+PHASES = ("join_paced", "join_burst", "chat")
+SETTLE_SECS = 2.0
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -220,7 +229,8 @@ def split(items: list[Any], parts: int) -> list[list[Any]]:
 
 def run_layer(layer: str, args: argparse.Namespace) -> dict[str, Any]:
     server = Server(layer, args.redis_url)
-    rooms = {"join-paced": args.joiners, "join-burst": args.joiners, "chat": args.members}
+    sizes = {"join_paced": args.joiners, "join_burst": args.joiners, "chat": args.members}
+    rooms = {name.replace("_", "-"): count for name, count in sizes.items() if name in args.only}
     try:
         credentials = server.prepare(rooms)
         server.start()
@@ -231,15 +241,29 @@ def run_layer(layer: str, args: argparse.Namespace) -> dict[str, Any]:
             return f"ws://127.0.0.1:{server.port}/ws/rooms/{slug}/"
 
         for name, rate in (("join_paced", args.joiners / JOIN_WINDOW_SECS), ("join_burst", 0)):
+            if name not in args.only:
+                continue
             slug = "join-paced" if rate else "join-burst"
+            profiler = _py_spy(server.pid, args.py_spy, f"{layer}-{name}") if rate else None
+            cpu_start = cpu_secs(server.pid)
             generator = Generator(url(slug), origin, credentials[slug])
             generator.ask("join", rate, False)
             joined = generator.answer()
             generator.close()
-            result[name] = {**summary(joined["latencies_ms"]), "errors": len(joined["errors"])}
+            time.sleep(SETTLE_SECS)  # the last leaves are done
+            cpu_used = cpu_secs(server.pid) - cpu_start
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(timeout=60)
+            result[name] = {
+                **summary(joined["latencies_ms"]),
+                "errors": len(joined["errors"]),
+                "daphne_cpu_ms_per_join": round(cpu_used / max(1, args.joiners) * 1000, 2),
+            }
             if joined["errors"]:
                 result[name]["first_error"] = joined["errors"][0]
-            time.sleep(2)
+        if "chat" not in args.only:
+            return result
 
         rss_before = rss_kib(server.pid)
         generators = [
@@ -295,6 +319,20 @@ def run_layer(layer: str, args: argparse.Namespace) -> dict[str, Any]:
         server.stop()
 
 
+def _py_spy(pid: int, directory: str, name: str) -> subprocess.Popen[bytes] | None:
+    """py-spy recording daphne until SIGINT, or None without ``--py-spy``."""
+    if not directory:
+        return None
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    py_spy = Path(sys.executable).with_name("py-spy")
+    out = Path(directory) / f"{name}.txt"
+    # --gil: samples of the thread holding the GIL only, i.e. where the one core goes.
+    command = [str(py_spy), "record", "--gil", "--pid", str(pid), "--format", "raw", "-o", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attached before the first join
+    return process
+
+
 def table(results: list[dict[str, Any]]) -> str:
     """The Markdown table of docs/benchmarks.md's Signaling section."""
     head = "| | " + " | ".join(
@@ -345,7 +383,12 @@ def main() -> None:
     parser.add_argument("--chat-secs", type=int, default=20)
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--quick", action="store_true", help="100 members, 50 joiners, 5 s of chat")
+    parser.add_argument("--only", default=",".join(PHASES), help="phases to run, comma-separated")
+    parser.add_argument("--py-spy", default="", help="record daphne's paced joins into DIR")
     args = parser.parse_args()
+    args.only = set(args.only.split(","))
+    if not args.only <= set(PHASES):
+        parser.error(f"--only takes {', '.join(PHASES)}")
     if args.quick:
         args.members, args.joiners, args.chat_secs = 100, 50, 5
     results = []
@@ -356,7 +399,8 @@ def main() -> None:
         print(f"== {layer}", file=sys.stderr, flush=True)
         results.append(run_layer(layer, args))
         print(json.dumps(results[-1]), file=sys.stderr, flush=True)
-    print(table(results))
+    if args.only == set(PHASES):
+        print(table(results))
     print(
         json.dumps(
             {

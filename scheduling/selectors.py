@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Field, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from rooms.models import Room
@@ -16,14 +17,50 @@ from scheduling.models import FeedToken, Occurrence, Session
 OPENS_BEFORE = timedelta(minutes=30)
 
 
+def _on_at(room_id: int, at: datetime) -> QuerySet[Occurrence]:
+    return Occurrence.objects.filter(
+        room_id=room_id, cancelled=False, start__lte=at + OPENS_BEFORE, end__gte=at
+    )
+
+
+def occurrence_is_on(*, room_id: int, at: datetime | None = None) -> bool:
+    """Whether the room has a scheduled meeting on at ``at`` (``occurrence_now`` is not None).
+
+    Every join of a live room asks (a hundred a second in a storm of joins) and most rooms
+    have nothing scheduled, so this is one indexed query in plain SQL: building and
+    compiling the same query with the ORM cost ~5x more CPU than running it."""
+    at = at or timezone.now()
+    ops = connection.ops
+    meta = Occurrence._meta
+    table = ops.quote_name(meta.db_table)
+    room, cancelled, start, end = (_column(name) for name in ("room", "cancelled", "start", "end"))
+    sql = (
+        f"SELECT 1 FROM {table} WHERE {room} = %s AND {cancelled} = %s"
+        f" AND {start} <= %s AND {end} >= %s LIMIT 1"
+    )
+    params = [
+        room_id,
+        False,
+        ops.adapt_datetimefield_value(at + OPENS_BEFORE),
+        ops.adapt_datetimefield_value(at),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+def _column(name: str) -> str:
+    """An Occurrence column, quoted ("end" is a reserved word)."""
+    field = Occurrence._meta.get_field(name)
+    assert isinstance(field, Field)
+    return str(connection.ops.quote_name(field.column))
+
+
 def occurrence_now(
     *, room_id: int, at: datetime | None = None, broadcast_only: bool = False
 ) -> Occurrence | None:
     """The room's scheduled meeting on at ``at`` (a webinar first, then the earliest)."""
-    at = at or timezone.now()
-    found = Occurrence.objects.select_related("session").filter(
-        room_id=room_id, cancelled=False, start__lte=at + OPENS_BEFORE, end__gte=at
-    )
+    found = _on_at(room_id, at or timezone.now()).select_related("session")
     if broadcast_only:
         found = found.filter(session__broadcast=True)
     return found.order_by("-session__broadcast", "start").first()

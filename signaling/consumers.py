@@ -1,7 +1,8 @@
 """The live room's WebSocket consumer: one per browser connection (docs/protocol.md).
 
 It validates every frame (signaling.domain.protocol), rate-limits it, calls one service
-through ``database_sync_to_async`` and answers. Room events do not pass through here:
+through ``database_sync_to_async`` and answers; joins and leaves that queue up go to the
+database together (signaling/batch.py). Room events do not pass through here:
 services announce them with ``notify_room`` and this process's fan-out hub
 (signaling.bus) writes them straight to the member sockets, so a chat line into a room of
 1,000 wakes no consumer at all. ``dispatch`` skips Channels' per-message thread hop
@@ -28,12 +29,13 @@ from django.conf import settings
 from django.utils import translation
 
 from signaling import conf, presence, selectors
+from signaling.batch import Batched
 from signaling.bus import Subscriber, get_bus
 from signaling.domain import protocol as p
 from signaling.domain.ratelimit import RateLimiter
 from signaling.errors import JoinRefused, SignalingError, error_text, protocol_error_text
 from signaling.models import LiveRole
-from signaling.services import chat, meetings, moderation, polls, slides
+from signaling.services import chat, joins, meetings, moderation, polls, slides
 from signaling.services.tokens import UNCHECKED, join_token_read
 from streaming import wire
 
@@ -71,6 +73,17 @@ RTC_LIMITS = p.RtcLimits(
 )
 
 _poll_flushes: dict[int, asyncio.Task[None]] = {}
+
+# Joins and leaves that queue up while the database thread is busy run together
+# (signaling/batch.py): a storm of joins reads each room, meeting and schedule once per
+# batch. A batch is bounded so that its one transaction stays short.
+MAX_BATCH_CALLS = 50
+_joins: Batched[joins.JoinRequest, joins.JoinOutcome] = Batched(
+    lambda requests: joins.participants_join(requests=requests), max_items=MAX_BATCH_CALLS
+)
+_leaves: Batched[tuple[str, str], joins.Departure] = Batched(
+    lambda leaves: joins.participants_leave(leaves=leaves), max_items=MAX_BATCH_CALLS
+)
 
 
 def _db(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -116,12 +129,15 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         supported = {code for code, _ in settings.LANGUAGES}
         self.language = chosen if chosen in supported else settings.LANGUAGE_CODE
         await self.accept()
-        self.hello_timer: asyncio.Task[None] | None = asyncio.ensure_future(self._hello_timeout())
+        # A timer, not a sleeping task: nearly every socket says hello in time, and creating
+        # and cancelling a task per join cost 2% of daphne's CPU in a storm of joins.
+        self.hello_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
+            HELLO_TIMEOUT_SECS, self._hello_timeout
+        )
 
-    async def _hello_timeout(self) -> None:
-        await asyncio.sleep(HELLO_TIMEOUT_SECS)
-        if self.state == "new":
-            await self._refuse("hello_timeout", CLOSE_TIMEOUT)
+    def _hello_timeout(self) -> None:
+        if self.state == "new":  # the task is kept: the loop holds tasks only weakly
+            self.timed_out = asyncio.ensure_future(self._refuse("hello_timeout", CLOSE_TIMEOUT))
 
     async def disconnect(self, code: int) -> None:
         """Leave the room: the hub, the database and the media worker."""
@@ -134,9 +150,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if self.peer:
             presence.forget(self.peer)
             try:
-                departure = await _db(meetings.participant_leave)(
-                    peer=self.peer, channel_name=self.channel_name
-                )
+                departure = await _leaves((self.peer, self.channel_name))
             except Exception:
                 logger.exception("live room %s: leave of %s failed", self.slug, self.peer)
                 return
@@ -262,13 +276,15 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await bus.join(self.slug, self.member)
         shared_of, version = self._cached_shared()
         try:
-            outcome = await _db(meetings.participant_join)(
-                claims=claims,
-                channel_name=self.channel_name,
-                resume=hello.resume,
-                ice_servers=wire.browser_ice_servers(claims.identity),
-                with_participants=False,
-                shared_of=shared_of,
+            outcome = await _joins(
+                joins.JoinRequest(
+                    claims=claims,
+                    channel_name=self.channel_name,
+                    resume=hello.resume,
+                    ice_servers=wire.browser_ice_servers(claims.identity),
+                    with_participants=False,
+                    shared_of=shared_of,
+                )
             )
         except JoinRefused as refused:
             await bus.leave(self.slug, self.member)
@@ -341,7 +357,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         )
         await get_bus().join(self.slug, self.member)
         shared_of, version = self._cached_shared()
-        welcome = await _db(meetings.participant_welcome)(
+        welcome = await _db(joins.participant_welcome)(
             peer=self.peer,
             ice_servers=wire.browser_ice_servers(self.peer),
             with_participants=False,

@@ -13,7 +13,7 @@ import logging
 from channels.db import database_sync_to_async
 
 from signaling.selectors import HEARTBEAT_SECS
-from signaling.services.meetings import participants_seen
+from signaling.services.joins import participants_seen
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rooms.models import Room
 from scheduling.models import Occurrence, Session, SessionKind
-from scheduling.selectors import OPENS_BEFORE, occurrence_now
+from scheduling.selectors import OPENS_BEFORE, occurrence_is_on, occurrence_now
 from tests.factories import RoomFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +59,27 @@ def test_a_webinar_comes_first_and_can_be_asked_for_alone() -> None:
     assert occurrence_now(room_id=room.pk, at=now) == webinar
     assert occurrence_now(room_id=room.pk, at=now, broadcast_only=True) == webinar
     assert briefing.start < webinar.start
+
+
+def test_is_on_answers_as_occurrence_now_does() -> None:
+    """Issue 4: joins ask the cheap ``occurrence_is_on``; it must agree with the full look-up."""
+    room = new_room()
+    now = timezone.now()
+    on = meeting(room, now + OPENS_BEFORE - timedelta(minutes=1))
+    meeting(room, now + OPENS_BEFORE + timedelta(minutes=1))
+    moments = [
+        now,
+        now - timedelta(minutes=2),
+        on.start - OPENS_BEFORE,
+        on.start - OPENS_BEFORE - timedelta(microseconds=1),
+        on.end,
+        on.end + timedelta(microseconds=1),
+        on.end + timedelta(hours=2),
+    ]
+    for at in moments:
+        assert occurrence_is_on(room_id=room.pk, at=at) == (
+            occurrence_now(room_id=room.pk, at=at) is not None
+        ), at
+    Occurrence.objects.update(cancelled=True)
+    assert not occurrence_is_on(room_id=room.pk, at=now)
+    assert not occurrence_is_on(room_id=new_room().pk, at=now)

@@ -26,7 +26,7 @@ from signaling.models import (
     SlideDeck,
     SlidePage,
 )
-from signaling.services import attendance, meetings
+from signaling.services import attendance, joins
 from tests.factories import UserFactory
 from tests.signaling.live import Live, db, member_session, token_for, worker_messages
 
@@ -553,7 +553,7 @@ async def test_a_connection_a_crashed_process_left_behind_is_swept(connect) -> N
             seen_at=timezone.now() - timedelta(minutes=5)
         )
     )()
-    meetings._swept_at.clear()  # sweeps run once per heartbeat; pretend one has passed
+    joins._swept_at.clear()  # sweeps run once per heartbeat; pretend one has passed
     newcomer = await connect()
     assert ghost.peer not in [p["peer"] for p in newcomer.welcome["participants"]]
     await host.expect("participant.left", peer=ghost.peer)

@@ -1,0 +1,117 @@
+"""Joins and leaves that run together (signaling.services.joins.participants_join and
+participants_leave): each keeps its own outcome, attendance is still recorded per person,
+and what a batch shares is read once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import cast
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from rooms.models import Room
+from scheduling.models import Attendance, Occurrence, Session, SessionKind
+from signaling.errors import JoinRefused
+from signaling.models import Meeting, Participant, ParticipantState
+from signaling.services.joins import (
+    JoinOutcome,
+    JoinRequest,
+    participant_join,
+    participants_join,
+    participants_leave,
+)
+from signaling.services.tokens import JoinClaims
+from tests.factories import RoomFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def request(room: Room, who: str, *, channel: str = "") -> JoinRequest:
+    claims = JoinClaims(
+        room=room.pk,
+        slug=room.slug,
+        identity=f"g:{who}",
+        user_id=None,
+        name=who,
+        role="guest",
+        session="s",
+    )
+    return JoinRequest(claims=claims, channel_name=channel or f"c-{who}", ice_servers=[])
+
+
+def scheduled(room: Room) -> Occurrence:
+    assert room.unit is not None
+    now = timezone.now()
+    session = Session.objects.create(
+        kind=SessionKind.TRAINING,
+        title="Tập huấn",
+        host_unit=room.unit,
+        room=room,
+        start=now - timedelta(minutes=5),
+        end=now + timedelta(hours=1),
+    )
+    return Occurrence.objects.create(
+        session=session,
+        room=room,
+        original_start=session.start,
+        start=session.start,
+        end=session.end,
+    )
+
+
+def test_a_batch_of_joins_reads_the_room_and_the_schedule_once_and_records_everyone() -> None:
+    """Issue 4: five joins in one batch; attendance per person, one look-up of each shared row."""
+    room = cast(Room, RoomFactory(unit=UnitFactory(), guest_access=True))
+    occurrence = scheduled(room)
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = participants_join(requests=[request(room, f"P{n}") for n in range(5)])
+    assert all(isinstance(o, JoinOutcome) and o.state == "joined" for o in outcomes)
+    names = set(Attendance.objects.filter(occurrence=occurrence).values_list("name", flat=True))
+    assert names == {f"P{n}" for n in range(5)}
+    assert Meeting.objects.get().occurrence_ref == str(occurrence.pk)
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum('FROM "rooms_room"' in s and "signaling_meeting" not in s for s in sql) == 1
+    assert sum('FROM "signaling_meeting"' in s for s in sql) == 1
+    assert sum(s.startswith("SELECT 1 FROM") and "scheduling_occurrence" in s for s in sql) == 1
+
+
+def test_a_refused_join_leaves_the_others_of_its_batch_in() -> None:
+    room = cast(Room, RoomFactory(guest_access=True))
+    first = participant_join(**vars(request(room, "A")))
+    Participant.objects.filter(peer=first.peer).update(state=ParticipantState.REMOVED)
+    outcomes = participants_join(
+        requests=[request(room, "B"), request(room, "A"), request(room, "C")]
+    )
+    assert isinstance(outcomes[1], JoinRefused) and outcomes[1].code == "removed"
+    assert [o.name for o in outcomes if isinstance(o, JoinOutcome)] == ["B", "C"]
+    assert set(
+        Participant.objects.filter(state=ParticipantState.JOINED).values_list("name", flat=True)
+    ) == {"B", "C"}
+    with pytest.raises(JoinRefused):
+        participant_join(**vars(request(room, "A")))
+
+
+def test_a_batch_of_leaves_keeps_each_outcome() -> None:
+    room = cast(Room, RoomFactory(guest_access=True))
+    joined = participants_join(requests=[request(room, who) for who in ("A", "B", "C")])
+    a, b, c = (cast(JoinOutcome, o).peer for o in joined)
+    departures = participants_leave(
+        leaves=[(a, "c-A"), (b, "another window"), (c, "c-C"), ("nobody", "c-X"), (a, "c-A")]
+    )
+    assert [(d.peer, d.media) for d in departures] == [
+        (a, True),
+        (b, False),  # another window took B over: B stays
+        (c, True),
+        ("nobody", False),
+        (a, False),  # already gone
+    ]
+    states = dict(Participant.objects.values_list("peer", "state"))
+    assert states == {
+        a: ParticipantState.LEFT,
+        b: ParticipantState.JOINED,
+        c: ParticipantState.LEFT,
+    }
+    assert Participant.objects.get(peer=a).left_at is not None
