@@ -30,6 +30,7 @@ let iceServers = null; // from the socket's hello: WebRTC can start once it came
 const RTC_RETRIES = 2;
 const RTC_RETRY_MS = 2000;
 let rtcRetries = 0;
+let endedPlaylist = ""; // the HLS playlist that reached its end (#EXT-X-ENDLIST)
 
 function readPreference() {
   try { return localStorage.getItem(MODE_KEY) === "hls" ? "hls" : "webrtc"; } catch { return "webrtc"; }
@@ -58,6 +59,7 @@ const player = new Player(video, {
   hlsScript: root.dataset.hlsScript,
   onStatus: showPlayerStatus,
   onEnded() {
+    endedPlaylist = state.playlist;
     state = { ...state, state: "ended", status: t("ended"), playlist: "" };
     showStatus(state);
     playerMessage.textContent = t("ended");
@@ -121,7 +123,8 @@ function watch() {
 }
 
 function apply(next) {
-  if (player.ended && next.state === "live" && next.playlist === state.playlist) return; // ended first
+  // The playlist ended before the state caught up: stay ended (a new recording is not).
+  if (next.state === "live" && next.playlist && next.playlist === endedPlaylist) return;
   const changed = next.state !== state.state;
   const newRecording = next.playlist && next.playlist !== state.playlist;
   state = next;
