@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 
 FPS = 25
 SIZE = (320, 180)
-BROADCAST_SECS = 30
+BROADCAST_SECS = 20
 PLAY_TIMEOUT_MS = 40_000
 
 SETUP = """

@@ -236,8 +236,8 @@ class MediaClient:
         ]
         tracks += [{"mid": t.mid, "kind": t.kind, "slot": slot} for t, slot in slots]
         await self.send({"type": "rtc.offer", "sdp": pc.localDescription.sdp, "tracks": tracks})
-        # A viewer may be refused (rtc.error with a code) instead of answered.
-        await self.wait_for(lambda: self._answered.is_set() or bool(self.codes), timeout)
+        # A viewer may be refused (rtc.error with a code), a bad offer refused, instead.
+        await self.wait_for(lambda: self._answered.is_set() or bool(self.errors), timeout)
         if not self._answered.is_set():
             return
         for transceiver, _ in slots:
