@@ -8,9 +8,6 @@ an anonymous visitor plays it in the portal."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.conftest import ROOT
+from tests.e2e.server import live_var_dir, meet_shell
 from tests.e2e.test_foundation import sign_in
 from tests.e2e.test_live_room import CAPTURE_PEER_CONNECTIONS, media_worker
 
@@ -104,35 +101,24 @@ async () => {
 """
 
 
-def _run_shell(code: str, env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "meet", "shell", "-c", code],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def server_var(live_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The live server's MEET_VAR_DIR (recordings are under recordings/<id hex>)."""
-    var_dirs = sorted(tmp_path_factory.getbasetemp().glob("e2e-var*"))
-    assert var_dirs, "the live server's folder was not found"
-    return var_dirs[-1]
+    return live_var_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def webinar(server_var: Path, server_database: str) -> Iterator[dict[str, Any]]:
     """A broadcast session of the demo room happening now, a host and an editor."""
-    env = {**os.environ, "DATABASE_URL": server_database, "MEET_VAR_DIR": str(server_var)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    found = json.loads(_run_shell(SETUP, env).strip().splitlines()[-1])
+    found = meet_shell(SETUP, database=server_database, var_dir=server_var)
     yield found
-    _run_shell(TEARDOWN, {**env, "BROADCAST_SESSION": str(found["session"])})
+    meet_shell(
+        TEARDOWN,
+        database=server_database,
+        var_dir=server_var,
+        answers=False,
+        BROADCAST_SESSION=str(found["session"]),
+    )
 
 
 @pytest.fixture

@@ -3,17 +3,13 @@ the RSS feed and is found by a search without diacritics."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from streaming.recording.status import RecordingStatus, write_status
-from tests.conftest import ROOT
+from tests.e2e.server import live_var_dir, meet_shell
 from tests.portal.conftest import make_mp4
 
 pytestmark = pytest.mark.e2e
@@ -33,29 +29,16 @@ print(json.dumps({"pk": entry.pk, "slug": entry.slug}))
 @pytest.fixture(scope="module")
 def entry(live_url: str, server_database: str, tmp_path_factory: pytest.TempPathFactory):
     """A published entry registered in the live server's database and recordings folder."""
-    var_dirs = sorted(tmp_path_factory.getbasetemp().glob("e2e-var*"))
-    assert var_dirs, "the live server's folder was not found"
     directory = tmp_path_factory.mktemp("portal-e2e") / uuid.uuid4().hex
     directory.mkdir()
     make_mp4(directory / "recording.mp4", seconds=4)
     write_status(directory, RecordingStatus(state="ready", progress=1.0, duration=4.0))
-    env = {
-        **os.environ,
-        "DATABASE_URL": server_database,
-        "MEET_VAR_DIR": str(var_dirs[-1]),
-        "PORTAL_E2E_DIR": str(directory),
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "meet", "shell", "-c", REGISTER],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return meet_shell(
+        REGISTER,
+        database=server_database,
+        var_dir=live_var_dir(tmp_path_factory),
+        PORTAL_E2E_DIR=str(directory),
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_archived_video_plays(page: Page, entry) -> None:

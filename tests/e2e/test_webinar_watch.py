@@ -5,10 +5,6 @@ viewer on a phone."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +16,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.conftest import ROOT
+from tests.e2e.server import live_var_dir, meet_shell
 from tests.e2e.test_foundation import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -56,14 +52,6 @@ host.save()
 RoomMembership.objects.get_or_create(room=room, user=host, defaults={"role": MemberRole.HOST})
 print(json.dumps({"slug": room.slug, "recording": recording.pk.hex}))
 """
-
-
-def _server_env(server_database: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    var_dirs = sorted(tmp_path_factory.getbasetemp().glob("e2e-var*"))
-    assert var_dirs, "the live server's folder was not found"
-    env = {**os.environ, "DATABASE_URL": server_database, "MEET_VAR_DIR": str(var_dirs[-1])}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return env
 
 
 class LiveHls:
@@ -135,16 +123,7 @@ class LiveHls:
 @pytest.fixture(scope="module")
 def webinar(live_url: str, server_database: str, tmp_path_factory) -> Iterator[dict[str, str]]:
     """A room broadcasting now in the live server, with its HLS program being written."""
-    done = subprocess.run(
-        [sys.executable, "-m", "meet", "shell", "-c", SETUP],
-        env=_server_env(server_database, tmp_path_factory),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = meet_shell(SETUP, database=server_database, var_dir=live_var_dir(tmp_path_factory))
     producer = LiveHls(tmp_path_factory.mktemp("webinar-hls") / found["recording"])
     producer.start()
     producer.wait_for_segments(2)
