@@ -40,7 +40,7 @@ from streaming.recording.program import choose_program
 from streaming.recording.recorder import Recorder, RecordingError
 from streaming.seats import ViewerSeats
 from streaming.speakers import SpeakerDetector
-from streaming.wire import MAX_SUBSCRIBE_PEERS, MAX_TRACKS, SOURCES
+from streaming.wire import MAX_SUBSCRIBE_PEERS, MAX_TRACKS, SOURCES, viewer_refused
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +108,6 @@ MAX_MIXED_MICS = 6  # microphones mixed into a recording (the most recent speake
 
 # Slot kind -> the published source it carries ("program": the recording's video).
 _KIND_OF_SLOT = {"audio": "mic", "camera": "camera", "screen": "screen", "program": ""}
-_REFUSED = {
-    "not_live": "the room is not broadcasting",
-    "full": "no WebRTC seat left on this media worker",
-}
 
 
 class Router:
@@ -125,13 +121,13 @@ class Router:
         config: MediaConfig,
         registry: ConnectionRegistry,
         on_closed: Callable[[Router], None],
-        seats: ViewerSeats | None = None,
+        seats: ViewerSeats,
     ) -> None:
         self.slug = slug
         self.members: dict[str, Member] = {}  # the participants (panelists of a webinar)
         self.viewers: dict[str, Member] = {}  # public viewers of the broadcast
         self.program: str | None = None  # the recording's video, "<peer>/<source>"
-        self._seats = seats or ViewerSeats(config.max_viewers)
+        self._seats = seats  # the worker's, shared by its rooms
         self.speakers = SpeakerDetector()
         self._send = send
         self._config = config
@@ -216,10 +212,7 @@ class Router:
                 return  # a late candidate of a viewer let go; never a participant's id
             refusal = self._viewer_refusal()
             if refusal is not None:
-                signal = {"type": "rtc.error", "code": refusal, "message": _REFUSED[refusal]}
-                self._send(
-                    action.reply, {"type": "media.signal", "peer": action.peer, "signal": signal}
-                )
+                self._send(action.reply, dict(viewer_refused(peer=action.peer, code=refusal)))
                 return
             viewer = self._join(action, viewer=True)
         viewer.reply = action.reply

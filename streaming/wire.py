@@ -110,7 +110,10 @@ SLOTS: tuple[str, ...] = ("audio", "camera", "screen")
 VIEWER_SLOTS: tuple[str, ...] = ("program", "audio")
 MAX_VIEWER_AUDIO = 3
 # Why the worker refuses a viewer (``code`` of its rtc.error): the page then plays HLS.
-VIEWER_REFUSALS: tuple[str, ...] = ("not_live", "full")
+VIEWER_REFUSALS: dict[str, str] = {
+    "not_live": "the room is not broadcasting",
+    "full": "no WebRTC seat left on this media worker",
+}
 # Bounds the consumer may enforce on the lists inside rtc.* messages.
 MAX_TRACKS = 64
 MAX_SUBSCRIBE_PEERS = 64
@@ -243,6 +246,12 @@ def to_worker_recording(
         "title": title,
         "text": text,
     }
+
+
+def viewer_refused(*, peer: str, code: str) -> FromWorkerSignal:
+    """worker → watch consumer: the viewer may not watch over WebRTC (``VIEWER_REFUSALS``)."""
+    signal: Signal = {"type": "rtc.error", "code": code, "message": VIEWER_REFUSALS[code]}
+    return {"type": "media.signal", "peer": peer, "signal": signal}
 
 
 def browser_ice_servers(user: str, *, now: float | None = None) -> list[dict[str, Any]]:

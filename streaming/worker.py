@@ -25,7 +25,7 @@ from streaming.peer import ConnectionRegistry
 from streaming.recording.layout import is_recording_id
 from streaming.router import ControlIn, RecordingIn, Router, SignalIn
 from streaming.seats import ViewerSeats
-from streaming.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS
+from streaming.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS, viewer_refused
 
 logger = logging.getLogger(__name__)
 
@@ -152,8 +152,7 @@ class MediaWorker:
             if router is not None:
                 router.post(action)
             elif message["signal"].get("type") == "rtc.offer":
-                refused = {"type": "rtc.error", "code": "not_live", "message": "no live room"}
-                self.outbox.send(reply, {"type": "media.signal", "peer": peer, "signal": refused})
+                self.outbox.send(reply, dict(viewer_refused(peer=peer, code="not_live")))
         elif kind == "media.control" and message.get("action") in _CONTROL_ACTIONS:
             target = message.get("target")
             action = ControlIn(

@@ -128,23 +128,6 @@ class JoinRequest:
     shared_of: int = 0
 
 
-def participant_join(
-    *,
-    claims: JoinClaims,
-    channel_name: str,
-    ice_servers: list[dict[str, Any]],
-    resume: str = "",
-    with_participants: bool = True,
-    shared_of: int = 0,
-) -> JoinOutcome:
-    """Let a verified person into the room's meeting, or into its lobby."""
-    request = JoinRequest(claims, channel_name, ice_servers, resume, with_participants, shared_of)
-    outcome = participants_join(requests=[request])[0]
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
-
-
 @transaction.atomic
 def participants_join(*, requests: Sequence[JoinRequest]) -> list[JoinOutcome | Exception]:
     """Joins that queued up together, in one transaction, each with its outcome or refusal.
@@ -336,11 +319,6 @@ _LEAVE_FIELDS = (
     "meeting__last_activity_at",
     "meeting__occurrence_ref",
 )
-
-
-def participant_leave(*, peer: str, channel_name: str) -> Departure:
-    """A connection closed: the person left (unless another window took over)."""
-    return participants_leave(leaves=[(peer, channel_name)])[0]
 
 
 @transaction.atomic

@@ -194,7 +194,6 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
             self.viewer_peer = self.viewer_peer or "w" + secrets.token_hex(8)
             self.candidates = 0
             signal: dict[str, Any] = {"type": "rtc.offer", "sdp": message.sdp}
-            signal["tracks"] = [dict(track) for track in message.tracks]
         else:
             if not self.viewer_peer or self.candidates >= MAX_CANDIDATES_PER_OFFER:
                 return  # nothing to add it to; a flood is dropped quietly

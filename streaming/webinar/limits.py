@@ -62,7 +62,8 @@ class LocalLimits:
         buckets = self._buckets.get(kind)
         if buckets is None:
             buckets = self._buckets[kind] = ratelimit.AddressBuckets(self.rate)
-        return ratelimit.allow([buckets.get(address, time.monotonic())], time.monotonic())
+        now = time.monotonic()
+        return ratelimit.allow([buckets.get(address, now)], now)
 
 
 class RedisLimits:

@@ -67,9 +67,8 @@ export class RtcPlayer {
       return;
     }
     if (this.pc !== pc) return;
-    const tracks = [{ mid: program.mid, kind: "video", slot: "program" }]
-      .concat(voices.map((t) => ({ mid: t.mid, kind: "audio", slot: "audio" })));
-    if (!this.send({ type: "rtc.offer", sdp: pc.localDescription.sdp, tracks })) this.fail("failed");
+    // The m-lines say it all: the video one is the program, the audio ones the voices.
+    if (!this.send({ type: "rtc.offer", sdp: pc.localDescription.sdp })) this.fail("failed");
   }
 
   // A message from the watch socket (rtc.*); returns whether it was one.

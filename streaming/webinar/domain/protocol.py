@@ -19,11 +19,10 @@ from streaming.webinar.domain.text import (
     clean_name,
     clean_text,
 )
-from streaming.wire import MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, MAX_VIEWER_AUDIO, VIEWER_SLOTS
+from streaming.wire import MAX_CANDIDATE_BYTES, MAX_SDP_BYTES
 
 MAX_MESSAGE_BYTES = 8_000
-MAX_OFFER_BYTES = MAX_SDP_BYTES + 2_000  # an rtc.offer: its SDP and its few slots
-MAX_MID_CHARS = 32
+MAX_OFFER_BYTES = MAX_SDP_BYTES + 1_000  # an rtc.offer: its SDP in a JSON object
 
 
 class ProtocolError(ValueError):
@@ -64,10 +63,12 @@ class ChatToggle:
 
 @dataclass(frozen=True)
 class RtcOffer:
-    """A viewer's offer to receive the program: its SDP and its slots ``{mid, kind, slot}``."""
+    """A viewer's offer to receive the program.
+
+    Only the SDP: a viewer's m-lines say what they are (one video, the program; audio,
+    the presenters), so there is no track list to trust or check."""
 
     sdp: str
-    tracks: tuple[dict[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -106,20 +107,7 @@ def _offer(data: dict[str, Any]) -> RtcOffer:
     sdp = data.get("sdp")
     if not isinstance(sdp, str) or not sdp or len(sdp.encode("utf-8")) > MAX_SDP_BYTES:
         raise ProtocolError("bad_message")
-    raw_tracks = data.get("tracks", [])
-    if not isinstance(raw_tracks, list) or len(raw_tracks) > 1 + MAX_VIEWER_AUDIO:
-        raise ProtocolError("bad_message")
-    tracks = []
-    for track in raw_tracks:
-        if not isinstance(track, dict) or set(track) - {"mid", "kind", "slot"}:
-            raise ProtocolError("bad_message")
-        mid, kind, slot = track.get("mid"), track.get("kind", ""), track.get("slot", "")
-        if not isinstance(mid, str) or not 0 < len(mid) <= MAX_MID_CHARS:
-            raise ProtocolError("bad_message")
-        if kind not in ("", "audio", "video") or slot not in ("", *VIEWER_SLOTS):
-            raise ProtocolError("bad_message")
-        tracks.append({"mid": mid, "kind": kind, "slot": slot})
-    return RtcOffer(sdp, tuple(tracks))
+    return RtcOffer(sdp)
 
 
 def _candidate(data: dict[str, Any]) -> RtcIce:
