@@ -183,10 +183,11 @@ def recording_hls(request: HttpRequest, recording_id: uuid.UUID, name: str) -> H
 
 @require_GET
 def public_hls(request: HttpRequest, recording_id: uuid.UUID, name: str) -> HttpResponseBase:
-    """The live HLS program of a broadcast, for anyone (webinars are public by nature)."""
-    recording = selectors.recording_get(recording_id)
+    """The HLS program of a recording the public may see now (a live public broadcast or
+    a published archive entry); 404 for every other, as if it did not exist."""
+    recording = selectors.public_recording(recording_id)
     path = hls_file(recording_id, name)
-    if recording is None or recording.kind != RecordingKind.BROADCAST or path is None:
+    if recording is None or path is None:
         raise Http404(_("There is no such file."))
     response = serve_file(request, path, public=True)
     # hls.js fetches segments with XHR, possibly from an embedding page or a CDN's origin.
