@@ -234,7 +234,9 @@ def _running(room: Room, *, kind: str, occurrence: Occurrence | None) -> Recordi
     )
     hls = recording_directory(recording.id) / "hls"
     hls.mkdir(parents=True)
-    (hls / "index.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nseg-00001.m4s\n")
+    (hls / "index.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nseg-00001.m4s\n"
+    )
     (hls / "init.mp4").write_bytes(b"\x00\x00\x00\x18ftypiso6")
     (hls / "seg-00001.m4s").write_bytes(b"\x00" * 100)
     write_status(recording_directory(recording.id), RecordingStatus(state="recording"))
