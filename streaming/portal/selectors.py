@@ -43,6 +43,11 @@ def recording_get(recording_id: uuid.UUID) -> Recording | None:
     return Recording.objects.select_related("room__unit").filter(pk=recording_id).first()
 
 
+def has_entry(recording: Recording) -> bool:
+    """Whether the recording is in the archive (an entry in any status)."""
+    return ArchiveEntry.objects.filter(recording=recording).exists()
+
+
 def _facts(recording: Recording) -> RecordingFacts:
     occurrence = recording.occurrence
     entry = getattr(recording, "entry", None)  # reverse one-to-one: absent until ready

@@ -17,7 +17,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from rooms.models import MemberRole, Room, RoomMembership
+from rooms.models import MemberRole, Room, RoomMembership, Unit
 from rooms.permissions import SYSTEM_ADMIN_GROUP
 from streaming.models import Recording, RecordingKind
 from streaming.services.paths import recording_directory
@@ -38,7 +38,7 @@ class Cast:
 @pytest.fixture
 def cast_(people: People) -> Cast:
     room = people.room
-    parent = UnitFactory(name="Bộ Giáo dục và Đào tạo", slug="bo-gddt")
+    parent = cast(Unit, UnitFactory(name="Bộ Giáo dục và Đào tạo", slug="bo-gddt"))
     assert room.unit is not None
     room.unit.parent = parent
     room.unit.save(update_fields=["parent"])

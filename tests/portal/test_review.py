@@ -73,6 +73,20 @@ def test_editor_rejects_a_pending_entry(editor: Client, entry, people: People) -
     assert entry.status == EntryStatus.PUBLISHED
 
 
+def test_editors_preview_the_entries_they_decide_on(editor: Client, entry, people: People) -> None:
+    """The queue's preview plays a pending entry's video for editors (they are not
+    members of the room); a meeting's recording stays the room's alone."""
+    html = editor.get(f"/portal/review/{entry.pk}/").content.decode()
+    preview = f"/recordings/{entry.recording_id}/recording.mp4"
+    assert f'src="{preview}"' in html
+    response = editor.get(preview)
+    assert response.status_code == 200 and response["Cache-Control"].startswith("private")
+    for rejected_or_not in ("reject", "approve", "unpublish"):
+        editor.post(f"/portal/review/{entry.pk}/{rejected_or_not}/")
+        assert editor.get(preview).status_code == 200, rejected_or_not
+    assert Client().get(preview).status_code == 404
+
+
 def test_an_unknown_decision_changes_nothing(editor: Client, entry) -> None:
     """Issue 10, row 2: only approve, unpublish and reject are decisions (any other word
     used to unpublish)."""
