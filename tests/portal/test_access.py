@@ -187,6 +187,30 @@ def test_the_live_rooms_button_starts_the_webinar_of_this_moment(people: People)
     assert webinar.kind == RecordingKind.BROADCAST and webinar.occurrence_id == occurrence.pk
 
 
+def test_a_private_meeting_cannot_be_recorded_as_a_broadcast(people: People) -> None:
+    """Issue 10, row 2: "kind=broadcast" on a meeting that is not a webinar would make
+    its program public (HLS, the watch page and its WebRTC viewers): refused."""
+    occurrence = broadcast_session(people.room, title="Họp kín xét kỷ luật")
+    occurrence.session.broadcast = False
+    occurrence.session.public = False
+    occurrence.session.save(update_fields=["broadcast", "public"])
+    url = "/hanoi/recordings/start"
+    host = client_for(people.host)
+    response = host.post(url, {"kind": "broadcast", "occurrence": occurrence.pk})
+    assert response.status_code == 409
+    assert response.json()["error"] == (
+        "Cuộc họp này không phát công khai: hãy ghi hình như một cuộc họp."
+    )
+    assert not Recording.objects.exists()
+    # Of this moment's private meeting too (the button's default picks it).
+    Occurrence.objects.filter(pk=occurrence.pk).update(
+        start=timezone.now() - timedelta(minutes=5), end=timezone.now() + timedelta(hours=1)
+    )
+    assert host.post(url, {"kind": "broadcast"}).status_code == 409
+    response = host.post(url, {"kind": "meeting", "occurrence": occurrence.pk})
+    assert response.status_code == 201 and response.json()["kind"] == "meeting"
+
+
 def test_room_list_shows_progress(people: People, mp4_file: Path) -> None:
     from streaming.recording.status import RecordingStatus, write_status
 
