@@ -18,6 +18,7 @@ from streaming.models import (
     Recording,
     RecordingKind,
     RecordingState,
+    Tag,
 )
 
 PUBLIC = EntryStatus.PUBLISHED
@@ -132,6 +133,12 @@ def entry_get_public(pk: int) -> ArchiveEntry | None:
     if entry is None or not is_public(entry.recording):
         return None
     return entry
+
+
+def tag_public(slug: str) -> Tag | None:
+    """The tag, when a published entry carries it: the name of a tag given only to
+    unpublished or rejected entries is not public either."""
+    return Tag.objects.filter(slug=slug, entries__in=published()).distinct().first()
 
 
 def entries_for_review() -> QuerySet[ArchiveEntry]:

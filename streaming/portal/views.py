@@ -16,7 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from rooms.models import Unit
-from streaming.models import ArchiveEntry, Tag
+from streaming.models import ArchiveEntry
 from streaming.portal import selectors
 from streaming.portal.files import public_max_age_secs, serve_file
 from streaming.portal.forms import CaptionsForm, EntryForm, FilterForm, SearchForm
@@ -54,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.published_filtered(filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    tag = Tag.objects.filter(slug=filters.tag).first() if filters.tag else None
+    tag = selectors.tag_public(filters.tag) if filters.tag else None
     unit = Unit.objects.filter(slug=filters.unit).first() if filters.unit else None
     return render(
         request,
