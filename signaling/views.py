@@ -39,6 +39,7 @@ from signaling.errors import SignalingError
 from signaling.forms import GuestJoinForm, LiveSettingsForm
 from signaling.models import LiveRole, SharedFile, SlidePage
 from signaling.services import files as file_services
+from signaling.services import limits
 from signaling.services import slides as slide_services
 from signaling.services.settings import live_settings_save
 from signaling.services.tokens import JoinClaims, join_token_issue, session_fingerprint
@@ -90,6 +91,11 @@ def access_for(request: HttpRequest, room: Room) -> Access:
     return Access(LiveRole.GUEST, guest["name"], f"g:{guest['key']}")
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address as Django sees it (meet/ trusts forwarded headers of proxies)."""
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
 def _claims(request: HttpRequest, room: Room, access: Access) -> JoinClaims:
     if not request.session.session_key:
         request.session.save()
@@ -122,6 +128,9 @@ def live_room(request: HttpRequest, slug: str) -> HttpResponse:
         guest_form = GuestJoinForm(
             request.POST if request.method == "POST" else None,
             password_hash=live.guest_password,
+            password_try=lambda: limits.guest_password_try(
+                room_id=room.pk, address=client_address(request)
+            ),
             initial={"name": access.name},
         )
         if request.method == "POST" and guest_form.is_valid():
@@ -154,7 +163,8 @@ def live_room(request: HttpRequest, slug: str) -> HttpResponse:
         "file_max_bytes": conf.file_max_bytes(),
         "slides_max_bytes": conf.slides_max_bytes(),
     }
-    return render(request, "signaling/live_room.html", context)
+    locked = guest_form is not None and guest_form.locked
+    return render(request, "signaling/live_room.html", context, status=429 if locked else 200)
 
 
 @never_cache

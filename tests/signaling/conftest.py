@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
@@ -10,10 +11,18 @@ import pytest
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 
+from meet.ratelimit import reset_store
 from rooms.models import MemberRole, Room, RoomMembership
 from signaling.bus import get_bus, reset_bus
 from tests.factories import RoomFactory, UserFactory
 from tests.signaling.live import Live, db, guest_session, member_session, token_for
+
+
+@pytest.fixture(autouse=True)
+def _own_abuse_limits(settings) -> None:
+    """Each test starts with full abuse-limit buckets (its own Redis prefix, if on Redis)."""
+    settings.MEET_RATELIMIT_PREFIX = f"meet:test:{secrets.token_hex(4)}:"
+    reset_store()
 
 
 @pytest.fixture
