@@ -96,3 +96,8 @@ def slides_render_secs() -> float:
 def slides_render_bytes() -> int:
     """Address space the child process rendering one PDF may use."""
     return int(getattr(settings, "MEET_LIVE_SLIDES_RENDER_BYTES", 1024 * 1024 * 1024))
+
+
+def slides_renders_at_once() -> int:
+    """How many PDFs one web process renders at once (each in its own child)."""
+    return int(getattr(settings, "MEET_LIVE_SLIDES_RENDERS_AT_ONCE", 2))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -291,11 +292,17 @@ def slide_image(request: HttpRequest, slug: str, deck: int, page: int) -> HttpRe
     return _private(FileResponse(found.image.open("rb"), content_type="image/png"))
 
 
-def _slides_prepare(request: HttpRequest, slug: str) -> tuple[str, bytes, str]:
+def _slides_prepare(request: HttpRequest, slug: str) -> tuple[str, bytes | Path, str]:
     room = _room(slug)
     peer = _acting_peer(request, room)
+    # Who may present is checked before the body is parsed: nothing is read (let alone
+    # rendered) for someone who may not.
+    slide_services.slides_presenter_check(actor_peer=peer)
     upload = file_services.check_upload(request.FILES.get("file"), limit=conf.slides_max_bytes())
     title = file_services.clean_file_name(upload.name or "")
+    path = getattr(upload, "temporary_file_path", None)
+    if callable(path):  # large uploads are on disk already: the child reads the file
+        return peer, Path(path()), title
     upload.seek(0)
     return peer, upload.read(), title
 
@@ -308,10 +315,11 @@ async def slides_upload(request: HttpRequest, slug: str) -> HttpResponse:
     if _too_large(request, limit):
         return _json_error(SignalingError("file_too_large", limit=limit), status=413)
     try:
-        peer, data, title = await sync_to_async(_slides_prepare)(request, slug)
-        # Rendering is slow and CPU-bound: off the event loop and off the database thread.
+        peer, source, title = await sync_to_async(_slides_prepare)(request, slug)
+        # Rendering is slow: a child process (signaling/pdf_child.py) does it, waited for
+        # off the event loop and off the database thread.
         pages = await sync_to_async(slide_services.slides_render, thread_sensitive=False)(
-            data, max_pages=conf.slides_max_pages()
+            source, max_pages=conf.slides_max_pages()
         )
         deck_id = await sync_to_async(slide_services.slides_deck_add)(
             actor_peer=peer, title=title, pages=pages
