@@ -101,3 +101,9 @@ def slides_render_bytes() -> int:
 def slides_renders_at_once() -> int:
     """How many PDFs one web process renders at once (each in its own child)."""
     return int(getattr(settings, "MEET_LIVE_SLIDES_RENDERS_AT_ONCE", 2))
+
+
+def removed_guests_ban_address() -> int:
+    """Once this many guests from one address were removed from a meeting, no guest from
+    that address may join it (0: only the removed name is kept out)."""
+    return int(getattr(settings, "MEET_LIVE_REMOVED_GUESTS_BAN_ADDRESS", 2))

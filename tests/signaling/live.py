@@ -74,6 +74,18 @@ def token_for(
     )
 
 
+def fresh_token(token: str) -> str:
+    """A new token with the same claims (a token opens one connection only)."""
+    from dataclasses import replace
+
+    from django.core import signing
+
+    from signaling.services.tokens import SALT
+
+    claims = JoinClaims(**signing.loads(token, salt=SALT))
+    return join_token_issue(replace(claims, nonce=""))
+
+
 class Live:
     """One browser's connection, speaking the protocol."""
 
