@@ -55,7 +55,12 @@ async def connect(room: Room, fresh_bus: None) -> AsyncIterator[Callable[..., An
     opened: list[Live] = []
 
     async def make(
-        *, role: str = "participant", name: str = "", user: User | None = None, join: bool = True
+        *,
+        role: str = "participant",
+        name: str = "",
+        user: User | None = None,
+        join: bool = True,
+        address: str = "127.0.0.1",
     ) -> Live:
         if role == "guest":
             session_key, guest_key = await db(guest_session)(room, name or "Khách")
@@ -74,7 +79,7 @@ async def connect(room: Room, fresh_bus: None) -> AsyncIterator[Callable[..., An
             token = token_for(
                 room, session_key=session_key, role=role, name=name or user.username, user=user
             )
-        live = Live(room, session_key=session_key, token=token)
+        live = Live(room, session_key=session_key, token=token, address=address)
         opened.append(live)
         if join:
             await live.join()

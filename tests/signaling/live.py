@@ -89,7 +89,15 @@ def fresh_token(token: str) -> str:
 class Live:
     """One browser's connection, speaking the protocol."""
 
-    def __init__(self, room: Room, *, session_key: str, token: str, origin: bytes = ORIGIN):
+    def __init__(
+        self,
+        room: Room,
+        *,
+        session_key: str,
+        token: str,
+        origin: bytes = ORIGIN,
+        address: str = "127.0.0.1",
+    ):
         self.room = room
         self.token = token
         self.session_key = session_key
@@ -98,6 +106,7 @@ class Live:
             f"/ws/rooms/{room.slug}/",
             headers=[(b"origin", origin), (b"cookie", f"sessionid={session_key}".encode())],
         )
+        self.communicator.scope["client"] = (address, 50000)  # as daphne would set it
         self.inbox: list[dict[str, Any]] = []
         self.welcome: dict[str, Any] = {}
         self.peer = ""
