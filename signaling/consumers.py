@@ -410,8 +410,20 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         """The worker's WebRTC message for this browser, passed on as it is."""
         if message.get("peer") == self.peer and self.state == "joined":
             signal = message.get("signal")
-            if isinstance(signal, dict) and signal.get("type") in wire.WORKER_RTC_TYPES:
+            if isinstance(signal, dict) and signal.get("type") == "rtc.error":
+                await self._send(self._media_error(signal))
+            elif isinstance(signal, dict) and signal.get("type") in wire.WORKER_RTC_TYPES:
                 await self._send(signal)
+
+    def _media_error(self, signal: dict[str, Any]) -> dict[str, Any]:
+        """The worker's error as a stable code and a sentence: its own words (which may
+        hold exception text) stay in the server's log."""
+        logger.warning(
+            "live room %s: media error for %s: %.300s", self.slug, self.peer, signal.get("message")
+        )
+        with translation.override(self.language):
+            text = error_text("media_failed")
+        return {"type": "rtc.error", "code": "media_failed", "message": text}
 
     async def media_event(self, message: dict[str, Any]) -> None:
         """The worker's news about this participant's media."""

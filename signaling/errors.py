@@ -75,6 +75,7 @@ def _messages() -> dict[str, str]:
             "This PDF took too long to prepare. Try a shorter file or one with fewer pictures."
         ),
         "server_error": _("Something went wrong on the server. Try again."),
+        "media_failed": _("Video and sound could not be set up. Reload the page to try again."),
         "media_unavailable": _("Video and sound are not available right now. Chat still works."),
         # protocol
         "not_text": _("Send text frames only."),
