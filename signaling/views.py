@@ -49,6 +49,7 @@ from signaling.services.tokens import (
     join_token_issue,
     session_fingerprint,
 )
+from signaling.upload_guard import length_refusal
 
 PEER_HEADER = "X-Meet-Peer"
 
@@ -236,17 +237,10 @@ def _refused(error: SignalingError) -> JsonResponse:
 
 
 def _body_refusal(request: HttpRequest, limit: int) -> JsonResponse | None:
-    """Refuse before reading the body: it must say its length, within the limit.
-
-    Django then streams a body this size to a temporary file past
-    ``FILE_UPLOAD_MAX_MEMORY_SIZE``; it never holds it whole in memory."""
-    try:
-        length = int(request.headers.get("Content-Length", ""))
-    except ValueError:
-        return _json_error(SignalingError("length_required"), status=411)
-    if length > limit + 64 * 1024:  # the multipart envelope
-        return _json_error(SignalingError("file_too_large", limit=limit), status=413)
-    return None
+    """Refuse before reading the body: it must say its length, within the limit
+    (meet/asgi.py refuses such bodies even before Django receives them)."""
+    refusal = length_refusal(request.headers.get("Content-Length", ""), limit)
+    return None if refusal is None else _json_error(refusal[1], status=refusal[0])
 
 
 @require_POST
