@@ -163,7 +163,8 @@ _store: Store | None = None
 
 
 def _redis_address() -> str:
-    layer = settings.CHANNEL_LAYERS.get("default", {})
+    layers: dict[str, dict[str, Any]] = settings.CHANNEL_LAYERS
+    layer = layers.get("default", {})
     if "redis" not in str(layer.get("BACKEND", "")).lower():
         return ""
     hosts = layer.get("CONFIG", {}).get("hosts") or []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -22,7 +22,7 @@ from django.utils import translation
 from signaling import conf
 from signaling.errors import SignalingError
 
-Scope = MutableMapping[str, Any]
+Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 UPLOAD_PATH = re.compile(r"^/[^/]+/live/(files|slides)/$")
