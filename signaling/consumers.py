@@ -271,7 +271,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 raise JoinRefused("token_invalid")
             claims = await self._admissible(claims, session)
         except SignalingError as refused:
-            await self._refuse(refused.code, _CLOSE_FOR.get(refused.code, CLOSE_REFUSED))
+            close_code = _CLOSE_FOR.get(refused.code, CLOSE_REFUSED)
+            await self._refuse(refused.code, close_code, refused.params)
             return
         self.name, self.identity = claims.name, claims.identity
         bus = get_bus()
@@ -290,7 +291,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                     ice_servers=wire.browser_ice_servers(claims.identity),
                     with_participants=False,
                     shared_of=shared_of,
-                    address=self.address,
+                    address=limits.address_key(self.address),  # an IPv6 /64 as one
                 )
             )
         except JoinRefused as refused:
@@ -573,9 +574,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             text = refused.message
         await self._error(refused.code, text, for_type=kind, ref=ref)
 
-    async def _refuse(self, code: str, close_code: int) -> None:
+    async def _refuse(
+        self, code: str, close_code: int, params: dict[str, object] | None = None
+    ) -> None:
         with translation.override(self.language):
-            text = error_text(code)
+            text = error_text(code, params)
         await self._error(code, text)
         await self._close(close_code)
 

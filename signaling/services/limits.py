@@ -7,6 +7,7 @@ database is read. A refusal is a ``SignalingError`` whose message says when to t
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from datetime import timedelta
 
@@ -27,8 +28,22 @@ def _refusal(code: str, wait_secs: float) -> SignalingError:
     )
 
 
+def address_key(address: str) -> str:
+    """The address a bucket is kept for: an IPv6 address's /64 (one subscriber's network,
+    whose 2^64 addresses cost nothing to change), an IPv4 address as it is."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def _keys(kind: str, *, address: str, person: str) -> list[tuple[str, str]]:
-    found = [(f"{kind}_address", f"{kind}:a:{address}")]
+    found = [(f"{kind}_address", f"{kind}:a:{address_key(address)}")]
     if person:
         found.append((f"{kind}_user", f"{kind}:u:{person}"))
     return found
@@ -58,7 +73,7 @@ def guest_password_try(*, room_id: int, address: str) -> None:
     Called before the password is hashed: a try beyond the limit costs no hash."""
     store = get_store()
     for rate_name, key in (
-        ("guest_password_address", f"guestpw:a:{room_id}:{address}"),
+        ("guest_password_address", f"guestpw:a:{room_id}:{address_key(address)}"),
         ("guest_password_room", f"guestpw:r:{room_id}"),
     ):
         wait = store.spend(key, conf.abuse_rate(rate_name))

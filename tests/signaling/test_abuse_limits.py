@@ -3,6 +3,7 @@ uploads, across connections; file quotas; upload bodies refused before they are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar, cast
 
@@ -89,6 +90,7 @@ async def test_joins_are_limited_per_address(
     await third.open()
     answer = await third.hello()
     assert answer["code"] == "slow_down"
+    assert re.search(r"Hãy thử lại sau \d\d:\d\d\.$", answer["message"])  # says when
     assert await third.closed() == consumers.CLOSE_TOO_FAST
     await connect(address="198.51.100.8")
 

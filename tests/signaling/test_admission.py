@@ -71,6 +71,11 @@ async def test_a_removed_guest_cannot_come_back_with_a_fresh_session(
     await remove(host, troll)
     again = await guest(room, "phá  rối", "203.0.113.5")  # new session, same name and address
     assert await refused(again) == ("removed", consumers.CLOSE_REFUSED)
+    ipv6 = await guest(room, "Khách IPv6", "2001:db8:5:6::1")
+    await ipv6.join()
+    await remove(host, ipv6)
+    moved = await guest(room, "Khách IPv6", "2001:db8:5:6::abcd")  # same /64 network
+    assert await refused(moved) == ("removed", consumers.CLOSE_REFUSED)
     elsewhere = await guest(room, "Phá Rối", "198.51.100.20")  # a namesake elsewhere
     await elsewhere.join()
     await elsewhere.close()

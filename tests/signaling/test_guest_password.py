@@ -92,3 +92,14 @@ def test_a_new_guests_password_has_at_least_eight_characters(db: None) -> None:
     assert not LiveRoomSettings.objects.filter(room=room).exclude(guest_password="").exists()
     client.post(f"/{room.slug}/live/settings", {"guest_password": "12345678"})
     assert LiveRoomSettings.objects.get(room=room).guest_password
+
+
+def test_an_ipv6_network_shares_one_bucket(
+    locked_room: Room, counted: type[CountingHasher], settings
+) -> None:
+    """Issue 10, row 3: the 2^64 addresses of one IPv6 network are one address for the limit."""
+    settings.MEET_LIVE_ABUSE_RATES = {"guest_password_address": (600.0, 2)}
+    assert try_password(locked_room, "sai", address="2001:db8:1:2::1").status_code == 200
+    assert try_password(locked_room, "sai", address="2001:db8:1:2::2").status_code == 200
+    assert try_password(locked_room, "sai", address="2001:db8:1:2:ffff::9").status_code == 429
+    assert try_password(locked_room, "sai", address="2001:db8:1:3::1").status_code == 200
