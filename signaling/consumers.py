@@ -54,6 +54,7 @@ CLOSE_TIMEOUT = 4408
 CLOSE_REPLACED = 4409
 CLOSE_ENDED = 4410
 CLOSE_TOO_FAST = 4429
+CLOSE_SERVER_ERROR = 1011
 
 _CLOSE_FOR = {
     "token_invalid": CLOSE_TOKEN,
@@ -205,7 +206,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             if self.state != "new":
                 await self._fail(SignalingError("already_joined"), kind, message.ref)
                 return
-            await self._hello(message)
+            try:
+                await self._hello(message)
+            except Exception:  # the detail goes to the log, a sentence to the browser
+                logger.exception("live room %s: hello failed", self.slug)
+                await self._refuse("server_error", CLOSE_SERVER_ERROR)
             return
         if self.state != "joined":
             code = "hello_first" if self.state == "new" else "not_joined"
