@@ -257,6 +257,11 @@ MEET_LIVE_SLIDES_MAX_BYTES = int(
 MEET_LIVE_SLIDES_MAX_PAGES = int(os.environ.get("MEET_LIVE_SLIDES_MAX_PAGES", "200"))
 MEET_LIVE_CHAT_HISTORY = int(os.environ.get("MEET_LIVE_CHAT_HISTORY", "200"))
 MEET_LIVE_MEETING_IDLE_SECS = int(os.environ.get("MEET_LIVE_MEETING_IDLE_SECS", "3600"))
+# Uploads: form fields are held in memory up to 2.5 MB; a file part larger than 2.5 MB
+# streams to a temporary file, so an upload of tens of MB never sits whole in memory
+# (signaling/upload_guard.py refuses bodies over the limits before they are read).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Per-connection WebSocket rate limits, {"chat": (messages per second, burst), ...};
 # buckets: default, chat, vote, rtc (signaling/domain/ratelimit.py has the defaults).
 MEET_LIVE_RATE_LIMITS: dict[str, tuple[float, int]] = {}
