@@ -282,6 +282,11 @@ if PRODUCTION:
     # X-Forwarded-Proto when, and only when, the peer is one of MEET_TRUSTED_PROXIES.
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading commits the whole registrable domain (every sibling site of the
+    # department, for months) to HTTPS: the operator's decision, off unless asked for.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LOGGING = {
