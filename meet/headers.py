@@ -56,7 +56,10 @@ def allow_devices(response: HttpResponseBase) -> HttpResponseBase:
 
 
 def uses_devices(request: HttpRequest, response: HttpResponseBase) -> bool:
-    """Whether this page may ask for the camera, microphone and screen."""
+    """Whether this page may ask for the camera, microphone and screen (only the page
+    itself: its redirects and refusals get what every other answer gets)."""
+    if response.status_code != 200:
+        return False
     return bool(getattr(response, DEVICES_ATTRIBUTE, False)) or (
         _url_name(request) in DEVICE_PAGES
     )
