@@ -60,9 +60,7 @@ def uses_devices(request: HttpRequest, response: HttpResponseBase) -> bool:
     itself: its redirects and refusals get what every other answer gets)."""
     if response.status_code != 200:
         return False
-    return bool(getattr(response, DEVICES_ATTRIBUTE, False)) or (
-        _url_name(request) in DEVICE_PAGES
-    )
+    return bool(getattr(response, DEVICES_ATTRIBUTE, False)) or (_url_name(request) in DEVICE_PAGES)
 
 
 def permissions_policy(*, devices: bool) -> str:

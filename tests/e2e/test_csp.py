@@ -82,9 +82,9 @@ def watched(page: Page) -> Iterator[tuple[Page, list[str]]]:
     console: list[str] = []
     page.on(
         "console",
-        lambda message: console.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            console.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     page.add_init_script(RECORD_VIOLATIONS)
     yield page, console

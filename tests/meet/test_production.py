@@ -97,7 +97,10 @@ def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]
     for args in (("migrate", "-v0"), ("collectstatic", "--noinput", "-v0")):
         done = meet(env, *args)
         assert done.returncode == 0, done.stderr[-3000:]
-    create = f"from django.contrib.auth.models import User; User.objects.create_user('thaygiao', password={PASSWORD!r})"
+    create = (
+        "from django.contrib.auth.models import User; "
+        f"User.objects.create_user('thaygiao', password={PASSWORD!r})"
+    )
     assert meet(env, "shell", "-c", create).returncode == 0
     log = (var_dir / "server.log").open("w")
     process = subprocess.Popen(

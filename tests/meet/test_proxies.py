@@ -116,9 +116,7 @@ def _locked_addresses() -> set[str]:
         ("websocket", "10.0.0.2", "wss"),
     ],
 )
-def test_a_trusted_proxy_sets_the_scheme(
-    kind: str, peer: str, scheme: str, settings: Any
-) -> None:
+def test_a_trusted_proxy_sets_the_scheme(kind: str, peer: str, scheme: str, settings: Any) -> None:
     """Issue 10, item 4: X-Forwarded-Proto makes a request secure only from a trusted proxy
     (there is no SECURE_PROXY_SSL_HEADER, which Django believes from anyone), and no
     forwarding header reaches Django."""
