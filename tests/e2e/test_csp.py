@@ -4,6 +4,7 @@ only the portal's embeddable player can be framed by another site."""
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from streaming.recording.status import RecordingStatus, write_status
 from tests.e2e.server import live_var_dir, meet_shell
@@ -126,6 +127,33 @@ def test_public_pages_load_without_csp_violations(
     assert not problems, "\n".join(problems)
     page.goto("/api/docs/")
     page.wait_for_selector("#swagger-ui .information-container", timeout=20_000)
+
+
+def test_the_live_room_and_the_self_test_run_without_csp_violations(
+    watched: tuple[Page, list[str]],
+) -> None:
+    """Issue 10, row 9: past the pre-join, the room (camera, microphone, media from the
+    worker, chat over the socket) and the self-test's checks use nothing the CSP or the
+    Permissions-Policy refuses."""
+    page, console = watched
+    sign_in(page, "admin", "/hanoi/live/")
+    page.locator("[data-action='join']").click()
+    expect(page.locator("[data-view='room']")).to_be_visible(timeout=20_000)
+    page.locator("[data-panel='chat']").click()
+    page.locator("#chat-text").fill("Kiểm tra CSP")
+    page.locator("[data-role='chat-form'] button[type=submit]").click()
+    expect(page.locator("[data-role='chat-log']")).to_contain_text("Kiểm tra CSP")
+    page.locator("[data-panel='people']").click()
+    problems = [*page.evaluate("window.__cspViolations"), *console]
+    page.goto("/hanoi/selftest/")
+    page.locator("[data-action='run-all']").click()
+    page.locator("[data-check='speakers'] [data-answer='yes']").click(timeout=30_000)
+    for check in ("camera", "microphone", "connection"):
+        expect(page.locator(f"[data-check='{check}'] [data-role='badge']")).to_have_class(
+            re.compile("badge-ok"), timeout=60_000
+        )
+    problems += [*page.evaluate("window.__cspViolations"), *console]
+    assert not problems, "\n".join(problems)
 
 
 def test_an_injected_inline_script_does_not_run(watched: tuple[Page, list[str]]) -> None:
