@@ -156,6 +156,33 @@ def test_the_live_room_and_the_self_test_run_without_csp_violations(
     assert not problems, "\n".join(problems)
 
 
+CAMERA = """async () => {
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    stream.getTracks().forEach((track) => track.stop());
+    return "granted";
+  } catch (error) {
+    return error.name;
+  }
+}"""
+
+
+def test_only_room_pages_may_use_the_camera(page: Page) -> None:
+    """Issue 10, row 9 (Permissions-Policy): Chromium (whose fake devices need no consent)
+    refuses the camera and microphone on every page but the live room and the self-test."""
+    sign_in(page, "admin", "/hanoi")
+    for path in ("/hanoi", "/portal/", "/hanoi/calendar/", "/hanoi/equipment/"):
+        page.goto(path)
+        assert page.evaluate(CAMERA) == "NotAllowedError", path
+    for path in ("/hanoi/live/", "/hanoi/selftest/"):
+        page.goto(path)
+        assert page.evaluate(CAMERA) == "granted", path
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.reload()
+    assert not [m for m in messages if "Permissions-Policy" in m], messages
+
+
 def test_an_injected_inline_script_does_not_run(watched: tuple[Page, list[str]]) -> None:
     """Issue 10, row 9: script that reaches a page as text (stored XSS) is refused."""
     page, _console = watched
