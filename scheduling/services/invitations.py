@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rooms.models import Province, Room, Unit, UnitKind
-from scheduling.errors import SchedulingError
+from rooms.permissions import AnyUser, acting_pk
+from rooms.throttle import Allowance, throttle_spend
+from scheduling.errors import PeopleRefused, SchedulingError, TooManyLookups
 from scheduling.ical import calendar_for
 from scheduling.models import (
     Invitation,
@@ -157,25 +159,39 @@ def invitations_send(*, session: Session) -> int:
     return len(messages)
 
 
+def invite_lookups() -> Allowance:
+    """``MEET_INVITE_LOOKUPS = (names, per_secs)``: names one person may look up; 100 an hour."""
+    limit, window = getattr(settings, "MEET_INVITE_LOOKUPS", (100, 3600))
+    return Allowance(limit=int(limit), window_secs=int(window))
+
+
+def _invitable(name: str) -> User | None:
+    return User.objects.filter(Q(username=name) | Q(email__iexact=name), is_active=True).first()
+
+
 @transaction.atomic
-def people_invite(*, session: Session, names: Iterable[str]) -> list[User]:
-    """Invite people by user name or e-mail address; unknown ones are refused by name."""
-    wanted = [n.strip() for n in names if n.strip()]
-    found: list[User] = []
-    unknown: list[str] = []
-    for name in wanted:
-        user = User.objects.filter(Q(username=name) | Q(email__iexact=name), is_active=True).first()
-        if user is None:
-            unknown.append(name)
-        else:
-            found.append(user)
-    if unknown:
-        raise SchedulingError(
-            _("No account has the name or address: %(names)s.") % {"names": ", ".join(unknown)}
-        )
-    for user in found:
+def people_invite(*, session: Session, names: Iterable[str], by: AnyUser) -> list[User]:
+    """Invite people by user name or e-mail address.
+
+    The answer never tells whether an account exists: an unknown name and a deactivated
+    account are refused in the same words. Each name looked up counts against the
+    scheduler's allowance, which bounds guessing who has an account."""
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not wanted:
+        return []
+    wait = throttle_spend(
+        scope="invite-lookup", key=str(acting_pk(by)), allowance=invite_lookups(), cost=len(wanted)
+    )
+    if wait:
+        raise TooManyLookups(wait)
+    found = {name: _invitable(name) for name in wanted}
+    refused = [name for name, user in found.items() if user is None]
+    if refused:
+        raise PeopleRefused(refused)
+    people = [user for user in found.values() if user is not None]
+    for user in people:
         PersonInvitation.objects.get_or_create(session=session, user=user)
-    return found
+    return people
 
 
 @transaction.atomic
