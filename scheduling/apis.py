@@ -176,10 +176,12 @@ class SessionViewSet(viewsets.ModelViewSet[Session]):
 def _moment(value: str, name: str, default: datetime) -> datetime:
     if not value:
         return default
+    parsed = None
     try:
-        parsed = parse_datetime(value)
-        if parsed is None and (day := parse_date(value)) is not None:
-            parsed = datetime.combine(day, datetime.min.time())
+        if value.isascii():  # Python's ISO parsers also take other scripts' digits
+            parsed = parse_datetime(value)
+            if parsed is None and (day := parse_date(value)) is not None:
+                parsed = datetime.combine(day, datetime.min.time())
     except ValueError:  # well formed but no such day or time: 2026-02-31
         parsed = None
     years = calendar_years()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-_YEAR = re.compile(r"\d{4}")
+# ASCII digits only: \d would take Arabic-Indic and other digits that int() accepts.
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_YEAR = re.compile(r"[0-9]{4}")
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,3 @@ def parse_year(value: str, years: Years) -> int | None:
         return None
     year = int(value)
     return year if years.holds(year) else None
-
-
-def moment_in(moment: datetime | date, years: Years) -> bool:
-    """Whether a parsed date or date-time lies within ``years``."""
-    return years.holds(moment.year)
