@@ -40,7 +40,7 @@ def acting_pk(user: AnyUser) -> int | None:
 
 def is_system_admin(user: AnyUser) -> bool:
     """Ministry IT: may see and change every room and site."""
-    if acting_pk(user) is None:
+    if not user.is_authenticated or acting_pk(user) is None:
         return False
     if getattr(user, "is_superuser", False):
         return True

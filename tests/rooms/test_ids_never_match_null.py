@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 
-from rooms.models import Room, Site
+from rooms.models import Room, Site, Unit, UnitKind
 from rooms.permissions import AnyUser, Role, acting_pk, can_manage_room, role_in_room
 from rooms.selectors import (
     room_managed_by,
@@ -15,24 +15,21 @@ from rooms.selectors import (
     rooms_with_private_calendar_for,
     sites_visible_to,
 )
-from tests.factories import RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _nobodies() -> list[AnyUser]:
-    gone = UserFactory(username="danghi")
-    gone.is_active = False
-    gone.save(update_fields=["is_active"])
+    gone = User.objects.create_user("danghi", password="mat-khau-dai-123", is_active=False)
     return [AnonymousUser(), gone, User(username="chualuu")]  # the last is never saved
 
 
 @pytest.fixture
 def orphan(db: None) -> Room:
     """A room with neither manager nor unit login, with a meeting site."""
-    room = RoomFactory()
-    Site.objects.create(unit=room.unit)
-    return room
+    unit = Unit.objects.create(code="X", kind=UnitKind.DISTRICT, name="Phòng X", slug="phongx")
+    Site.objects.create(unit=unit)
+    return Room.objects.create(slug="phongx", unit=unit)
 
 
 def test_nobody_manages_a_room_that_has_no_manager(orphan: Room) -> None:
@@ -60,7 +57,7 @@ def test_no_selector_gives_nobody_a_room(orphan: Room) -> None:
 
 def test_the_manager_still_manages(orphan: Room) -> None:
     """The same functions still answer yes for the room's own manager."""
-    manager = UserFactory(username="quanly")
+    manager = User.objects.create_user("quanly", password="mat-khau-dai-123")
     orphan.manager = manager
     orphan.save(update_fields=["manager"])
     assert can_manage_room(manager, orphan)
