@@ -244,3 +244,34 @@ def test_a_room_api_query_by_unit_follows_the_rule(world: dict[str, Session]) ->
     ):
         body: Any = client_of(who).get("/api/occurrences/", {**week, "unit": "hanoi"}).json()
         assert {row["title"] for row in body["results"]} == expected, who
+
+
+@pytest.mark.parametrize("who", ["anonymous", "stranger", "quanly.hanoi", "admin"])
+def test_the_rule_costs_no_query_per_row(world: dict[str, Session], who: str) -> None:
+    """The rule is subqueries inside the list's own query: the number of queries of the
+    API lists and the unit calendar does not grow with the sessions listed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_of(who)
+    week = {"from": _week(), "to": (monday().date() + timedelta(days=7)).isoformat()}
+    paths = [
+        ("/api/sessions/", {}),
+        ("/api/occurrences/", week),
+        ("/hanoi/calendar/", {"scope": "unit", "week": _week()}),
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for path, params in paths:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path, params).status_code == 200
+            found.append(len(queries))
+        return found
+
+    before = counts()
+    hoankiem = Room.objects.select_related("unit").get(slug="hoankiem")
+    for hour in range(13, 18):
+        _schedule(hoankiem, f"PRIV-MORE{hour}", public=False, hour=hour)
+    assert counts() == before
+    assert max(before[:2]) <= 6  # session, user, groups, count, rows
