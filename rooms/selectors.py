@@ -154,6 +154,11 @@ def room_managed_by(user: AnyUser) -> Room | None:
     return rooms.filter(manager_id=pk).first() or rooms.filter(account_id=pk).first()
 
 
+def _belongs_to(pk: int) -> Q:
+    """Rooms ``pk`` manages, logs in as, hosts or takes part in."""
+    return Q(manager_id=pk) | Q(account_id=pk) | Q(memberships__user_id=pk)
+
+
 def _supervisor_is(pk: int) -> Q:
     """Rooms whose unit lies up to SUPERVISION_LEVELS below a unit whose room ``pk`` manages."""
     above = Q()
@@ -175,10 +180,6 @@ def rooms_with_private_calendar_for(user: AnyUser) -> QuerySet[Room]:
     if pk is None:
         return Room.objects.none()
     return Room.objects.filter(_belongs_to(pk) | _supervisor_is(pk)).distinct()
-
-
-def _belongs_to(pk: int) -> Q:
-    return Q(manager_id=pk) | Q(account_id=pk) | Q(memberships__user_id=pk)
 
 
 def rooms_belonging_to(user: AnyUser) -> QuerySet[Room]:
