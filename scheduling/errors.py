@@ -43,7 +43,7 @@ class PeopleRefused(SchedulingError):
 
 
 class TooManyLookups(SchedulingError):
-    """A person looked up more names than ``MEET_INVITE_LOOKUPS`` allows in its window."""
+    """A person looked up more names than ``MEET_INVITE_LOOKUP_RATE`` allows."""
 
     def __init__(self, wait_secs: int) -> None:
         self.wait_secs = wait_secs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,9 +14,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meet.ratelimit import Rate, get_store
 from rooms.models import Province, Room, Unit, UnitKind
 from rooms.permissions import AnyUser, acting_pk
-from rooms.throttle import Allowance, throttle_spend
 from scheduling.errors import PeopleRefused, SchedulingError, TooManyLookups
 from scheduling.ical import calendar_for
 from scheduling.models import (
@@ -159,10 +160,20 @@ def invitations_send(*, session: Session) -> int:
     return len(messages)
 
 
-def invite_lookups() -> Allowance:
-    """``MEET_INVITE_LOOKUPS = (names, per_secs)``: names one person may look up; 100 an hour."""
-    limit, window = getattr(settings, "MEET_INVITE_LOOKUPS", (100, 3600))
-    return Allowance(limit=int(limit), window_secs=int(window))
+def invite_lookup_rate() -> Rate:
+    """``MEET_INVITE_LOOKUP_RATE = (every_secs, burst)``: the names one scheduler may look
+    up — 100 at once, then one every 36 s (100 an hour)."""
+    every, burst = getattr(settings, "MEET_INVITE_LOOKUP_RATE", (36.0, 100))
+    return Rate(every_secs=float(every), burst=int(burst))
+
+
+def _spend_lookups(by: AnyUser, count: int) -> None:
+    """Take one try per name from the scheduler's bucket, or refuse with the wait."""
+    store, rate, key = get_store(), invite_lookup_rate(), f"invite-lookup:user:{acting_pk(by)}"
+    for _name in range(count):
+        wait = store.spend(key, rate)
+        if wait:
+            raise TooManyLookups(math.ceil(wait))
 
 
 def _invitable(name: str) -> User | None:
@@ -179,11 +190,7 @@ def people_invite(*, session: Session, names: Iterable[str], by: AnyUser) -> lis
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if not wanted:
         return []
-    wait = throttle_spend(
-        scope="invite-lookup", key=str(acting_pk(by)), allowance=invite_lookups(), cost=len(wanted)
-    )
-    if wait:
-        raise TooManyLookups(wait)
+    _spend_lookups(by, len(wanted))
     found = {name: _invitable(name) for name in wanted}
     refused = [name for name, user in found.items() if user is None]
     if refused:

@@ -113,8 +113,8 @@ def test_the_api_answers_alike_for_unknown_and_inactive_people(hanoi: None) -> N
 
 def test_looking_up_names_is_limited_per_scheduler(hanoi: None, settings: object) -> None:
     """Issue 10: guessing who has an account costs a scheduler their allowance of names
-    (``MEET_INVITE_LOOKUPS``); another scheduler keeps theirs."""
-    settings.MEET_INVITE_LOOKUPS = (3, 3600)  # type: ignore[attr-defined]
+    (``MEET_INVITE_LOOKUP_RATE``); another scheduler keeps theirs."""
+    settings.MEET_INVITE_LOOKUP_RATE = (3600.0, 3)  # type: ignore[attr-defined]
     client = signed_in("quanly.hanoi")
     first = client.post(
         "/api/sessions/", api_body(["giaovien1", "giaovien2"]), content_type="application/json"
