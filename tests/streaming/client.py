@@ -117,8 +117,10 @@ class MediaClient:
         worker_channel: str = MEDIA_WORKER_CHANNEL,
         video_codec: str | None = None,
         viewer: bool = False,
+        role: str = "host",
     ) -> None:
         self.layer = layer
+        self.role = role  # what the room consumer takes from the join token
         self.room, self.peer = room, peer
         self.worker_channel = worker_channel
         self.camera_size = camera
@@ -156,6 +158,7 @@ class MediaClient:
             name=self.peer,
             signal=signal,  # type: ignore[arg-type]
             viewer=self.viewer,
+            role=None if self.viewer else self.role,
         )
         await self.layer.send(self.worker_channel, message)
 
@@ -192,6 +195,7 @@ class MediaClient:
         elif kind == "rtc.muted":
             self.muted.append(signal["source"])
         elif kind == "rtc.error":
+            assert set(signal) == {"type", "code", "message"}, signal  # never exception text
             self.errors.append(signal["message"])
             if "code" in signal:
                 self.codes.append(signal["code"])

@@ -8,6 +8,7 @@ as the watch page's (static/js/watch/rtc.js): the viewer decodes the program.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -37,7 +38,7 @@ PRESENTER = (176, 144)
 async def media(room: Room, clean: None, tmp_path: Path) -> AsyncIterator[MediaWorker]:
     """A media worker on the settings' layer, with a presenter broadcasting in ``room``."""
     layer = patient_redis(get_channel_layer())
-    worker = MediaWorker(layer, config=LOOPBACK_ONLY)
+    worker = MediaWorker(layer, config=dataclasses.replace(LOOPBACK_ONLY, recordings_root=tmp_path))
     task = asyncio.ensure_future(worker.run())
     await worker.ready.wait()
     presenter = MediaClient(layer, room=room.slug, peer="presenter", camera=PRESENTER)
