@@ -30,6 +30,7 @@ LOCAL_NETWORKS: tuple[str, ...] = (
     "fc00::/7",
 )
 CANDIDATE_PREFIX = "a=candidate:"
+END_OF_CANDIDATES = "a=end-of-candidates"
 
 
 def parse_networks(text: str | Iterable[str]) -> tuple[Network, ...]:
@@ -70,7 +71,12 @@ def candidate_allowed(candidate: str, allowed: tuple[Network, ...]) -> bool:
 
 
 def filter_sdp_candidates(sdp: str, allowed: tuple[Network, ...]) -> tuple[str, int]:
-    """The SDP without the candidates the worker must not check; and how many were cut."""
+    """The SDP without the candidates the worker must not check; and how many were cut.
+
+    When one is cut, ``a=end-of-candidates`` goes too: the ICE agent then waits for
+    the browser's own checks (a peer-reflexive candidate) instead of failing at once
+    for want of a candidate.
+    """
     kept: list[str] = []
     refused = 0
     for line in sdp.splitlines(keepends=True):
@@ -78,4 +84,6 @@ def filter_sdp_candidates(sdp: str, allowed: tuple[Network, ...]) -> tuple[str, 
             refused += 1
             continue
         kept.append(line)
+    if refused:
+        kept = [line for line in kept if not line.startswith(END_OF_CANDIDATES)]
     return "".join(kept), refused
