@@ -160,7 +160,7 @@ class MediaWorker:
                 router.post(action)
             elif message["signal"].get("type") == "rtc.offer":
                 self.outbox.send(reply, dict(viewer_refused(peer=peer, code="not_live")))
-        elif kind == "media.control" and message.get("action") in _CONTROL_ACTIONS:
+        elif kind == "media.control" and _one_of(message.get("action"), _CONTROL_ACTIONS):
             target = message.get("target")
             action = ControlIn(
                 peer, reply, message["action"], target if isinstance(target, str) else ""
@@ -185,7 +185,7 @@ class MediaWorker:
         )
         directory = "" if any_current else self._recording_directory(message)
         if not any_current and not (
-            isinstance(room, str) and room and action in RECORDING_ACTIONS and directory
+            isinstance(room, str) and room and _one_of(action, RECORDING_ACTIONS) and directory
         ):
             logger.warning("media worker: malformed media.recording ignored")
             return
@@ -259,6 +259,11 @@ class MediaWorker:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=5)
         await self.registry.close_all()
+
+
+def _one_of(value: Any, choices: frozenset[str]) -> bool:
+    """``value in choices`` for a value from the wire (a list or dict is unhashable)."""
+    return isinstance(value, str) and value in choices
 
 
 def _in_thread(name: str, target: Any, *args: Any) -> None:
