@@ -9,6 +9,7 @@ connections, so an aiortc upgrade that changes either fails this test.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiortc.rtcdtlstransport import SRTP_PROFILES
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -18,7 +19,7 @@ from streaming.worker import MediaWorker
 STRONG_PROFILES = {b"SRTP_AEAD_AES_256_GCM", b"SRTP_AEAD_AES_128_GCM", b"SRTP_AES128_CM_SHA1_80"}
 
 
-def dtls_of(worker: MediaWorker, peer: str):  # type: ignore[no-untyped-def]
+def dtls_of(worker: MediaWorker, peer: str) -> Any:
     """The worker's DTLS transport of a participant's connection."""
     session = worker.routers["r"].members[peer].session
     assert session.pc is not None
@@ -32,9 +33,7 @@ async def test_every_connection_has_its_own_certificate(participant, worker: Med
     await asyncio.gather(a.join(), b.join())
     await b.wait_for(lambda: b.frames_from("a") >= 3)
     first, second = dtls_of(worker, "a"), dtls_of(worker, "b")
-    fingerprints = [
-        {f.value for f in t.getLocalParameters().fingerprints} for t in (first, second)
-    ]
+    fingerprints = [{f.value for f in t.getLocalParameters().fingerprints} for t in (first, second)]
     assert fingerprints[0] and fingerprints[0].isdisjoint(fingerprints[1])
     assert "sha-256" in {f.algorithm for f in first.getLocalParameters().fingerprints}
     certificate = first._ssl.get_certificate().to_cryptography()

@@ -72,8 +72,10 @@ def test_an_allowed_network_opens_only_itself() -> None:
     [
         ({}, EMBEDDED),
         ({"MEET_MODE": "production"}, ()),
-        ({"MEET_MODE": "production", "MEET_MEDIA_ALLOWED_PEER_NETWORKS": "10.0.0.0/8"},
-         parse_networks("10.0.0.0/8")),
+        (
+            {"MEET_MODE": "production", "MEET_MEDIA_ALLOWED_PEER_NETWORKS": "10.0.0.0/8"},
+            parse_networks("10.0.0.0/8"),
+        ),
         ({"MEET_MEDIA_ALLOWED_PEER_NETWORKS": ""}, ()),
     ],
 )
@@ -91,8 +93,10 @@ def test_a_bad_network_stops_the_worker() -> None:
     ("line", "host"),
     [
         ("candidate:1 1 udp 2130706431 192.168.1.2 50000 typ host", "192.168.1.2"),
-        ("a=candidate:8 1 UDP 1694498815 203.113.131.1 3478 typ srflx raddr 0.0.0.0 rport 0",
-         "203.113.131.1"),
+        (
+            "a=candidate:8 1 UDP 1694498815 203.113.131.1 3478 typ srflx raddr 0.0.0.0 rport 0",
+            "203.113.131.1",
+        ),
         ("candidate:2 1 tcp 1518280447 ::1 9 typ host tcptype active", "::1"),
         ("candidate:1 1 udp 2130706431 192.168.1.2 50000 host", None),  # no "typ"
         ("candidate:1 1 udp", None),

@@ -72,7 +72,9 @@ async def raw_viewer_offer(layer, peer: str, sdp: str) -> str:
     """A watch socket relaying a viewer's offer; returns the reply channel."""
     reply = await layer.new_channel()
     signal: Any = {"type": "rtc.offer", "sdp": sdp}
-    message = to_worker_signal(room="r", peer=peer, reply=reply, name="", signal=signal, viewer=True)
+    message = to_worker_signal(
+        room="r", peer=peer, reply=reply, name="", signal=signal, viewer=True
+    )
     await layer.send(MEDIA_WORKER_CHANNEL, message)
     return reply
 
@@ -357,8 +359,15 @@ async def test_the_worker_records_only_under_its_own_root(
     good = root / recording.name
     await layer.send(
         MEDIA_WORKER_CHANNEL,
-        {"type": "media.recording", "room": "r", "action": "start",
-         "recording": recording.name, "broadcast": False, "title": "", "text": ""},
+        {
+            "type": "media.recording",
+            "room": "r",
+            "action": "start",
+            "recording": recording.name,
+            "broadcast": False,
+            "title": "",
+            "text": "",
+        },
     )
     await wait_until(lambda: worker.routers["r"].recorder is not None)
     recorder = worker.routers["r"].recorder
