@@ -19,7 +19,7 @@ from typing import Any
 
 from channels.exceptions import ChannelFull
 
-from streaming import ice
+from streaming import dtls, ice
 from streaming.config import MediaConfig
 from streaming.peer import ConnectionRegistry
 from streaming.recording.layout import is_recording_id, recording_dir
@@ -108,6 +108,7 @@ class MediaWorker:
     async def run(self) -> None:
         """Serve until cancelled, then close every room and connection."""
         ice.configure(self.config)
+        dtls.configure()
         quiet = logging.getLogger("aioice")  # INFO logs every candidate pair of every peer
         if quiet.level == logging.NOTSET:
             quiet.setLevel(logging.WARNING)
