@@ -120,7 +120,7 @@ async def test_a_viewer_that_never_connects_gives_its_seat_back(
     layer, make_worker, clients: Make, tmp_path
 ) -> None:
     """Issue 10, row 6: a seat is returned when the connection never comes up."""
-    worker = await make_worker(max_viewers=1, viewer_connect_secs=1.0)
+    worker = await make_worker(max_viewers=1, viewer_connect_secs=3.0)
     presenter = clients("p", camera=PRESENTER)
     await presenter.join()
     await start_broadcast(layer, worker, tmp_path)
