@@ -105,6 +105,10 @@ class LocalStore:
             self._tats["claim:" + key] = now + ttl_secs
             return True
 
+    async def aclaim(self, key: str, ttl_secs: float) -> bool:
+        """``claim`` for coroutines (no I/O here)."""
+        return self.claim(key, ttl_secs)
+
 
 class RedisStore:
     """Several processes: one Redis key per bucket."""
@@ -146,6 +150,19 @@ class RedisStore:
         except Exception:
             logger.warning("rate limit store unreachable; claim %s allowed", key, exc_info=True)
             return True
+
+    async def aclaim(self, key: str, ttl_secs: float) -> bool:
+        """``claim`` without blocking the event loop."""
+        try:
+            ttl_ms = max(1, int(ttl_secs * 1000))
+            client = self._async_client()
+            return bool(await client.set(_prefix() + "claim:" + key, b"1", nx=True, px=ttl_ms))
+        except Exception:
+            logger.warning("rate limit store unreachable; claim %s allowed", key, exc_info=True)
+            return True
+
+    def _async_client(self) -> Any:
+        return self._async_script().registered_client
 
     def _async_script(self) -> Any:
         import redis.asyncio

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -35,7 +35,7 @@ from signaling.domain import protocol as p
 from signaling.domain.ratelimit import RateLimiter
 from signaling.errors import JoinRefused, SignalingError, error_text, protocol_error_text
 from signaling.models import LiveRole
-from signaling.services import chat, joins, limits, meetings, moderation, polls, slides, tokens
+from signaling.services import chat, joins, limits, meetings, moderation, polls, slides
 from signaling.services.tokens import UNCHECKED, JoinClaims, join_token_read
 from streaming import wire
 
@@ -274,7 +274,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             )
             if claims.slug != self.slug:
                 raise JoinRefused("token_invalid")
-            claims = await self._admissible(claims, session)
+            await self._admissible(claims)
         except SignalingError as refused:
             close_code = _CLOSE_FOR.get(refused.code, CLOSE_REFUSED)
             await self._refuse(refused.code, close_code, refused.params)
@@ -297,6 +297,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                     with_participants=False,
                     shared_of=shared_of,
                     address=limits.address_key(self.address),  # an IPv6 /64 as one
+                    session_key=session.session_key if session is not None else None,
                 )
             )
         except JoinRefused as refused:
@@ -315,17 +316,15 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             return
         await self._go_live(outcome.welcome or {}, version)
 
-    async def _admissible(self, claims: JoinClaims, session: Any) -> JoinClaims:
-        """Limits, one connection per token, then the claims as they hold now."""
+    async def _admissible(self, claims: JoinClaims) -> None:
+        """Limits, then one connection per token (the claims are read again in the join).
+
+        Neither reaches the database thread: joins queue there in batches."""
         await limits.alimit("join", address=self.address, person=claims.identity)
         # One connection per token: a copied token opens nothing (the page asks for a new
         # token before each connection, so a reconnect never needs an old one).
-        if not await _db(limits.token_claim)(claims.nonce, ttl_secs=conf.join_token_secs() + 5):
+        if not await limits.atoken_claim(claims.nonce, ttl_secs=conf.join_token_secs() + 5):
             raise JoinRefused("token_used")
-        session_key = session.session_key if session is not None else None
-        return cast(
-            JoinClaims, await _db(tokens.join_claims_current)(claims, session_key=session_key)
-        )
 
     def _cached_shared(self) -> tuple[int, int]:
         """(meeting of the hub's cached shared welcome part or 0, the hub's version)."""

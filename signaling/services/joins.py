@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ from signaling.services.attendance import (
     attendance_left,
     one_lookup_per_room,
 )
-from signaling.services.tokens import JoinClaims
+from signaling.services.tokens import JoinClaims, join_claims_current
 
 # Whoever holds a place in a meeting: in it, or waiting in its lobby.
 PRESENT = (ParticipantState.JOINED, ParticipantState.LOBBY)
@@ -128,6 +128,11 @@ class JoinRequest:
     with_participants: bool = True
     shared_of: int = 0
     address: str = ""  # the client's address (a removed guest's keeps them out)
+    # The browser session the token is bound to: the claims are read again from it in the
+    # batch (logout, deactivation, a changed role), so a hello costs no database hop of
+    # its own. ``claims_current``: already read again (tests that build claims by hand).
+    session_key: str | None = None
+    claims_current: bool = False
 
 
 def _kept_out(meeting: Meeting, claims: JoinClaims, address: str) -> bool:
@@ -194,6 +199,9 @@ def _room_and_meeting(room_id: int, slug: str) -> tuple[Room, Meeting] | None:
 
 
 def _join(request: JoinRequest, room: Room, meeting: Meeting, now: Any) -> JoinOutcome:
+    if not request.claims_current:
+        current = join_claims_current(request.claims, session_key=request.session_key, room=room)
+        request = replace(request, claims=current, claims_current=True)
     claims = request.claims
     before = set(
         Participant.objects.filter(meeting=meeting, identity=claims.identity)

@@ -84,3 +84,8 @@ def guest_password_try(*, room_id: int, address: str) -> None:
 def token_claim(token_id: str, *, ttl_secs: float) -> bool:
     """True the first time a join token is used (``ttl_secs``: as long as it is valid)."""
     return get_store().claim(f"token:{token_id}", ttl_secs)
+
+
+async def atoken_claim(token_id: str, *, ttl_secs: float) -> bool:
+    """``token_claim`` for coroutines (Redis without a thread hop)."""
+    return await get_store().aclaim(f"token:{token_id}", ttl_secs)

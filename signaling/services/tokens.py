@@ -98,7 +98,9 @@ def _still_signed_in(data: dict[str, Any], user_id: int) -> Any:
     return user
 
 
-def join_claims_current(claims: JoinClaims, *, session_key: str | None) -> JoinClaims:
+def join_claims_current(
+    claims: JoinClaims, *, session_key: str | None, room: Room | None = None
+) -> JoinClaims:
     """The claims as they hold now, read again when the socket says hello.
 
     A token is signed for two minutes, but by the time it is used its session may be
@@ -107,8 +109,9 @@ def join_claims_current(claims: JoinClaims, *, session_key: str | None) -> JoinC
     data = _session_data(session_key) if session_key else {}
     if not data:
         raise JoinRefused("wrong_session")
-    room = Room.objects.filter(pk=claims.room, slug=claims.slug).first()
-    if room is None:
+    if room is None:  # a join batch has read it already
+        room = Room.objects.filter(pk=claims.room, slug=claims.slug).first()
+    if room is None or (room.pk, room.slug) != (claims.room, claims.slug):
         raise JoinRefused("no_room")
     if claims.user_id is None:
         guest = (data.get(GUESTS_SESSION_KEY) or {}).get(str(room.pk)) or {}

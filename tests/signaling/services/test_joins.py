@@ -38,7 +38,9 @@ def request(room: Room, who: str, *, channel: str = "") -> JoinRequest:
         role="guest",
         session="s",
     )
-    return JoinRequest(claims=claims, channel_name=channel or f"c-{who}", ice_servers=[])
+    return JoinRequest(
+        claims=claims, channel_name=channel or f"c-{who}", ice_servers=[], claims_current=True
+    )
 
 
 def scheduled(room: Room) -> Occurrence:
