@@ -1,0 +1,127 @@
+"""Issue 10, item 1: the access matrix — every route and message type against every role.
+
+How to add a row
+----------------
+* A new HTTP route: add a ``gate(...)`` (who passes, everyone else is refused) or a
+  ``listing(...)`` (everyone gets 200; only ``sees`` find the marker in the body) to the
+  ``ROWS`` of the module for its app in ``tests/security/matrix/`` (``rows_site``,
+  ``rows_scheduling``, ``rows_live``, ``rows_archive``). The key is the route's name as
+  ``reverse`` knows it (``namespace:name``). Give one row per state that changes the
+  answer (private/public session, a room with or without manager, an entry's status...);
+  a state the world does not hold is made by the row's ``prepare`` inside the row's
+  transaction. Admin routes need no row: ``admin_rows`` makes one for each.
+* A new WebSocket message type: add it to ``ROOM_RULES`` / ``WATCH_RULES`` (who may send it)
+  and a sample frame to ``ROOM_FRAMES`` / ``WATCH_FRAMES`` in ``matrix/sockets.py``.
+* Roles are in ``matrix/roles.py``; the world they act in is ``matrix/world.py``.
+``test_every_route_has_a_row`` and the message-type tests fail, naming what is missing,
+when a route or a message type exists without a row (or a row names one that is gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test.utils import override_settings
+
+from tests.security.matrix import roles as r
+from tests.security.matrix.admin_rows import admin_rows
+from tests.security.matrix.routes import http_route_keys, websocket_route_keys
+from tests.security.matrix.rows_archive import ROWS as ARCHIVE_ROWS
+from tests.security.matrix.rows_live import ROWS as LIVE_ROWS
+from tests.security.matrix.rows_scheduling import ROWS as SCHEDULING_ROWS
+from tests.security.matrix.rows_site import ROWS as SITE_ROWS
+from tests.security.matrix.table import Row
+from tests.security.matrix.verdict import Answer, send
+from tests.security.matrix.world import World, build_world
+
+ROWS: list[Row] = [*SITE_ROWS, *SCHEDULING_ROWS, *LIVE_ROWS, *ARCHIVE_ROWS, *admin_rows()]
+WEBSOCKET_ROUTES = {"ws:ws/rooms/<slug:slug>/", "ws:ws/watch/<slug:slug>/"}
+
+
+@pytest.fixture(scope="module")
+def world(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, tmp_path_factory
+) -> Iterator[World]:
+    """The world, built and committed once; the database is emptied afterwards."""
+    root: Path = tmp_path_factory.mktemp("matrix")
+    with override_settings(
+        MEET_RECORDINGS_ROOT=root / "recordings",
+        MEDIA_ROOT=root / "media",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
+    ):
+        with django_db_blocker.unblock():  # type: ignore[attr-defined]
+            built = build_world()
+        try:
+            yield built
+        finally:
+            with django_db_blocker.unblock():  # type: ignore[attr-defined]
+                call_command("flush", interactive=False, verbosity=0)
+
+
+def test_every_route_has_a_row() -> None:
+    """A route without a row (or a row for a route that is gone) fails, by name."""
+    enumerated = http_route_keys() | websocket_route_keys()
+    covered = {row.route for row in ROWS} | WEBSOCKET_ROUTES
+    missing = sorted(enumerated - covered)
+    stale = sorted(covered - enumerated)
+    assert not missing, f"routes without a row in the access matrix: {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def _judge(row: Row, role: str, answer: Answer) -> str:
+    """Why this cell is wrong, or "" when it holds."""
+    if answer.status >= 500:
+        return f"{role}: crashed ({answer.short()})"
+    if row.marker and role not in row.refused:
+        if answer.status != 200:
+            return f"{role}: expected 200 with the list, got {answer.short()}"
+        shown = row.marker.encode() in answer.body
+        if shown and role not in row.allow:
+            return f"{role}: LEAK — sees {row.marker!r}"
+        if not shown and role in row.allow:
+            return f"{role}: does not see {row.marker!r}"
+        return ""
+    allowed = role in row.allow and not row.marker
+    if not allowed:
+        return "" if answer.refused else f"{role}: LEAK — not refused ({answer.short()})"
+    if answer.refused:
+        return f"{role}: refused ({answer.short()})"
+    if row.ok and answer.status not in row.ok:
+        return f"{role}: expected {row.ok}, got {answer.short()}"
+    return ""
+
+
+# Answers to plain GETs of the unchanged world, by (role, path): rows that read the same
+# page for another marker or state reuse them (every row's writes are rolled back).
+_answers: dict[tuple[str, str], Answer] = {}
+
+
+def _answer(world: World, row: Row, role: str) -> Answer:
+    call = row.call(world, role)
+    cacheable = row.method == "get" and row.prepare is None and call.data is None
+    key = (role, call.path)
+    if cacheable and key in _answers:
+        return _answers[key]
+    answer = send(call, world.session_keys.get(role, ""))
+    if cacheable:
+        _answers[key] = answer
+    return answer
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.ident)
+def test_http_cell(world: World, row: Row, db: None) -> None:
+    """Each role's answer to one (route, method, state)."""
+    if row.prepare is not None:
+        row.prepare(world)
+    problems = []
+    for role in r.ROLES:
+        answer = _answer(world, row, role)
+        problem = _judge(row, role, answer)
+        if problem:
+            problems.append(problem)
+    where = f" (issue 10, {row.issue})" if row.issue else ""
+    assert not problems, f"{row.ident}{where}:\n  " + "\n  ".join(problems)
