@@ -23,18 +23,37 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from channels.db import database_sync_to_async as db
+from channels.layers import get_channel_layer
 from django.core.management import call_command
 from django.test.utils import override_settings
 
+from signaling.bus import get_bus, reset_bus
+from streaming.webinar.consumers import reset_rate_limits
+from streaming.webinar.presence import reset_counter
 from tests.security.matrix import roles as r
 from tests.security.matrix.admin_rows import admin_rows
-from tests.security.matrix.routes import http_route_keys, websocket_route_keys
+from tests.security.matrix.room_socket import Broken, RoomDriver, restore
+from tests.security.matrix.routes import (
+    http_route_keys,
+    room_message_types,
+    watch_message_types,
+    websocket_route_keys,
+)
 from tests.security.matrix.rows_archive import ROWS as ARCHIVE_ROWS
 from tests.security.matrix.rows_live import ROWS as LIVE_ROWS
 from tests.security.matrix.rows_scheduling import ROWS as SCHEDULING_ROWS
 from tests.security.matrix.rows_site import ROWS as SITE_ROWS
+from tests.security.matrix.sockets import (
+    ROOM_FRAMES,
+    ROOM_RULES,
+    WATCH_FRAMES,
+    WATCH_RULES,
+    base_type,
+)
 from tests.security.matrix.table import Row
 from tests.security.matrix.verdict import Answer, send
+from tests.security.matrix.watch_socket import WatchDriver, broadcast_off, broadcast_on
 from tests.security.matrix.world import World, build_world
 
 ROWS: list[Row] = [*SITE_ROWS, *SCHEDULING_ROWS, *LIVE_ROWS, *ARCHIVE_ROWS, *admin_rows()]
@@ -97,13 +116,13 @@ def _judge(row: Row, role: str, answer: Answer) -> str:
 
 # Answers to plain GETs of the unchanged world, by (role, path): rows that read the same
 # page for another marker or state reuse them (every row's writes are rolled back).
-_answers: dict[tuple[str, str], Answer] = {}
+_answers: dict[tuple[int, str, str], Answer] = {}
 
 
 def _answer(world: World, row: Row, role: str) -> Answer:
     call = row.call(world, role)
     cacheable = row.method == "get" and row.prepare is None and call.data is None
-    key = (role, call.path)
+    key = (id(world), role, call.path)
     if cacheable and key in _answers:
         return _answers[key]
     answer = send(call, world.session_keys.get(role, ""))
@@ -125,3 +144,83 @@ def test_http_cell(world: World, row: Row, db: None) -> None:
             problems.append(problem)
     where = f" (issue 10, {row.issue})" if row.issue else ""
     assert not problems, f"{row.ident}{where}:\n  " + "\n  ".join(problems)
+
+
+# -- WebSocket message types ------------------------------------------------------------------
+
+
+def test_every_message_type_has_a_row() -> None:
+    """A message type without a rule and a sample frame (or a rule for a gone type) fails."""
+    for name, enumerated, rules, frames in (
+        ("room", room_message_types(), ROOM_RULES, ROOM_FRAMES),
+        ("watch", watch_message_types(), WATCH_RULES, WATCH_FRAMES),
+    ):
+        covered = {base_type(key) for key in rules}
+        assert not enumerated - covered, f"{name} socket types without a row: {enumerated - covered}"
+        assert not covered - enumerated, f"{name} socket rows for gone types: {covered - enumerated}"
+        assert set(rules) == set(frames), f"{name} socket rows without a frame (or the reverse)"
+
+
+GENEROUS = {name: (1000.0, 1000) for name in ("default", "chat", "vote", "rtc")}
+
+
+async def _room_socket_problems(world: World) -> list[str]:
+    """Each room-socket message type sent by each role who joined."""
+    await db(restore)(world, ended=True)
+    driver = RoomDriver(world)
+    try:
+        meeting_id = await driver.setup()
+        for allowed_phase in (False, True):
+            for key in ROOM_RULES:
+                if allowed_phase and key == "mod.end":
+                    continue  # it ends the meeting: end_by_each_host
+                for role in sorted(driver.sockets):
+                    if (role in ROOM_RULES[key]) == allowed_phase:
+                        await driver.check(key, role, meeting_id)
+        await driver.end_by_each_host()
+    except Broken as broken:
+        driver.problems.append(str(broken))
+    finally:
+        await driver.close_all()
+        await get_bus().close()
+        reset_bus()
+        await get_channel_layer().flush()
+        await db(restore)(world, ended=False)
+    return driver.problems
+
+
+async def _watch_socket_problems(world: World) -> list[str]:
+    """Each watch-socket message type sent by every role and every moderation panel."""
+    reset_counter()
+    reset_rate_limits()
+    question, session = await db(broadcast_on)(world)
+    driver = WatchDriver(world, question)
+    try:
+        await driver.setup()
+        for allowed_phase in (False, True):
+            for key in WATCH_RULES:
+                for name in sorted(driver.sockets):
+                    if (name in WATCH_RULES[key]) == allowed_phase:
+                        await driver.check(key, name)
+    except Broken as broken:
+        driver.problems.append(str(broken))
+    finally:
+        await driver.close_all()
+        await get_channel_layer().flush()
+        await db(broadcast_off)(world, session)
+        reset_counter()
+        reset_rate_limits()
+    return driver.problems
+
+
+# Transactional: the consumers' threads must see the committed world. The database is
+# flushed after it, so the world fixture is torn down with it (it is the module's last).
+@pytest.mark.django_db(transaction=True)
+async def test_websocket_messages(world: World) -> None:
+    """Issue 10, item 1: every message type of the room and watch sockets as every role;
+    host- and presenter-only messages are refused to the others and change nothing."""
+    with override_settings(MEET_LIVE_RATE_LIMITS=GENEROUS):
+        reset_bus()
+        problems = await _room_socket_problems(world)
+        problems += await _watch_socket_problems(world)
+    assert not problems, "\n".join(problems)
