@@ -57,6 +57,13 @@ from tests.security.matrix.watch_socket import WatchDriver, broadcast_off, broad
 from tests.security.matrix.world import World, build_world
 
 ROWS: list[Row] = [*SITE_ROWS, *SCHEDULING_ROWS, *LIVE_ROWS, *ARCHIVE_ROWS, *admin_rows()]
+# Cells that fail for a reason outside issue 10's table, each with the bug it shows. Strict:
+# once fixed, the cell passes and this entry must go.
+KNOWN_BUGS = {
+    "admin:signaling_meeting_change GET [-]": (
+        "500 for administrators: signaling/admin.py ChatInline lists the non-editable sent_at"
+    ),
+}
 WEBSOCKET_ROUTES = {"ws:ws/rooms/<slug:slug>/", "ws:ws/watch/<slug:slug>/"}
 
 
@@ -131,7 +138,16 @@ def _answer(world: World, row: Row, role: str) -> Answer:
     return answer
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.ident)
+def _params() -> list[object]:
+    return [pytest.param(row, id=row.ident, marks=_known(row.ident)) for row in ROWS]
+
+
+def _known(ident: str) -> list[pytest.MarkDecorator]:
+    reason = KNOWN_BUGS.get(ident)
+    return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+
+
+@pytest.mark.parametrize("row", _params())
 def test_http_cell(world: World, row: Row, db: None) -> None:
     """Each role's answer to one (route, method, state)."""
     if row.prepare is not None:
@@ -156,8 +172,9 @@ def test_every_message_type_has_a_row() -> None:
         ("watch", watch_message_types(), WATCH_RULES, WATCH_FRAMES),
     ):
         covered = {base_type(key) for key in rules}
-        assert not enumerated - covered, f"{name} socket types without a row: {enumerated - covered}"
-        assert not covered - enumerated, f"{name} socket rows for gone types: {covered - enumerated}"
+        missing, gone = sorted(enumerated - covered), sorted(covered - enumerated)
+        assert not missing, f"{name} socket message types without a row: {missing}"
+        assert not gone, f"{name} socket rows for message types that are gone: {gone}"
         assert set(rules) == set(frames), f"{name} socket rows without a frame (or the reverse)"
 
 

@@ -16,10 +16,15 @@ from django.urls import reverse
 
 from tests.security.matrix import roles as r
 from tests.security.matrix.routes import Route, http_routes
-from tests.security.matrix.table import Row, gate
+from tests.security.matrix.table import Row, UrlOf, gate
 
-ARGUMENTS = {"object_id": "1", "app_label": "rooms", "content_type_id": "1", "url": "nothing/",
-             "id": "1"}
+ARGUMENTS = {
+    "object_id": "1",
+    "app_label": "rooms",
+    "content_type_id": "1",
+    "url": "nothing/",
+    "id": "1",
+}
 # Exceptions to "administrators only", each with its reason.
 SPECIAL: dict[str, tuple[frozenset[str], str]] = {
     "admin:login": (r.EVERYONE, "get"),  # the login page itself
@@ -64,6 +69,10 @@ def _rule(route: Route, read_only: set[str]) -> tuple[frozenset[str], str, tuple
     return allow, method, ()
 
 
+def _constant(url: str) -> UrlOf:
+    return lambda world: url
+
+
 def admin_rows() -> list[Row]:
     """One row per admin route."""
     read_only = _read_only_adds()
@@ -72,6 +81,5 @@ def admin_rows() -> list[Row]:
         if not is_admin_route(route):
             continue
         allow, method, ok = _rule(route, read_only)
-        url = _url(route)
-        rows.append(gate(route.key, lambda w, url=url: url, allow, method=method, ok=ok))
+        rows.append(gate(route.key, _constant(_url(route)), allow, method=method, ok=ok))
     return rows

@@ -31,9 +31,15 @@ class Broken(Exception):
     removed participant). The matrix stops there and reports what it found."""
 
 
+_token_client: Client | None = None
+
+
 def join_token(world: World, role: str) -> str:
     """The token the live page would get for ``role``, or "" when refused."""
-    client = Client()
+    global _token_client
+    _token_client = _token_client or Client()  # made once: a Client loads the middleware
+    client = _token_client
+    client.cookies.clear()
     key = world.session_keys.get(role, "")
     if key:
         client.cookies[settings.SESSION_COOKIE_NAME] = key
@@ -86,7 +92,7 @@ class RoomDriver:
         """Send ``frame``; return what answered it (by ref) once its ping came back."""
         await live.send({**frame, "ref": ref})
         await live.send({"type": "ping", "ref": f"{ref}:sync"})
-        answers = []
+        answers: list[dict[str, Any]] = []
         while True:
             message = await live.next()
             if message["type"] == "pong" and message.get("ref") == f"{ref}:sync":
@@ -110,7 +116,8 @@ class RoomDriver:
         ):
             await self.exchange(host, frame, f"setup:{frame['type']}")
         await self.exchange(
-            self.sockets[r.PARTICIPANT], {"type": "media.state", "audio": True, "video": True},
+            self.sockets[r.PARTICIPANT],
+            {"type": "media.state", "audio": True, "video": True},
             "setup:media",
         )
         self.context["poll"], self.context["deck"] = await db(self._poll_and_deck)(meeting_id)
@@ -137,9 +144,7 @@ class RoomDriver:
         except (AssertionError, TimeoutError) as exc:
             verdict = "LEAK — not refused" if not allowed else "no answer"
             raise Broken(f"ws {key}: {role}: {verdict}; a socket closed ({exc})") from exc
-        refused = any(
-            a["type"] == "error" and a.get("code") in REFUSED_CODES for a in answers
-        )
+        refused = any(a["type"] == "error" and a.get("code") in REFUSED_CODES for a in answers)
         if allowed and refused:
             self.problems.append(f"ws {key}: {role}: refused ({answers})")
         elif not allowed and not refused:
@@ -157,7 +162,7 @@ class RoomDriver:
             await live.send({"type": "mod.end", "ref": f"mod.end:{role}"})
             await live.closed()  # the meeting is over for everyone, its host included
             answers = [m for m in live.inbox if m.get("ref") == f"mod.end:{role}"]
-            ended = await db(lambda: Meeting.objects.get(pk=meeting_id).ended_at)()
+            ended = await db(_ended_at)(meeting_id)
             if answers or ended is None:
                 self.problems.append(f"ws mod.end: {role}: refused ({answers})")
             await self.close_all()
@@ -169,6 +174,10 @@ class RoomDriver:
             except BaseException:  # a socket the server closed already
                 pass
         self.sockets.clear()
+
+
+def _ended_at(meeting_id: int) -> object:
+    return Meeting.objects.get(pk=meeting_id).ended_at
 
 
 def restore(world: World, ended: bool) -> None:

@@ -34,10 +34,16 @@ def _public_files(state: str) -> list[Row]:
         gate("portal:embed", _embed(state), allowed, state=state, issue=issue),
         gate("portal:video", _entry_url(state, "video.mp4"), allowed, state=state, issue=issue),
         gate("portal:poster", _entry_url(state, "poster.jpg"), allowed, state=state, issue=issue),
-        gate("portal:captions", _entry_url(state, "captions.vtt"), allowed, state=state,
-             issue=issue),
-        gate("recordings:public-hls", lambda w: f"/hls/{w.recordings[state].id.hex}/index.m3u8",
-             allowed, state=f"broadcast ended, entry {state}", issue=issue),
+        gate(
+            "portal:captions", _entry_url(state, "captions.vtt"), allowed, state=state, issue=issue
+        ),
+        gate(
+            "recordings:public-hls",
+            lambda w: f"/hls/{w.recordings[state].id.hex}/index.m3u8",
+            allowed,
+            state=f"broadcast ended, entry {state}",
+            issue=issue,
+        ),
     ]
 
 
@@ -58,8 +64,13 @@ def _lists(state: str) -> list[Row]:
     ]
     rows = [listing(route, url, marker, sees, state=f"entry {found}") for route, url in pages]
     rows.append(
-        listing("recordings:sitemap", lambda w: "/sitemap.xml", marker.lower(), sees,
-                state=f"entry {found}")
+        listing(
+            "recordings:sitemap",
+            lambda w: "/sitemap.xml",
+            marker.lower(),
+            sees,
+            state=f"entry {found}",
+        )
     )
     return rows
 
@@ -74,27 +85,60 @@ PRIVATE = "private meeting recording"
 def _review(state: str, tail: str = "") -> UrlOf:
     return lambda w: f"/portal/review/{w.entries[state].pk}/{tail}"
 
+
 ROWS: list[Row] = [
     *(row for state in ENTRY_STATES for row in _public_files(state)),
     *(row for state in ENTRY_STATES for row in _lists(state)),
-    gate("recordings:public-hls", lambda w: f"/hls/{w.extra['live'].id.hex}/index.m3u8", E,
-         state=LIVE, prepare=broadcast_live),
-    gate("recordings:public-hls", lambda w: f"/hls/{w.recordings['meeting'].id.hex}/index.m3u8",
-         r.NOBODY, state=PRIVATE),
+    gate(
+        "recordings:public-hls",
+        lambda w: f"/hls/{w.extra['live'].id.hex}/index.m3u8",
+        E,
+        state=LIVE,
+        prepare=broadcast_live,
+    ),
+    gate(
+        "recordings:public-hls",
+        lambda w: f"/hls/{w.recordings['meeting'].id.hex}/index.m3u8",
+        r.NOBODY,
+        state=PRIVATE,
+    ),
     gate("portal:review", lambda w: "/portal/review/", r.EDITORS),
     gate("portal:review-entry", _review("pending"), r.EDITORS, state="entry pending"),
-    gate("portal:review-decide", _review("pending", "approve/"), r.EDITORS, method="post",
-         state="entry pending"),
-    gate("portal:review-decide", _review("published", "unpublish/"), r.EDITORS, method="post",
-         state="entry published"),
+    gate(
+        "portal:review-decide",
+        _review("pending", "approve/"),
+        r.EDITORS,
+        method="post",
+        state="entry pending",
+    ),
+    gate(
+        "portal:review-decide",
+        _review("published", "unpublish/"),
+        r.EDITORS,
+        method="post",
+        state="entry published",
+    ),
     gate("recordings:room", lambda w: "/phong/recordings/", r.MEMBERS),
-    gate("recordings:start", lambda w: "/phong/recordings/start", r.HOSTS, method="post",
-         data=lambda w: {"kind": "meeting"}),
-    gate("recordings:stop", lambda w: f"/phong/recordings/{w.recordings['meeting'].id}/stop",
-         r.HOSTS, method="post"),
+    gate(
+        "recordings:start",
+        lambda w: "/phong/recordings/start",
+        r.HOSTS,
+        method="post",
+        data=lambda w: {"kind": "meeting"},
+    ),
+    gate(
+        "recordings:stop",
+        lambda w: f"/phong/recordings/{w.recordings['meeting'].id}/stop",
+        r.HOSTS,
+        method="post",
+    ),
     gate("recordings:detail", _recording(""), r.MEMBERS, state=PRIVATE),
-    gate("recordings:detail", _recording("", "unpublished"), r.MEMBERS,
-         state="broadcast recording, entry unpublished"),
+    gate(
+        "recordings:detail",
+        _recording("", "unpublished"),
+        r.MEMBERS,
+        state="broadcast recording, entry unpublished",
+    ),
     gate("recordings:hls", _recording("hls/index.m3u8"), r.MEMBERS, state=PRIVATE),
     gate("recordings:file", _recording("recording.mp4"), r.MEMBERS, state=PRIVATE),
     gate("recordings:file", _recording("poster.jpg"), r.MEMBERS, state=PRIVATE),

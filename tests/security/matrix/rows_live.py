@@ -32,8 +32,13 @@ def broadcast_live(world: World) -> None:
     assert room.unit is not None
     start = timezone.now() - timedelta(minutes=10)
     session = Session.objects.create(
-        kind=SessionKind.TRAINING, title="Trực tiếp", host_unit=room.unit, room=room,
-        broadcast=True, start=start, end=start + timedelta(hours=1),
+        kind=SessionKind.TRAINING,
+        title="Trực tiếp",
+        host_unit=room.unit,
+        room=room,
+        broadcast=True,
+        start=start,
+        end=start + timedelta(hours=1),
     )
     occurrence = Occurrence.objects.create(
         session=session, room=room, original_start=start, start=start, end=session.end
@@ -60,8 +65,7 @@ def _pdf(world: World) -> dict[str, object]:
 def _live_rows(route: str) -> list[Row]:
     return [
         gate(route, lambda w: "/phong/live/", E, state=GUEST_ROOM),
-        gate(route, lambda w: "/phong/live/", r.MEMBERS, state=MEMBERS_ONLY,
-             prepare=members_only),
+        gate(route, lambda w: "/phong/live/", r.MEMBERS, state=MEMBERS_ONLY, prepare=members_only),
         gate(route, lambda w: "/phong/live/", E, state=LIVE, prepare=broadcast_live),
     ]
 
@@ -70,23 +74,61 @@ ROWS: list[Row] = [
     *_live_rows("live-or-watch"),
     # The same address: meet/urls.py routes /<slug>/live/ to live-or-watch first.
     *_live_rows("signaling:live"),
-    gate("signaling:token", lambda w: "/phong/live/token", r.SIGNED_IN | {r.GUEST},
-         state=GUEST_ROOM),
-    gate("signaling:token", lambda w: "/phong/live/token", r.MEMBERS, state=MEMBERS_ONLY,
-         prepare=members_only),
-    gate("signaling:settings", lambda w: "/phong/live/settings", r.MANAGERS, method="post",
-         data=lambda w: {"lobby_enabled": "on"}),
-    gate("signaling:files", lambda w: "/phong/live/files/", r.IN_MEETING, method="post",
-         data=_file, headers=_peer, ok=(201,), state="each role sends its own peer id"),
-    gate("signaling:file", lambda w: f"/phong/live/files/{w.shared_file.pk}",
-         r.IN_MEETING | r.MANAGERS),
-    gate("signaling:slides", lambda w: "/phong/live/slides/", {r.PRESENTER, r.HOST},
-         method="post", data=_pdf, headers=_peer, ok=(201,),
-         state="each role sends its own peer id", issue="row 4"),
-    gate("signaling:slide", lambda w: f"/phong/live/slides/{w.deck.pk}/1.png",
-         r.IN_MEETING | r.MANAGERS),
+    gate(
+        "signaling:token", lambda w: "/phong/live/token", r.SIGNED_IN | {r.GUEST}, state=GUEST_ROOM
+    ),
+    gate(
+        "signaling:token",
+        lambda w: "/phong/live/token",
+        r.MEMBERS,
+        state=MEMBERS_ONLY,
+        prepare=members_only,
+    ),
+    gate(
+        "signaling:settings",
+        lambda w: "/phong/live/settings",
+        r.MANAGERS,
+        method="post",
+        data=lambda w: {"lobby_enabled": "on"},
+    ),
+    gate(
+        "signaling:files",
+        lambda w: "/phong/live/files/",
+        r.IN_MEETING,
+        method="post",
+        data=_file,
+        headers=_peer,
+        ok=(201,),
+        state="each role sends its own peer id",
+    ),
+    gate(
+        "signaling:file",
+        lambda w: f"/phong/live/files/{w.shared_file.pk}",
+        r.IN_MEETING | r.MANAGERS,
+    ),
+    gate(
+        "signaling:slides",
+        lambda w: "/phong/live/slides/",
+        {r.PRESENTER, r.HOST},
+        method="post",
+        data=_pdf,
+        headers=_peer,
+        ok=(201,),
+        state="each role sends its own peer id",
+        issue="row 4",
+    ),
+    gate(
+        "signaling:slide",
+        lambda w: f"/phong/live/slides/{w.deck.pk}/1.png",
+        r.IN_MEETING | r.MANAGERS,
+    ),
     gate("webinar:state", lambda w: "/phong/live/state", E, state="no broadcast"),
     gate("webinar:state", lambda w: "/phong/live/state", E, state=LIVE, prepare=broadcast_live),
-    gate("webinar:questions", lambda w: "/phong/live/questions/", r.HOSTS, state=LIVE,
-         prepare=broadcast_live),
+    gate(
+        "webinar:questions",
+        lambda w: "/phong/live/questions/",
+        r.HOSTS,
+        state=LIVE,
+        prepare=broadcast_live,
+    ),
 ]

@@ -65,7 +65,12 @@ class Row:
 
 
 def gate(
-    route: str, url: UrlOf, allow: frozenset[str], *, method: str = "get", state: str = "-",
+    route: str,
+    url: UrlOf,
+    allow: frozenset[str] | set[str],
+    *,
+    method: str = "get",
+    state: str = "-",
     **options: Any,
 ) -> Row:
     """A row where ``allow`` pass and everyone else is refused."""
@@ -75,8 +80,14 @@ def gate(
 
 
 def listing(
-    route: str, url: UrlOf, marker: str, sees: frozenset[str], *, state: str,
-    refused: frozenset[str] = r.NOBODY, **options: Any,
+    route: str,
+    url: UrlOf,
+    marker: str,
+    sees: frozenset[str],
+    *,
+    state: str,
+    refused: frozenset[str] = r.NOBODY,
+    **options: Any,
 ) -> Row:
     """A row where everyone not ``refused`` lists, and only ``sees`` find ``marker``."""
     return Row(route, "get", state, url, frozenset(sees), marker=marker, refused=refused, **options)

@@ -73,9 +73,15 @@ def _body(response: HttpResponse) -> bytes:
     return bytes(response.content)
 
 
+# One client for the whole run: each new Client loads the middleware again, and
+# WhiteNoise's scan of the static files then costs more than the request.
+_client = Client(raise_request_exception=True)
+
+
 def send(call: Call, session_key: str) -> Answer:
     """Make ``call`` with the session ``session_key`` (or none); undo what it wrote."""
-    client = Client(raise_request_exception=True)
+    client = _client
+    client.cookies.clear()  # no messages or CSRF cookie carried from another request
     if session_key:
         client.cookies[settings.SESSION_COOKIE_NAME] = session_key
     request: Callable[..., HttpResponse] = getattr(client, call.method)

@@ -86,7 +86,7 @@ class WatchDriver:
         """Send ``frame``; return the errors it caused (those before the sync's answer)."""
         await watcher.send(frame)
         await watcher.send(SYNC)
-        errors = []
+        errors: list[dict[str, Any]] = []
         while True:
             message = await watcher.receive()
             if message["type"] != "error":

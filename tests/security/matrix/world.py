@@ -63,6 +63,8 @@ GUEST_KEY = "khach-matran"
 PUBLIC_MAIN = "CONGKHAIPHONG"
 PRIVATE_MAIN = "RIENGPHONG"
 PRIVATE_BARE = "RIENGTRAN"
+PRIVATE_MANAGER_ONLY = "RIENGKHAC"  # room with a manager and no unit login
+PRIVATE_LOGIN_ONLY = "RIENGSO"  # room with a unit login and no manager
 ENTRY_MARKERS = {
     "published": "LUUTRUDANG",
     "pending": "LUUTRUCHO",
@@ -280,6 +282,12 @@ def build_world() -> World:
         "public": _session(main, PUBLIC_MAIN, at + timedelta(hours=8), public=True),
         "private": _session(main, PRIVATE_MAIN, at + timedelta(hours=10), public=False),
         "bare_private": _session(bare, PRIVATE_BARE, at + timedelta(hours=8), public=False),
+        "manager_only": _session(
+            rooms["other"], PRIVATE_MANAGER_ONLY, at + timedelta(hours=8), public=False
+        ),
+        "login_only": _session(
+            rooms["parent"], PRIVATE_LOGIN_ONLY, at + timedelta(hours=8), public=False
+        ),
     }
     occurrences = {key: session.occurrences.get() for key, session in sessions.items()}
     meeting, peers = _meeting(main, users)
