@@ -13,6 +13,7 @@ from tests.security.matrix.world import (
     PRIVATE_LOGIN_ONLY,
     PRIVATE_MAIN,
     PRIVATE_MANAGER_ONLY,
+    PRIVATE_SEEN_BY,
     PUBLIC_MAIN,
     World,
 )
@@ -58,7 +59,13 @@ SITE: list[Row] = [
     gate("api-docs", lambda w: "/api/docs/", E),
     gate("rooms:directory", lambda w: "/", E),
     gate("rooms:sites", lambda w: "/sites/", r.SIGNED_IN),
-    listing("rooms:room", lambda w: "/phong", PRIVATE_MAIN, r.HOSTS, state="upcoming private"),
+    listing(
+        "rooms:room",
+        lambda w: "/phong",
+        PRIVATE_MAIN,
+        PRIVATE_SEEN_BY["private"],
+        state="upcoming private",
+    ),
     listing("rooms:room", lambda w: "/phong", PUBLIC_MAIN, E, state="upcoming public"),
     gate("rooms:equipment", lambda w: "/phong/equipment/", r.MANAGERS),
     gate(
@@ -128,10 +135,10 @@ MANAGER_ONLY = "private session, room with a manager and no unit login"
 LOGIN_ONLY = "private session, room with a unit login and no manager"
 # Every combination of manager and unit login: (state, marker, session key, who may see).
 PRIVATE_STATES = (
-    (MAIN, PRIVATE_MAIN, "private", r.HOSTS),
-    (BARE, PRIVATE_BARE, "bare_private", r.ADMINS),
-    (MANAGER_ONLY, PRIVATE_MANAGER_ONLY, "manager_only", frozenset({r.OTHER_MANAGER, r.ADMIN})),
-    (LOGIN_ONLY, PRIVATE_LOGIN_ONLY, "login_only", frozenset({r.PARENT_UNIT, r.ADMIN})),
+    (MAIN, PRIVATE_MAIN, "private", PRIVATE_SEEN_BY["private"]),
+    (BARE, PRIVATE_BARE, "bare_private", PRIVATE_SEEN_BY["bare_private"]),
+    (MANAGER_ONLY, PRIVATE_MANAGER_ONLY, "manager_only", PRIVATE_SEEN_BY["manager_only"]),
+    (LOGIN_ONLY, PRIVATE_LOGIN_ONLY, "login_only", PRIVATE_SEEN_BY["login_only"]),
 )
 
 

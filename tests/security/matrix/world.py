@@ -65,6 +65,17 @@ PRIVATE_MAIN = "RIENGPHONG"
 PRIVATE_BARE = "RIENGTRAN"
 PRIVATE_MANAGER_ONLY = "RIENGKHAC"  # room with a manager and no unit login
 PRIVATE_LOGIN_ONLY = "RIENGSO"  # room with a unit login and no manager
+# Who may see each private session: the one rule of every surface (API lists and records,
+# calendars with and without scope=unit, the room page, the agenda, .ics, private feeds):
+# administrators; the room's manager, unit login and members; the officers of the units
+# above it (a department supervises its offices); the officers of the sites it invites.
+# (docs/scheduling.md, "Who sees a private session".)
+PRIVATE_SEEN_BY: dict[str, frozenset[str]] = {
+    "private": r.MEMBERS | {r.PARENT_UNIT, r.OTHER_MANAGER},  # it invites khac's site
+    "bare_private": frozenset({r.PARENT_UNIT, r.ADMIN}),
+    "manager_only": frozenset({r.OTHER_MANAGER, r.PARENT_UNIT, r.ADMIN}),
+    "login_only": frozenset({r.PARENT_UNIT, r.ADMIN}),
+}
 ENTRY_MARKERS = {
     "published": "LUUTRUDANG",
     "pending": "LUUTRUCHO",
