@@ -133,11 +133,15 @@ ROWS: list[Row] = [
         method="post",
     ),
     gate("recordings:detail", _recording(""), r.MEMBERS, state=PRIVATE),
-    gate(
-        "recordings:detail",
-        _recording("", "unpublished"),
-        r.MEMBERS,
-        state="broadcast recording, entry unpublished",
+    # An archived broadcast (pending too): its room's members, and the editors who decide.
+    *(
+        gate(route, _recording(tail, state), r.MEMBERS | r.EDITORS, state=f"entry {state}")
+        for route, tail in (
+            ("recordings:detail", ""),
+            ("recordings:hls", "hls/index.m3u8"),
+            ("recordings:file", "recording.mp4"),
+        )
+        for state in ENTRY_STATES
     ),
     gate("recordings:hls", _recording("hls/index.m3u8"), r.MEMBERS, state=PRIVATE),
     gate("recordings:file", _recording("recording.mp4"), r.MEMBERS, state=PRIVATE),
