@@ -43,26 +43,30 @@ def read_options(path: Path) -> list[tuple[str, str]]:
     return options
 
 
-def parse_range(value: str) -> tuple[IPAddress, IPAddress]:
+Span = tuple[int, int, int]  # (IP version, first, last) as integers
+
+
+def parse_range(value: str) -> Span:
     """coturn's ``first-last`` or a single address."""
     first, _, last = value.partition("-")
     low = ipaddress.ip_address(first)
     high = ipaddress.ip_address(last or first)
-    assert low.version == high.version and low <= high, value
-    return low, high
+    assert low.version == high.version and int(low) <= int(high), value
+    return low.version, int(low), int(high)
 
 
-def denied_ranges() -> list[tuple[IPAddress, IPAddress]]:
+def denied_ranges() -> list[Span]:
     return [parse_range(value) for name, value in read_options(CONFIG) if name == "denied-peer-ip"]
 
 
-def is_denied(address: IPAddress, ranges: list[tuple[IPAddress, IPAddress]]) -> bool:
-    return any(low.version == address.version and low <= address <= high for low, high in ranges)
+def is_denied(address: IPAddress, ranges: list[Span]) -> bool:
+    value = int(address)
+    return any(version == address.version and low <= value <= high for version, low, high in ranges)
 
 
-def covered(network: ipaddress.IPv4Network | ipaddress.IPv6Network, ranges) -> bool:
+def covered(network: ipaddress.IPv4Network | ipaddress.IPv6Network, ranges: list[Span]) -> bool:
     """True when the union of ``ranges`` holds every address of ``network`` (no gap)."""
-    spans = sorted((int(low), int(high)) for low, high in ranges if low.version == network.version)
+    spans = sorted((low, high) for version, low, high in ranges if version == network.version)
     needed = int(network.network_address)
     end = int(network.broadcast_address)
     for low, high in spans:
@@ -116,7 +120,7 @@ def test_only_single_addresses_are_re_allowed() -> None:
     """An ``allowed-peer-ip`` punches a hole in the deny list: at most one address each."""
     for name, value in read_options(CONFIG):
         if name == "allowed-peer-ip":
-            low, high = parse_range(value)
+            _, low, high = parse_range(value)
             assert low == high, f"allowed-peer-ip={value} opens more than one address"
 
 
