@@ -19,6 +19,7 @@ from tests.security.matrix.world import (
 )
 
 E = r.EVERYONE
+MAIN_SITE = "Đơn vị phong"  # the main unit's name, as its site's readiness shows it
 
 
 def _at(world: World, hour: int) -> str:
@@ -58,7 +59,14 @@ SITE: list[Row] = [
     gate("api-schema", lambda w: "/api/schema/", E),
     gate("api-docs", lambda w: "/api/docs/", E),
     gate("rooms:directory", lambda w: "/", E),
-    gate("rooms:sites", lambda w: "/sites/", r.SIGNED_IN),
+    listing(
+        "rooms:sites",
+        lambda w: "/sites/",
+        MAIN_SITE,
+        r.MANAGERS,
+        refused=r.NOT_SIGNED_IN,
+        state="the main room's site readiness",
+    ),
     listing(
         "rooms:room",
         lambda w: "/phong",
@@ -84,7 +92,14 @@ ROOMS_API: list[Row] = [
     gate("api:unit-detail", lambda w: "/api/units/phong/", E),
     gate("api:room-list", lambda w: "/api/rooms/", E),
     gate("api:room-detail", lambda w: "/api/rooms/phong/", E),
-    gate("api:site-list", lambda w: "/api/sites/", r.SIGNED_IN),
+    listing(
+        "api:site-list",
+        lambda w: "/api/sites/",
+        MAIN_SITE,
+        r.MANAGERS,
+        refused=r.NOT_SIGNED_IN,
+        state="the main room's site readiness",
+    ),
     gate("api:site-detail", lambda w: "/api/sites/phong/", r.MANAGERS),
     gate("api:site-equipment", lambda w: "/api/sites/phong/equipment/", r.MANAGERS),
     gate(
