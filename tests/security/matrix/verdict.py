@@ -67,9 +67,9 @@ class Call:
 
 def _body(response: HttpResponse) -> bytes:
     if getattr(response, "streaming", False):
-        content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
-        response.close()
-        return content
+        # Reading it to the end closes it, as the test client arranges (closing it again
+        # would fire request_finished and close the database connection mid-transaction).
+        return b"".join(response.streaming_content)  # type: ignore[attr-defined]
     return bytes(response.content)
 
 
