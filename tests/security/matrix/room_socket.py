@@ -121,7 +121,27 @@ class RoomDriver:
             "setup:media",
         )
         self.context["poll"], self.context["deck"] = await db(self._poll_and_deck)(meeting_id)
+        await self.forged()
         return meeting_id
+
+    async def forged(self) -> None:
+        """A join token works only in its own room and with its own browser session."""
+        token = await db(join_token)(self.world, r.GUEST)
+        other_room = self.world.rooms["other"]
+        attempts = {
+            "another room's socket": Live(
+                other_room, session_key=self.world.session_keys[r.GUEST], token=token
+            ),
+            "another person's session": Live(
+                self.room, session_key=self.world.session_keys[r.PARTICIPANT], token=token
+            ),
+        }
+        for what, live in attempts.items():
+            await live.open()
+            first = await live.hello()
+            if first["type"] != "error" or await live.closed() != 4401:
+                self.problems.append(f"ws hello with the guest's token, {what}: LEAK {first}")
+                await live.close()
 
     def _meeting_id(self) -> int:
         return Meeting.objects.filter(room=self.room, ended_at__isnull=True).latest("pk").pk
