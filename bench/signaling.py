@@ -112,8 +112,10 @@ class Server:
             "DATABASE_URL": f"sqlite:///{self.dir / 'meet.sqlite3'}",
             "MEET_VAR_DIR": str(self.dir),
             "MEET_LIVE_JOIN_TOKEN_SECS": "3600",
-            # Every simulated member connects from 127.0.0.1: lift the per-address cap.
+            # Every simulated member connects from 127.0.0.1: lift the per-address cap and
+            # the per-address join limit (2,000 joins from one address in half a minute).
             "MEET_WS_MAX_PER_ADDRESS": "1000000",
+            "MEET_LIVE_ABUSE_RATES": "join_address=0.0001/1000000",
             # Keep the database connection of daphne's one database thread open (Django's
             # default, 0, reconnects SQLite for every database_sync_to_async call).
             "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),

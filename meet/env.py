@@ -27,3 +27,25 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_rates(name: str) -> dict[str, tuple[float, int]]:
+    """Read ``bucket=every/burst,...`` (one try every ``every`` seconds, ``burst`` at once).
+
+    ``MEET_LIVE_ABUSE_RATES="join_address=0.05/1200,chat_user=0.5/20"`` widens two buckets
+    and leaves the others at their defaults; unset or empty gives ``{}``.
+    """
+    rates: dict[str, tuple[float, int]] = {}
+    for item in env_list(name, default=[]):
+        bucket, sep, value = item.partition("=")
+        every, slash, burst = value.partition("/")
+        try:
+            if not (sep and slash and bucket.strip()):
+                raise ValueError
+            rates[bucket.strip()] = (float(every), int(burst))
+        except ValueError:
+            raise ValueError(
+                f"{name}: write each limit as bucket=every_secs/burst, e.g. join_address=0.1/600;"
+                f" got {item!r}."
+            ) from None
+    return rates

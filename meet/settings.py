@@ -16,7 +16,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from meet.env import env_bool, env_list
+from meet.env import env_bool, env_list, env_rates
 
 # Lets admin, forms and DRF classes be written with type parameters, e.g. ModelAdmin[Unit].
 django_stubs_ext.monkeypatch()
@@ -308,6 +308,22 @@ MEET_LIVE_SLIDES_MAX_BYTES = int(
 MEET_LIVE_SLIDES_MAX_PAGES = int(os.environ.get("MEET_LIVE_SLIDES_MAX_PAGES", "200"))
 MEET_LIVE_CHAT_HISTORY = int(os.environ.get("MEET_LIVE_CHAT_HISTORY", "200"))
 MEET_LIVE_MEETING_IDLE_SECS = int(os.environ.get("MEET_LIVE_MEETING_IDLE_SECS", "3600"))
+# Abuse limits shared by every web process (signaling/conf.py has the buckets and defaults):
+# "join_address=0.1/600,chat_user=1/10" overrides those named.
+MEET_LIVE_ABUSE_RATES = env_rates("MEET_LIVE_ABUSE_RATES")
+MEET_LIVE_GUEST_PASSWORD_MIN_CHARS = int(os.environ.get("MEET_LIVE_GUEST_PASSWORD_MIN_CHARS", "8"))
+MEET_LIVE_FILES_PER_PARTICIPANT = int(os.environ.get("MEET_LIVE_FILES_PER_PARTICIPANT", "20"))
+MEET_LIVE_FILES_PER_MEETING = int(os.environ.get("MEET_LIVE_FILES_PER_MEETING", "200"))
+MEET_LIVE_WELCOME_FILES = int(os.environ.get("MEET_LIVE_WELCOME_FILES", "50"))
+MEET_LIVE_REMOVED_GUESTS_BAN_ADDRESS = int(
+    os.environ.get("MEET_LIVE_REMOVED_GUESTS_BAN_ADDRESS", "2")
+)
+# A PDF is rendered in a child process with these limits (signaling/pdf_child.py).
+MEET_LIVE_SLIDES_RENDER_SECS = float(os.environ.get("MEET_LIVE_SLIDES_RENDER_SECS", "60"))
+MEET_LIVE_SLIDES_RENDER_BYTES = int(
+    os.environ.get("MEET_LIVE_SLIDES_RENDER_BYTES", str(1024 * 1024 * 1024))
+)
+MEET_LIVE_SLIDES_RENDERS_AT_ONCE = int(os.environ.get("MEET_LIVE_SLIDES_RENDERS_AT_ONCE", "2"))
 # Uploads: form fields are held in memory up to 2.5 MB; a file part larger than 2.5 MB
 # streams to a temporary file, so an upload of tens of MB never sits whole in memory
 # (signaling/upload_guard.py refuses bodies over the limits before they are read).
@@ -324,6 +340,9 @@ if REDIS_URL:
 
 # --- Broadcasts, recordings and the public archive (streaming/) --------------------------
 # One directory per recording (status.json, HLS program, finished MP4); the media worker
-# reads the same variable (streaming/config.py). In production nginx serves its hls/
-# folders from a shared volume.
+# reads the same variable (streaming/config.py). Its files are served through the app, which
+# checks that each is public now (docs/archive.md): never alias the folder in a web server.
 MEET_RECORDINGS_ROOT = Path(os.environ.get("MEET_RECORDINGS_DIR", VAR_DIR / "recordings"))
+# How long a shared cache may keep a public segment, MP4, poster or caption file before it
+# asks again (an unpublished entry then answers 404: streaming/portal/files.py).
+MEET_PUBLIC_MEDIA_MAX_AGE_SECS = int(os.environ.get("MEET_PUBLIC_MEDIA_MAX_AGE_SECS", "60"))

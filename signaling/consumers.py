@@ -518,6 +518,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await _db(moderation.participant_presenter)(
             actor_peer=self.peer, peer=message.peer, on=message.on
         )
+        # Hosts and presenters alone feed the recording and the broadcast (the worker).
+        await self._to_worker_control(
+            "presenter_on" if message.on else "presenter_off", target=message.peer
+        )
 
     async def _lock(self, message: p.ModLock) -> None:
         await _db(meetings.meeting_lock)(actor_peer=self.peer, locked=message.locked)
@@ -546,6 +550,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                     reply=self.channel_name,
                     name=self.name,
                     signal=signal,
+                    role=str(self.role),  # from the verified join token
                 ),
             )
         except Exception:

@@ -18,6 +18,13 @@
   directory as ``settings.MEET_RECORDINGS_ROOT``, so the web process finds them).
 - ``MEET_RECORDING_SEGMENT_SECS``: the HLS segment length (default 1; 1-6). Shorter
   segments mean lower latency but a keyframe from the presenter that often.
+- ``MEET_MEDIA_ALLOWED_PEER_NETWORKS``: comma-separated networks (CIDR) whose addresses
+  a browser's ICE candidates may name although they are not globally routable. Default:
+  loopback and the private LAN ranges in the embedded mode (tests, a school's own LAN),
+  none with ``MEET_MODE=production``. Link-local, multicast and unspecified addresses
+  are refused whatever it says (streaming/domain/peer_addresses.py).
+- ``MEET_MEDIA_VIEWER_CONNECT_SECS``: how long a public viewer's connection may take to
+  come up before its seat is given back (default 15).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from meet.env import env_bool
+from streaming.domain.peer_addresses import LOCAL_NETWORKS, Network, parse_networks
 
 EGRESS_LIMIT_BYTES = 256_000  # a subscriber's unsent backlog before it skips to a keyframe
 # A viewer costs a video and up to three audio forwards: ~200 fit in half a core next
@@ -36,6 +44,10 @@ MAX_VIEWERS = 200
 SEGMENT_SECS = 1.0  # HLS segment length: the latency floor of a player without parts
 MIN_SEGMENT_SECS, MAX_SEGMENT_SECS = 1.0, 6.0
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# A browser's connection comes up in well under a second on a LAN, a few seconds through
+# TURN; a seat held longer by a connection that never came up is a seat stolen.
+VIEWER_CONNECT_SECS = 15.0
+_LOCAL_NETWORKS = parse_networks(LOCAL_NETWORKS)
 
 
 def recordings_root(environ: Mapping[str, str] = os.environ) -> Path:
@@ -76,6 +88,20 @@ def max_viewers(environ: Mapping[str, str] = os.environ) -> int:
     return int(value)
 
 
+def allowed_peer_networks(environ: Mapping[str, str] = os.environ) -> tuple[Network, ...]:
+    """``MEET_MEDIA_ALLOWED_PEER_NETWORKS``, else the mode's default (a typo must not start)."""
+    raw = environ.get("MEET_MEDIA_ALLOWED_PEER_NETWORKS")
+    if raw is None:
+        production = environ.get("MEET_MODE", "embedded").strip().lower() == "production"
+        return () if production else _LOCAL_NETWORKS
+    try:
+        return parse_networks(raw)
+    except ValueError:
+        raise ValueError(
+            f"MEET_MEDIA_ALLOWED_PEER_NETWORKS must list networks like 10.0.0.0/8; got {raw!r}."
+        ) from None
+
+
 def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in environ.get(name, "").split(",") if item.strip())
 
@@ -105,6 +131,9 @@ class MediaConfig:
     recordings_root: Path | None = None
     segment_secs: float = SEGMENT_SECS
     max_viewers: int = MAX_VIEWERS  # public WebRTC viewers of broadcasts, whole worker
+    # Non-global addresses a browser's candidates may name (streaming/domain/peer_addresses).
+    allowed_peer_networks: tuple[Network, ...] = _LOCAL_NETWORKS
+    viewer_connect_secs: float = VIEWER_CONNECT_SECS
 
     @classmethod
     def from_env(cls) -> MediaConfig:
@@ -123,4 +152,8 @@ class MediaConfig:
             recordings_root=recordings_root(environ),
             segment_secs=segment_secs(environ),
             max_viewers=max_viewers(environ),
+            allowed_peer_networks=allowed_peer_networks(environ),
+            viewer_connect_secs=_number(
+                environ, "MEET_MEDIA_VIEWER_CONNECT_SECS", VIEWER_CONNECT_SECS, 1
+            ),
         )

@@ -22,10 +22,12 @@ from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from streaming.config import MediaConfig
+from streaming.domain.peer_addresses import candidate_allowed, filter_sdp_candidates
 from streaming.forwarding import Egress, Outbound, Source
 from streaming.forwarding.sockets import drain_sockets
 from streaming.ice import rtc_configuration
-from streaming.wire import MAX_TRACKS, MAX_VIEWER_AUDIO, SLOTS, SOURCES
+from streaming.seats import ViewerSeats
+from streaming.wire import MAX_TRACKS, MAX_VIEWER_AUDIO, SLOTS, SOURCES, media_error
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,22 @@ class Negotiated:
     """Action for the router: the session's sources and slots are (re)built."""
 
     session: PeerSession
+
+
+@dataclass
+class Failed:
+    """Action for the router: a viewer's offer was refused or its connection never came up."""
+
+    session: PeerSession
+    code: str
+
+
+class OfferRefused(Exception):
+    """An offer the worker will not answer; ``code`` is a key of ``wire.MEDIA_ERRORS``."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(detail or code)
+        self.code = code
 
 
 @dataclass
@@ -98,13 +116,11 @@ def _check_viewer_offer(media: list[Any]) -> None:
     broadcast, nor take more of the worker than a viewer's share.
     """
     if any(m.direction != "recvonly" for m in media):
-        raise ValueError("a viewer's offer may only receive (recvonly m-lines)")
+        raise OfferRefused("viewer_offer", "a viewer's offer may only receive")
     videos = sum(1 for m in media if m.kind == "video")
     audios = len(media) - videos
     if videos > 1 or audios > MAX_VIEWER_AUDIO:
-        raise ValueError(
-            f"a viewer's offer may have one video and at most {MAX_VIEWER_AUDIO} audio m-lines"
-        )
+        raise OfferRefused("viewer_offer", f"{videos} video and {audios} audio m-lines")
 
 
 def _default_source(kind: str, videos_seen: int) -> str:
@@ -125,9 +141,15 @@ class PeerSession:
         notify: Callable[[Any], None],
         reply: Callable[[dict[str, Any]], None],
         viewer: bool = False,
+        seats: ViewerSeats | None = None,
     ) -> None:
         self.peer = peer
         self.viewer = viewer  # a public viewer: receives the program, publishes nothing
+        # A viewer takes one of the worker's seats only for an offer it accepts, and
+        # gives it back when it fails, never connects in time, or is closed.
+        self._seats = seats
+        self.seated = False
+        self._deadline: asyncio.TimerHandle | None = None
         self.pc: RTCPeerConnection | None = None
         self.published: dict[str, Published] = {}  # by source name
         self.slots: list[Slot] = []
@@ -154,33 +176,88 @@ class PeerSession:
                         await self._offer(signal)
                     elif signal.get("type") == "rtc.ice":
                         await self._ice(signal.get("candidate"))
+                except OfferRefused as refused:
+                    logger.info("peer %s: offer refused (%s): %s", self.peer, refused.code, refused)
+                    await self._fail(refused.code)
                 except Exception as exc:  # a bad offer must not take the worker down
+                    # The detail is for our log only: it may name internals.
                     logger.warning("peer %s: %s failed: %r", self.peer, signal.get("type"), exc)
-                    self._reply({"type": "rtc.error", "message": f"{type(exc).__name__}: {exc}"})
+                    await self._fail("offer_failed")
         finally:
+            self._release_seat()
             await self._close_pc()
 
     def close(self) -> None:
         """Stop after the messages already queued; the connection is closed."""
+        self._release_seat()
         self._inbox.put_nowait(None)
+
+    async def _fail(self, code: str) -> None:
+        self._reply(dict(media_error(code)))
+        if self.viewer and self.state != "connected":
+            # A viewer whose offer failed holds nothing: no seat, no connection.
+            self._release_seat()
+            await self._close_pc()
+            self._notify(Failed(self, code))
+
+    def _take_seat(self) -> None:
+        if self._seats is None or self.seated:
+            return
+        if not self._seats.take():
+            raise OfferRefused("full")
+        self.seated = True
+
+    def _release_seat(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        if self.seated and self._seats is not None:
+            self.seated = False
+            self._seats.release()
+
+    def _connect_within(self, pc: RTCPeerConnection) -> None:
+        """Give a viewer's seat back if this connection is not up in time."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+
+        def expired() -> None:
+            self._deadline = None
+            if self.pc is pc and pc.connectionState != "connected":
+                logger.info("viewer %s: not connected in time; seat given back", self.peer)
+                self._release_seat()
+                self._notify(Failed(self, "not_connected"))
+
+        delay = self._config.viewer_connect_secs
+        self._deadline = asyncio.get_running_loop().call_later(delay, expired)
 
     # -- negotiation -------------------------------------------------------------
 
     async def _offer(self, signal: dict[str, Any]) -> None:
         sdp = signal.get("sdp")
         if not isinstance(sdp, str):
-            raise ValueError("rtc.offer needs an sdp string")
-        parsed = SessionDescription.parse(sdp)
+            raise OfferRefused("bad_offer", "rtc.offer needs an sdp string")
+        # Candidates naming addresses the worker must not probe are cut before aiortc
+        # sees them (the browser is still reached through its checks: peer-reflexive).
+        sdp, refused = filter_sdp_candidates(sdp, self._config.allowed_peer_networks)
+        if refused:
+            logger.info("peer %s: %d candidate(s) of the offer refused", self.peer, refused)
+        try:
+            parsed = SessionDescription.parse(sdp)
+        except Exception as exc:
+            raise OfferRefused("bad_offer", repr(exc)) from None
         media = [m for m in parsed.media if m.kind in ("audio", "video")]
         if len(media) > MAX_TRACKS:
-            raise ValueError(f"an offer may have at most {MAX_TRACKS} media sections")
+            raise OfferRefused("bad_offer", f"more than {MAX_TRACKS} media sections")
         if self.viewer:
             _check_viewer_offer(media)
         ufrag = next(
             (m.ice.usernameFragment for m in media if m.ice and m.ice.usernameFragment), None
         )
-        if ufrag is None:  # checked before the current connection is touched
-            raise ValueError("the offer has no audio or video with ICE credentials")
+        if ufrag is None or not all(m.dtls and m.dtls.fingerprints for m in media):
+            # Checked before the current connection or a seat is touched.
+            raise OfferRefused("bad_offer", "no audio or video with ICE and DTLS parameters")
+        if self.viewer:
+            self._take_seat()
         if self.pc is None or ufrag != self._remote_ufrag:
             await self._new_pc()  # first offer, ICE restart or rejoin
         self._remote_ufrag = ufrag
@@ -232,7 +309,12 @@ class PeerSession:
         if ufrag and ufrag != self._remote_ufrag:
             return  # a late candidate of the connection we replaced
         text = str(candidate["candidate"]).removeprefix("candidate:")
-        ice = candidate_from_sdp(text)
+        if not candidate_allowed(text, self._config.allowed_peer_networks):
+            return  # an address the worker must not probe, or garbage: dropped quietly
+        try:
+            ice = candidate_from_sdp(text)
+        except (ValueError, IndexError):
+            return
         ice.sdpMid = candidate.get("sdpMid")
         index = candidate.get("sdpMLineIndex")
         ice.sdpMLineIndex = index if isinstance(index, int) else None
@@ -247,11 +329,17 @@ class PeerSession:
         pc = RTCPeerConnection(configuration=rtc_configuration(self._config))
         self._registry.add(pc)
         self.pc = pc
+        self.state = "new"
+        if self.viewer:
+            self._connect_within(pc)
 
         @pc.on("connectionstatechange")
         def on_state() -> None:
             if self.pc is pc:
                 self.state = pc.connectionState
+                if self.state == "connected" and self._deadline is not None:
+                    self._deadline.cancel()
+                    self._deadline = None
                 self._notify(ConnectionChanged(self, pc.connectionState))
 
     async def _close_pc(self) -> None:

@@ -35,12 +35,26 @@ from typing import Any
 from streaming import slots as ranking
 from streaming.config import MediaConfig
 from streaming.forwarding import Source
-from streaming.peer import ConnectionChanged, ConnectionRegistry, Negotiated, PeerSession
+from streaming.peer import (
+    ConnectionChanged,
+    ConnectionRegistry,
+    Failed,
+    Negotiated,
+    PeerSession,
+)
 from streaming.recording.program import choose_program
 from streaming.recording.recorder import Recorder, RecordingError
 from streaming.seats import ViewerSeats
 from streaming.speakers import SpeakerDetector
-from streaming.wire import MAX_SUBSCRIBE_PEERS, MAX_TRACKS, SOURCES, viewer_refused
+from streaming.wire import (
+    FEEDING_ROLES,
+    MAX_SUBSCRIBE_PEERS,
+    MAX_TRACKS,
+    ROLES,
+    SOURCES,
+    media_error,
+    viewer_refused,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +70,7 @@ class SignalIn:
     name: str
     signal: dict[str, Any]
     viewer: bool = False  # a public viewer of the broadcast (the watch socket)
+    role: str = "guest"  # from the consumer's verified join token (wire.Role)
 
 
 @dataclass
@@ -100,6 +115,8 @@ class Member:
     preferred: list[str] = field(default_factory=list)  # rtc.subscribe
     reported: tuple[str, ...] | None = None  # last "published" event sent
     viewer: bool = False
+    role: str = "guest"
+    held: set[str] = field(default_factory=set)  # sources a host muted: dropped
 
 
 # A recorded room stays open while empty (a presenter reconnecting), but not forever.
@@ -138,6 +155,9 @@ class Router:
         self._ticker: asyncio.Task[None] | None = None
         self._speaking: frozenset[str] = frozenset()
         self.closed = False
+        # Peers a host made the presenter (media.control presenter_on/off): with the
+        # hosts, they alone feed the recording, the broadcast and its viewers.
+        self.presenters: set[str] = set()
         self.recorder: Recorder | None = None
         self._empty_since: float | None = None
 
@@ -168,11 +188,18 @@ class Router:
         elif isinstance(action, Negotiated):
             member = self._member_of(action.session)
             if member is not None:
+                self._hold(member)  # new sources of a muted member stay muted
                 self._refill(always_tell=member)
         elif isinstance(action, ConnectionChanged):
             member = self._member_of(action.session)
             if member is not None and not member.viewer:
                 self._event(member, {"kind": "connection", "state": action.state})
+            elif member is not None and action.state in ("failed", "closed"):
+                self._viewer_failed(member, "")
+        elif isinstance(action, Failed):
+            member = self._member_of(action.session)
+            if member is not None and member.viewer:
+                self._viewer_failed(member, action.code)
         elif isinstance(action, Tick):
             self._tick()
         elif isinstance(action, RecordingIn):
@@ -186,6 +213,7 @@ class Router:
             return
         member = self.members.get(action.peer) or self._join(action)
         member.reply, member.name = action.reply, action.name
+        member.role = action.role if action.role in ROLES else "guest"
         signal = action.signal
         kind = signal.get("type")
         if kind == "rtc.offer":
@@ -202,7 +230,7 @@ class Router:
                 member.preferred = [p for p in peers if isinstance(p, str)][:MAX_SUBSCRIBE_PEERS]
                 self._refill()
         else:
-            self._to_browser(member, {"type": "rtc.error", "message": f"unknown type {kind!r}"})
+            self._to_browser(member, dict(media_error("unknown_type")))
 
     def _viewer_signal(self, action: SignalIn) -> None:
         kind = action.signal.get("type")
@@ -219,15 +247,28 @@ class Router:
         if kind in ("rtc.offer", "rtc.ice"):
             viewer.session.post(action.signal)
         else:
-            self._to_browser(viewer, {"type": "rtc.error", "message": f"unknown type {kind!r}"})
+            self._to_browser(viewer, dict(media_error("unknown_type")))
 
     def _viewer_refusal(self) -> str | None:
-        """Why a new viewer cannot watch over WebRTC now (it then plays HLS), or None."""
+        """Why a new viewer cannot watch over WebRTC now (it then plays HLS), or None.
+
+        The seat itself is taken by the viewer's session once its offer is parsed and
+        accepted: garbage never holds one.
+        """
         if self.recorder is None or not self.recorder.broadcast:
             return "not_live"
-        if not self._seats.take():
+        if self._seats.full:
             return "full"
         return None
+
+    def _viewer_failed(self, viewer: Member, code: str) -> None:
+        """A viewer's offer failed or its connection did not come up: let it go."""
+        if self.viewers.get(viewer.peer) is not viewer:
+            return
+        del self.viewers[viewer.peer]
+        if code == "not_connected":  # the session said nothing yet: the page plays HLS
+            self._to_browser(viewer, dict(media_error(code)))
+        self._let_viewer_go(viewer)
 
     def _join(self, action: SignalIn, *, viewer: bool = False) -> Member:
         peer = action.peer
@@ -238,6 +279,7 @@ class Router:
             notify=self.post,
             reply=lambda signal: self._to_browser_peer(peer, signal),
             viewer=viewer,
+            seats=self._seats if viewer else None,
         )
         member = Member(
             peer=peer,
@@ -267,6 +309,11 @@ class Router:
             if not isinstance(track, dict) or track.get("source") not in SOURCES:
                 continue
             source, active = track["source"], bool(track.get("active", True))
+            if active and source in member.held:
+                # The participant turned it on again after a host's mute (the room's
+                # own unmute button): from now on its packets flow again.
+                member.held.discard(source)
+                self._hold(member)
             if member.active.get(source, False) != active:
                 changed = True
                 member.active[source] = active
@@ -284,10 +331,31 @@ class Router:
         elif action.action in ("mute_audio", "stop_video"):
             target = self.members.get(action.target or action.peer)
             source = "mic" if action.action == "mute_audio" else "camera"
-            if target is not None and target.active.get(source):
+            if target is None:
+                return
+            # Enforced here, not asked of the browser: its packets are dropped until
+            # the participant turns the source on again.
+            target.held.add(source)
+            self._hold(target)
+            if target.active.get(source):
                 target.active[source] = False
                 self._to_browser(target, {"type": "rtc.muted", "source": source})
                 self._refill()
+        elif action.action in ("presenter_on", "presenter_off") and action.target:
+            if action.action == "presenter_on":
+                self.presenters.add(action.target)
+            else:
+                self.presenters.discard(action.target)
+            self._refill()
+
+    def _hold(self, member: Member) -> None:
+        """Drop the packets of the sources a host muted (at the source: nothing sees them)."""
+        for source, published in member.session.published.items():
+            published.stream.held = source in member.held
+
+    def _feeds(self, member: Member) -> bool:
+        """Whether ``member`` feeds the recording and the broadcast: hosts and presenters."""
+        return member.role in FEEDING_ROLES or member.peer in self.presenters
 
     def _leave(self, peer: str) -> None:
         if peer in self.viewers:
@@ -360,15 +428,17 @@ class Router:
     def _refill(self, always_tell: Member | None = None) -> None:
         """Refill every subscriber's slots; tell those whose slots changed."""
         streams = self._streams()
+        # The program, its mix and the viewers' slots carry hosts and presenters only.
+        fed = {key: entry for key, entry in streams.items() if self._feeds(entry[0])}
         if self.recorder is not None:
-            self._update_program(streams)  # first: the viewers' slots follow it
+            self._update_program(fed)  # first: the viewers' slots follow it
         for member in self.members.values():
             self._refill_member(member, streams, tell=member is always_tell)
         # Viewers own no stream and prefer no one: one ranking serves them all (a
         # broadcast's hundreds of viewers are refilled at every change of speaker).
         shared: dict[str, list[str]] = {}
         for viewer in self.viewers.values():
-            self._refill_member(viewer, streams, tell=viewer is always_tell, shared=shared)
+            self._refill_member(viewer, fed, tell=viewer is always_tell, shared=shared)
         for member in self.members.values():
             self._report_published(member)
 
@@ -466,7 +536,8 @@ class Router:
                 return
             self.recorder = recorder
             logger.info("room %s: recording %s started", self.slug, action.recording)
-            self._update_program(self._streams())
+            streams = self._streams()
+            self._update_program({k: e for k, e in streams.items() if self._feeds(e[0])})
             for member in self.members.values():
                 self._event(member, self._recording_event("on", recorder))
         elif action.action == "chapter" and current is not None and not action.recording:
@@ -555,8 +626,7 @@ class Router:
     # -- viewers -----------------------------------------------------------------
 
     def _let_viewer_go(self, viewer: Member) -> None:
-        viewer.session.close()
-        self._seats.release()
+        viewer.session.close()  # gives its seat back, if it holds one
 
     def _end_viewers(self) -> None:
         """The broadcast stopped: tell every viewer and let them go."""

@@ -75,7 +75,14 @@ MEDIA_WORKER_CHANNEL = "media-worker"
 MAX_SDP_BYTES = 64_000
 MAX_CANDIDATE_BYTES = 1_000
 
-ControlAction = Literal["leave", "close_room", "mute_audio", "stop_video"]
+ControlAction = Literal[
+    "leave", "close_room", "mute_audio", "stop_video", "presenter_on", "presenter_off"
+]
+# A member's role in the room, from the consumer's verified join token (never from the
+# browser): only hosts and presenters feed a broadcast or a recording.
+Role = Literal["host", "presenter", "participant", "guest"]
+ROLES: frozenset[str] = frozenset({"host", "presenter", "participant", "guest"})
+FEEDING_ROLES: frozenset[str] = frozenset({"host", "presenter"})
 RecordingAction = Literal["start", "stop", "chapter"]
 RECORDING_ACTIONS: frozenset[str] = frozenset({"start", "stop", "chapter"})
 
@@ -113,6 +120,17 @@ MAX_VIEWER_AUDIO = 3
 VIEWER_REFUSALS: dict[str, str] = {
     "not_live": "the room is not broadcasting",
     "full": "no WebRTC seat left on this media worker",
+    "not_connected": "the media connection did not come up in time",
+}
+# Every ``code`` of the worker's rtc.error, with its fixed message (English, for logs
+# and developers: the page words it for people). The worker never sends exception
+# text: the detail stays in its log.
+MEDIA_ERRORS: dict[str, str] = {
+    **VIEWER_REFUSALS,
+    "bad_offer": "the offer is not a valid WebRTC offer",
+    "viewer_offer": "a viewer's offer may only receive: one video and at most 3 audio m-lines",
+    "offer_failed": "the media worker could not accept the offer",
+    "unknown_type": "this message type is not understood by the media worker",
 }
 # Bounds the consumer may enforce on the lists inside rtc.* messages.
 MAX_TRACKS = 64
@@ -127,7 +145,7 @@ class Signal(TypedDict):
     candidate: NotRequired[dict[str, Any] | None]
     tracks: NotRequired[list[dict[str, Any]]]
     message: NotRequired[str]
-    code: NotRequired[str]  # rtc.error to a viewer: "not_live" | "full"
+    code: NotRequired[str]  # rtc.error: a key of MEDIA_ERRORS
     peers: NotRequired[list[str]]  # rtc.subscribe
     peer: NotRequired[str | None]  # rtc.speaker
     source: NotRequired[str]  # rtc.muted
@@ -143,6 +161,7 @@ class ToWorkerSignal(TypedDict):
     name: str  # display name, for logs and the recording's chapters
     signal: Signal
     viewer: NotRequired[bool]  # a public viewer of the broadcast (the watch socket)
+    role: NotRequired[str]  # a Role, from the verified join token; absent: "guest"
 
 
 class ToWorkerControl(TypedDict):
@@ -153,7 +172,8 @@ class ToWorkerControl(TypedDict):
     peer: str
     reply: str
     # leave: the participant left or was removed; close_room: the meeting ended;
-    # mute_audio / stop_video: a host's moderation of ``target``'s published tracks.
+    # mute_audio / stop_video: a host's moderation of ``target``'s published tracks;
+    # presenter_on / presenter_off: a host made ``target`` the presenter or took it back.
     action: ControlAction
     target: NotRequired[str]
 
@@ -165,7 +185,9 @@ class ToWorkerRecording(TypedDict):
     room: str  # room slug
     action: RecordingAction
     recording: str  # the recording's id: a uuid4 in 32 hex digits
-    directory: str  # absolute path of the recording's directory
+    # Ignored by the worker (it derives ``<its recordings root>/<recording>`` itself) but
+    # for a check: a different path is refused.
+    directory: str
     broadcast: bool  # the live HLS playlist is for the public
     title: str  # chapter: its title
     text: str  # chapter: the slide's text, for the archive's search
@@ -188,7 +210,14 @@ class FromWorkerEvent(TypedDict):
 
 
 def to_worker_signal(
-    *, room: str, peer: str, reply: str, name: str, signal: Signal, viewer: bool = False
+    *,
+    room: str,
+    peer: str,
+    reply: str,
+    name: str,
+    signal: Signal,
+    viewer: bool = False,
+    role: str | None = None,
 ) -> ToWorkerSignal:
     """Wrap a browser's validated WebRTC message for the worker."""
     message: ToWorkerSignal = {
@@ -201,6 +230,8 @@ def to_worker_signal(
     }
     if viewer:
         message["viewer"] = True
+    if role is not None:
+        message["role"] = role
     return message
 
 
@@ -248,20 +279,37 @@ def to_worker_recording(
     }
 
 
+def media_error(code: str) -> Signal:
+    """worker → browser: ``rtc.error`` with a stable code and its fixed message."""
+    return {"type": "rtc.error", "code": code, "message": MEDIA_ERRORS[code]}
+
+
 def viewer_refused(*, peer: str, code: str) -> FromWorkerSignal:
     """worker → watch consumer: the viewer may not watch over WebRTC (``VIEWER_REFUSALS``)."""
-    signal: Signal = {"type": "rtc.error", "code": code, "message": VIEWER_REFUSALS[code]}
-    return {"type": "media.signal", "peer": peer, "signal": signal}
+    return {"type": "media.signal", "peer": peer, "signal": media_error(code)}
 
 
-def browser_ice_servers(user: str, *, now: float | None = None) -> list[dict[str, Any]]:
+# TURN credentials (coturn REST): coturn checks them only when an allocation is made,
+# never while it lives (coturn issues #774, #1204), so they need to last only as long as
+# the browser may still start a connection with them. A viewer's page connects within
+# seconds of its hello and reconnects with a new socket (new credentials): ten minutes
+# is plenty, and a leaked one is soon worthless. A participant's are reused for every
+# ICE restart during the meeting: they last a long lesson or briefing, not a day.
+TURN_VIEWER_TTL_SECS = 600
+TURN_TTL_SECS = 6 * 3600
+
+
+def browser_ice_servers(
+    user: str, *, now: float | None = None, viewer: bool = False
+) -> list[dict[str, Any]]:
     """The ``iceServers`` a browser's RTCPeerConnection needs (none by default).
 
     Read at call time from the environment: ``MEET_STUN_URLS`` and ``MEET_TURN_URLS``
     (comma-separated ``stun:``/``turn:`` URLs) and ``MEET_TURN_SECRET`` (coturn's
-    ``static-auth-secret``), which gives time-limited REST credentials valid for
-    ``MEET_TURN_TTL_SECS`` (default one day): username ``<expiry>:<user>``, password
-    base64(HMAC-SHA1(secret, username)).
+    ``static-auth-secret``), which gives time-limited REST credentials: username
+    ``<expiry>:<user>``, password base64(HMAC-SHA1(secret, username)). They are valid
+    for ``MEET_TURN_VIEWER_TTL_SECS`` (default 600) for a public viewer (``viewer``),
+    ``MEET_TURN_TTL_SECS`` (default 6 h) for a participant.
     """
     import base64
     import hashlib
@@ -277,7 +325,10 @@ def browser_ice_servers(user: str, *, now: float | None = None) -> list[dict[str
         servers.append({"urls": stun})
     secret = os.environ.get("MEET_TURN_SECRET", "")
     if (turn := urls("MEET_TURN_URLS")) and secret:
-        ttl_secs = int(os.environ.get("MEET_TURN_TTL_SECS", "86400"))
+        if viewer:
+            ttl_secs = int(os.environ.get("MEET_TURN_VIEWER_TTL_SECS", str(TURN_VIEWER_TTL_SECS)))
+        else:
+            ttl_secs = int(os.environ.get("MEET_TURN_TTL_SECS", str(TURN_TTL_SECS)))
         expiry = int(time.time() if now is None else now) + ttl_secs
         username = f"{expiry}:{user}"
         digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()

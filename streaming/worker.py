@@ -19,10 +19,10 @@ from typing import Any
 
 from channels.exceptions import ChannelFull
 
-from streaming import ice
+from streaming import dtls, ice
 from streaming.config import MediaConfig
 from streaming.peer import ConnectionRegistry
-from streaming.recording.layout import is_recording_id
+from streaming.recording.layout import is_recording_id, recording_dir
 from streaming.router import ControlIn, RecordingIn, Router, SignalIn
 from streaming.seats import ViewerSeats
 from streaming.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS, viewer_refused
@@ -39,7 +39,9 @@ MIN_CONSUMER_CAPACITY = 1000
 # channels_redis blocks 5 s in BZPOPMIN; redis-py 8 gives up reading after 5 s by default.
 REDIS_SOCKET_TIMEOUT_SECS = 30
 
-_CONTROL_ACTIONS = frozenset({"leave", "close_room", "mute_audio", "stop_video"})
+_CONTROL_ACTIONS = frozenset(
+    {"leave", "close_room", "mute_audio", "stop_video", "presenter_on", "presenter_off"}
+)
 
 
 class Outbox:
@@ -106,6 +108,7 @@ class MediaWorker:
     async def run(self) -> None:
         """Serve until cancelled, then close every room and connection."""
         ice.configure(self.config)
+        dtls.configure()
         quiet = logging.getLogger("aioice")  # INFO logs every candidate pair of every peer
         if quiet.level == logging.NOTSET:
             quiet.setLevel(logging.WARNING)
@@ -142,10 +145,15 @@ class MediaWorker:
             return
         kind = message.get("type")
         if kind == "media.signal" and isinstance(message.get("signal"), dict):
-            name = message.get("name")
+            name, role = message.get("name"), message.get("role")
             viewer = message.get("viewer") is True
             action: Any = SignalIn(
-                peer, reply, name if isinstance(name, str) else "", message["signal"], viewer
+                peer,
+                reply,
+                name if isinstance(name, str) else "",
+                message["signal"],
+                viewer,
+                role if isinstance(role, str) else "guest",
             )
             # A viewer never opens a room: only a broadcasting one admits viewers.
             router = self._router(room, create=not viewer)
@@ -153,7 +161,7 @@ class MediaWorker:
                 router.post(action)
             elif message["signal"].get("type") == "rtc.offer":
                 self.outbox.send(reply, dict(viewer_refused(peer=peer, code="not_live")))
-        elif kind == "media.control" and message.get("action") in _CONTROL_ACTIONS:
+        elif kind == "media.control" and _one_of(message.get("action"), _CONTROL_ACTIONS):
             target = message.get("target")
             action = ControlIn(
                 peer, reply, message["action"], target if isinstance(target, str) else ""
@@ -167,24 +175,18 @@ class MediaWorker:
     def _recording(self, message: dict[str, Any]) -> None:
         """A recording command from the web side (wire.ToWorkerRecording)."""
         room, action = message.get("room"), message.get("action")
-        recording, directory = message.get("recording"), message.get("directory")
+        recording = message.get("recording")
         # The live room marks a chapter at each slide change without knowing whether,
         # or what, the room is recording: an empty id means "the current recording".
         any_current = (
             action == "chapter"
             and isinstance(room, str)
             and room != ""
-            and recording == directory == ""
+            and recording == message.get("directory") == ""
         )
+        directory = "" if any_current else self._recording_directory(message)
         if not any_current and not (
-            isinstance(room, str)
-            and room
-            and action in RECORDING_ACTIONS
-            and isinstance(recording, str)
-            and is_recording_id(recording)
-            and isinstance(directory, str)
-            and Path(directory).is_absolute()
-            and Path(directory).name == recording
+            isinstance(room, str) and room and _one_of(action, RECORDING_ACTIONS) and directory
         ):
             logger.warning("media worker: malformed media.recording ignored")
             return
@@ -192,7 +194,7 @@ class MediaWorker:
         command = RecordingIn(
             action=str(action),
             recording=str(recording),
-            directory=str(directory),
+            directory=directory,
             broadcast=bool(message.get("broadcast")),
             title=title if isinstance(title, str) else "",
             text=text if isinstance(text, str) else "",
@@ -207,6 +209,25 @@ class MediaWorker:
                 _finalise_orphans,
                 Path(command.directory).parent,
             )
+
+    def _recording_directory(self, message: dict[str, Any]) -> str:
+        """``<recordings root>/<id>`` for a valid recording id, else "" (refused).
+
+        Never a path from the message: anyone who can write to the channel layer
+        (Redis) must not choose where the worker writes. A ``directory`` in the message
+        is only compared with ours; a different one is refused.
+        """
+        recording, given = message.get("recording"), message.get("directory")
+        root = self.config.recordings_root
+        if root is None or not isinstance(recording, str) or not is_recording_id(recording):
+            return ""
+        ours = recording_dir(root.resolve(), recording)
+        if given not in (None, "") and (
+            not isinstance(given, str) or Path(given).resolve() != ours
+        ):
+            logger.warning("media worker: recording %s for a foreign directory refused", recording)
+            return ""
+        return str(ours)
 
     def _router(self, room: str, *, create: bool) -> Router | None:
         router = self.routers.get(room)
@@ -239,6 +260,11 @@ class MediaWorker:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=5)
         await self.registry.close_all()
+
+
+def _one_of(value: Any, choices: frozenset[str]) -> bool:
+    """``value in choices`` for a value from the wire (a list or dict is unhashable)."""
+    return isinstance(value, str) and value in choices
 
 
 def _in_thread(name: str, target: Any, *args: Any) -> None:

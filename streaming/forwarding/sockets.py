@@ -7,6 +7,12 @@ than it filled: its 200 KB buffer overflowed, media was lost and, with it, aioic
 consent checks — the publisher's connection expired (bench/fanout.py). Each socket of
 a worker connection is therefore read until it is empty on every readiness event, and
 asks the kernel for a larger receive buffer.
+
+Hostile datagrams are dropped here (found by tests/streaming/test_fuzz_worker.py,
+issue 10): anyone can send to the worker's ports. aiortc 1.16's DTLS transport reads
+``data[0]`` of whatever aioice hands it, so one empty datagram ended its receive loop
+and closed the participant's connection; and aioice's STUN parser raises on
+malformed attributes, which ended the batch with a logged traceback.
 """
 
 from __future__ import annotations
@@ -20,6 +26,15 @@ from aiortc import RTCPeerConnection
 RECEIVE_BUFFER_BYTES = 1 << 21  # the kernel caps it at net.core.rmem_max
 MAX_DATAGRAM_BYTES = 1 << 16
 MAX_BATCH = 256  # datagrams per readiness event, so one socket cannot starve the loop
+
+
+class _Stats:
+    """Datagrams dropped because aioice could not parse them (tests, diagnostics)."""
+
+    malformed = 0
+
+
+stats = _Stats()
 
 
 def drain_sockets(pc: RTCPeerConnection) -> None:
@@ -57,4 +72,12 @@ def _drain(transport: Any, sock: socket.socket, protocol: Any) -> None:
         except OSError as exc:
             protocol.error_received(exc)
             return
-        protocol.datagram_received(data, addr)
+        if not data:
+            continue  # aiortc's DTLS loop reads data[0]: it would end the connection
+        try:
+            protocol.datagram_received(data, addr)
+        except Exception:
+            # aioice's STUN parser raises on malformed attributes (struct.error…): a
+            # datagram anyone can send must cost nothing but itself. No log: a flood
+            # of them must not become a flood of tracebacks.
+            stats.malformed += 1

@@ -58,6 +58,9 @@ class Source:
         self._keyframes = KeyframeRequester(self._send_pli, self._anyone_waiting)
         # The room's recorder, only while it records this stream (streaming/recording).
         self.sink: Sink | None = None
+        # A host muted this stream: its packets are dropped here, before anything
+        # (subscribers, recorder, mixer, speaker levels) sees them.
+        self.held = False
 
     # -- wiring ------------------------------------------------------------------
 
@@ -157,6 +160,8 @@ class Source:
 
     def forward(self, packet: RtpPacket) -> None:
         """Fan one packet from the publisher out to every attached slot."""
+        if self.held:
+            return
         ssrc = packet.ssrc
         if ssrc != self.media_ssrc:
             if ssrc == self.rtx_ssrc:

@@ -25,7 +25,7 @@ OWNER_LOCK = "owner.lock"
 
 def is_recording_id(value: str) -> bool:
     """Whether ``value`` is a recording id (32 lowercase hex digits)."""
-    return bool(RECORDING_ID.match(value))
+    return bool(RECORDING_ID.fullmatch(value))  # match() would let "…\n" through ($)
 
 
 def recording_dir(root: Path, recording_id: str) -> Path:

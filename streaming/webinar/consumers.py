@@ -130,7 +130,9 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
             "questions": questions,
             "chat": {"enabled": enabled, "messages": chat if enabled or self.host else []},
             # For watching over WebRTC (TURN credentials when the server has TURN).
-            "ice_servers": [] if self.host else wire.browser_ice_servers(self.channel_name[-12:]),
+            "ice_servers": []
+            if self.host
+            else wire.browser_ice_servers(self.channel_name[-12:], viewer=True),
         }
 
     async def disconnect(self, code: int) -> None:

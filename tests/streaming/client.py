@@ -117,8 +117,10 @@ class MediaClient:
         worker_channel: str = MEDIA_WORKER_CHANNEL,
         video_codec: str | None = None,
         viewer: bool = False,
+        role: str = "host",
     ) -> None:
         self.layer = layer
+        self.role = role  # what the room consumer takes from the join token
         self.room, self.peer = room, peer
         self.worker_channel = worker_channel
         self.camera_size = camera
@@ -138,6 +140,7 @@ class MediaClient:
         self.speaker: str | None = None
         self.muted: list[str] = []
         self.errors: list[str] = []
+        self.error_signals: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.joined_at = 0.0
         self._publish: dict[str, RTCRtpTransceiver] = {}
@@ -156,6 +159,7 @@ class MediaClient:
             name=self.peer,
             signal=signal,  # type: ignore[arg-type]
             viewer=self.viewer,
+            role=None if self.viewer else self.role,
         )
         await self.layer.send(self.worker_channel, message)
 
@@ -193,6 +197,7 @@ class MediaClient:
             self.muted.append(signal["source"])
         elif kind == "rtc.error":
             self.errors.append(signal["message"])
+            self.error_signals.append(signal)
             if "code" in signal:
                 self.codes.append(signal["code"])
         elif kind == "rtc.ended":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +27,11 @@ def layer() -> InMemoryChannelLayer:
 
 
 @pytest.fixture
-async def worker(layer: InMemoryChannelLayer) -> AsyncIterator[MediaWorker]:
-    """The media worker as a task on this event loop, offering loopback candidates."""
-    worker = MediaWorker(layer, config=LOOPBACK_ONLY)
+async def worker(layer: InMemoryChannelLayer, tmp_path: Path) -> AsyncIterator[MediaWorker]:
+    """The media worker as a task on this event loop, offering loopback candidates.
+
+    It records under ``tmp_path`` (the tests' ``new_recording(tmp_path)``)."""
+    worker = MediaWorker(layer, config=dataclasses.replace(LOOPBACK_ONLY, recordings_root=tmp_path))
     task = asyncio.ensure_future(worker.run())
     await worker.ready.wait()
     yield worker

@@ -116,3 +116,20 @@ def test_asgi_application_is_wrapped() -> None:
     from meet.asgi import application
 
     assert isinstance(application, with_media_worker)
+
+
+def test_turn_credentials_last_ten_minutes_for_viewers_and_six_hours_for_participants(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 10: TURN credentials handed to anonymous viewers lasted 24 h."""
+    for name in ("MEET_TURN_TTL_SECS", "MEET_TURN_VIEWER_TTL_SECS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MEET_TURN_URLS", "turn:turn.example.vn:3478")
+    monkeypatch.setenv("MEET_TURN_SECRET", "s3cret")
+    [viewer] = browser_ice_servers("w1", now=1_700_000_000, viewer=True)
+    [participant] = browser_ice_servers("u:7", now=1_700_000_000)
+    assert viewer["username"] == "1700000600:w1"
+    assert participant["username"] == f"{1_700_000_000 + 6 * 3600}:u:7"
+    monkeypatch.setenv("MEET_TURN_VIEWER_TTL_SECS", "120")
+    [viewer] = browser_ice_servers("w1", now=1_700_000_000, viewer=True)
+    assert viewer["username"] == "1700000120:w1"

@@ -8,6 +8,8 @@ as the watch page's (static/js/watch/rtc.js): the viewer decodes the program.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -37,7 +39,7 @@ PRESENTER = (176, 144)
 async def media(room: Room, clean: None, tmp_path: Path) -> AsyncIterator[MediaWorker]:
     """A media worker on the settings' layer, with a presenter broadcasting in ``room``."""
     layer = patient_redis(get_channel_layer())
-    worker = MediaWorker(layer, config=LOOPBACK_ONLY)
+    worker = MediaWorker(layer, config=dataclasses.replace(LOOPBACK_ONLY, recordings_root=tmp_path))
     task = asyncio.ensure_future(worker.run())
     await worker.ready.wait()
     presenter = MediaClient(layer, room=room.slug, peer="presenter", camera=PRESENTER)
@@ -145,3 +147,40 @@ async def test_rtc_messages_are_validated_and_limited(watch, host_user: User) ->
     assert panel.hello["ice_servers"] == []
     await panel.send({"type": "rtc.offer", "sdp": "v=0"})
     assert (await panel.receive_type("error"))["code"] == "forbidden"
+
+
+async def test_garbage_offers_through_the_watch_socket_hold_no_seat(
+    watch, media: MediaWorker
+) -> None:
+    """Issue 10, row 6: two sockets sending ``"sdp": "garbage"`` filled two seats and
+    real viewers got ``full``; garbage is refused and holds nothing."""
+    media.seats.limit = 2
+    for _ in range(2):
+        attacker = await watch()
+        await attacker.send({"type": "rtc.offer", "sdp": "garbage"})
+        refused = await attacker.receive_type("rtc.error")
+        assert refused["code"] == "bad_offer" and "Error" not in refused["message"]
+    assert media.seats.taken == 0
+    pcs = [viewer_pc(), viewer_pc()]
+    try:
+        for pc in pcs:
+            answer = await offer_through(await watch(), pc)
+            assert answer["type"] == "rtc.answer", answer
+        assert media.seats.taken == 2
+    finally:
+        await asyncio.gather(*(pc.close() for pc in pcs))
+
+
+async def test_viewers_turn_credentials_are_short_lived(
+    watch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: TURN credentials handed to anonymous viewers lasted 24 h; a viewer's
+    last ten minutes (``MEET_TURN_VIEWER_TTL_SECS``), enough to connect."""
+    monkeypatch.setenv("MEET_TURN_URLS", "turn:turn.example.vn:3478")
+    monkeypatch.setenv("MEET_TURN_SECRET", "s3cret")
+    monkeypatch.delenv("MEET_TURN_VIEWER_TTL_SECS", raising=False)
+    before = int(time.time())
+    watcher = await watch()
+    [turn] = watcher.hello["ice_servers"]
+    expiry = int(turn["username"].split(":")[0])
+    assert before + 600 <= expiry <= int(time.time()) + 600
