@@ -13,8 +13,9 @@ MAX_TEXT_CHARS = 500
 MAX_NAME_CHARS = 80
 MAX_ANSWER_CHARS = 2000
 
-# C0/C1 controls except tab and newline; also the bidi overrides that can disguise text.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls except tab and newline; also the bidi overrides that can disguise text,
+# and lone surrogates (JSON can escape them), which are no text and break UTF-8 on the way out.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
