@@ -15,7 +15,9 @@ TRICKY_CHARS = (
     "\x00\x01\x07\x1b\x7f\x85\x9f\t\n\r\u2028\u2029"
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
     "\ufeff\ufffd\ud800\udbff\udc00\udfff"
-    "аеорсхАВЕКМНОРСТХ" "οαΑΒΕΗΙΚΜΝΟΡΤΧ" "ＡＢａｂ０１"
+    "аеорсхАВЕКМНОРСТХ"
+    "οαΑΒΕΗΙΚΜΝΟΡΤΧ"
+    "ＡＢａｂ０１"
     "\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b"
     "ạảãáàâầấậẩẫăằắặẳẵêềếệểễôồốộổỗơờớợởỡưừứựửữđĐ"
     "🙂👍🏽‍"
@@ -24,7 +26,9 @@ TRICKY_CHARS = (
 tricky_text = st.text(
     alphabet=st.one_of(st.sampled_from(TRICKY_CHARS), st.characters()), max_size=80
 )
-huge_text = st.builds(lambda char, n: char * n, st.sampled_from("aа\u200b\u0301 "), st.integers(0, 100_000))
+huge_text = st.builds(
+    lambda char, n: char * n, st.sampled_from("aа\u200b\u0301 "), st.integers(0, 100_000)
+)
 any_text = st.one_of(tricky_text, huge_text, st.text())
 
 big_numbers = st.one_of(

@@ -16,7 +16,11 @@ numbers = st.one_of(st.integers(0, 2**64), st.integers(0, 10**40)).map(str)
 range_headers = st.one_of(
     st.text(),
     tricky_text,
-    st.builds(lambda a, b: f"bytes={a}-{b}", st.one_of(numbers, st.just("")), st.one_of(numbers, st.just(""))),
+    st.builds(
+        lambda a, b: f"bytes={a}-{b}",
+        st.one_of(numbers, st.just("")),
+        st.one_of(numbers, st.just("")),
+    ),
     st.builds(lambda a, b, c: f"bytes={a}-{b},{c}-", numbers, numbers, numbers),
     st.builds(lambda a: f" bytes = {a} - ", st.text("0123456789٣５ -", max_size=30)),
 )
@@ -72,8 +76,9 @@ def check_vtt(data: bytes) -> None:
     st.one_of(
         st.binary(),
         st.text().map(lambda t: ("WEBVTT\n\n" + t).encode("utf-8", "surrogatepass")),
-        st.lists(st.one_of(tricky_text, st.sampled_from(["WEBVTT", "-->", "\r\n", "\x00"])))
-        .map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass")),
+        st.lists(st.one_of(tricky_text, st.sampled_from(["WEBVTT", "-->", "\r\n", "\x00"]))).map(
+            lambda parts: "".join(parts).encode("utf-8", "surrogatepass")
+        ),
     )
 )
 def test_captions(data: bytes) -> None:

@@ -68,7 +68,9 @@ def test_every_type_with_random_fields(type_: str, body: dict[str, Any]) -> None
     options=st.lists(any_text, max_size=12),
     ref=any_text,
 )
-def test_hostile_unicode_in_text_fields(type_: str, text: str, options: list[str], ref: str) -> None:
+def test_hostile_unicode_in_text_fields(
+    type_: str, text: str, options: list[str], ref: str
+) -> None:
     """Issue 10, item 3: look-alikes, NFD, zero-width, RTL overrides and lone surrogates."""
     body = {"text": text} if type_ == "chat.send" else {"question": text, "options": options}
     check(json.dumps({"type": type_, "ref": ref, **body}))
