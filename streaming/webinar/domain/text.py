@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rooms.domain.display_names import NameRefused, check_display_name
+
 MAX_TEXT_CHARS = 500
 MAX_NAME_CHARS = 80
 MAX_ANSWER_CHARS = 2000
@@ -42,6 +44,12 @@ def clean_text(value: object, *, limit: int = MAX_TEXT_CHARS, required: bool = T
 
 
 def clean_name(value: object) -> str:
-    """A viewer's optional name on one line; empty when none was given."""
+    """A viewer's optional name on one line; empty when none was given.
+
+    A name mixing Latin with look-alike Cyrillic or Greek letters is refused
+    (``mixed_scripts``): it would pass for a teacher's (rooms/domain/display_names.py)."""
     text = clean_text(value, limit=10 * MAX_NAME_CHARS, required=False)
-    return " ".join(text.split())[:MAX_NAME_CHARS]
+    try:
+        return check_display_name(" ".join(text.split())[:MAX_NAME_CHARS])
+    except NameRefused as refused:
+        raise TextRefused(refused.code) from None
