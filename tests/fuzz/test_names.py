@@ -3,7 +3,9 @@ accepted consistently (NFC, the same for NFC and NFD input) or refused with a re
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 from rooms.domain.display_names import NameRefused, check_display_name, mixes_look_alikes
 from rooms.domain.naming import SLUG_PATTERN, compact, unique_slug
 from signaling.domain.protocol import MAX_NAME_CHARS, ProtocolError, clean_text
+from streaming.webinar.domain.protocol import Ask
 from streaming.webinar.domain.protocol import ProtocolError as WatchProtocolError
 from streaming.webinar.domain.protocol import parse as parse_watch
 from tests.fuzz.strategies import TRICKY_CHARS, tricky_text, utf8_safe
@@ -24,7 +27,7 @@ names = st.one_of(
 )
 
 
-def outcome(function, value):  # type: ignore[no-untyped-def]
+def outcome(function: Callable[[str], str], value: str) -> str | type:
     """The value, or the kind of refusal: so two inputs can be compared."""
     try:
         return function(value)
@@ -67,17 +70,12 @@ def test_guest_and_viewer_names(text: str) -> None:
     if isinstance(kept, str):
         assert utf8_safe(kept) and not mixes_look_alikes(kept)
     try:
-        message = parse_watch(f'{{"type":"qa.ask","text":"?","name":{json_string(text)}}}')
+        message = parse_watch(json.dumps({"type": "qa.ask", "text": "?", "name": text}))
     except WatchProtocolError as refused:
         assert refused.code
         return
-    assert utf8_safe(message.name) and not mixes_look_alikes(message.name)  # type: ignore[union-attr]
-
-
-def json_string(text: str) -> str:
-    import json
-
-    return json.dumps(text)
+    assert isinstance(message, Ask)
+    assert utf8_safe(message.name) and not mixes_look_alikes(message.name)
 
 
 NAME_TABLE: list[tuple[str, str | None]] = [

@@ -72,7 +72,9 @@ def test_hostile_unicode_in_text_fields(
     type_: str, text: str, options: list[str], ref: str
 ) -> None:
     """Issue 10, item 3: look-alikes, NFD, zero-width, RTL overrides and lone surrogates."""
-    body = {"text": text} if type_ == "chat.send" else {"question": text, "options": options}
+    body: dict[str, Any] = (
+        {"text": text} if type_ == "chat.send" else {"question": text, "options": options}
+    )
     check(json.dumps({"type": type_, "ref": ref, **body}))
 
 

@@ -43,6 +43,7 @@ def check(text: str) -> None:
             assert utf8_safe(value), row
             assert unicodedata.is_normalized("NFC", value)
             assert value == " ".join(value.split())
+            assert "\u202e" not in value and "\u200b" not in value  # nothing hidden
 
 
 @given(header=headers, rows=st.lists(st.lists(cells, max_size=10), max_size=8))
