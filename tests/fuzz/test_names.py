@@ -128,3 +128,25 @@ def test_slug_policy(name: str, expected: str | None) -> None:
             compact(name)
     else:
         assert compact(name) == expected
+
+
+def test_guest_form_refuses_mixed_scripts() -> None:
+    """Issue 10, item 3: the room's guest form refuses a look-alike name with a sentence."""
+    from signaling.forms import MIXED_SCRIPTS_TEXT, GuestJoinForm
+
+    form = GuestJoinForm(data={"name": "Nguyễn Văn Аn"})
+    assert not form.is_valid()
+    assert form.errors["name"] == [str(MIXED_SCRIPTS_TEXT)]
+    assert GuestJoinForm(data={"name": "Ｎｇｕｙｅｎ Ｌａｎ"}).is_valid()
+
+
+def test_watch_error_names_mixed_scripts() -> None:
+    """Issue 10, item 3: the watch page words ``mixed_scripts``, not a generic failure."""
+    from django.utils import translation
+
+    from streaming.webinar.errors import error_text
+
+    with translation.override("en"):
+        assert "Cyrillic" in error_text("mixed_scripts", {})
+    with translation.override("vi"):
+        assert "Kirin" in error_text("mixed_scripts", {})
