@@ -112,6 +112,8 @@ class Server:
             "DATABASE_URL": f"sqlite:///{self.dir / 'meet.sqlite3'}",
             "MEET_VAR_DIR": str(self.dir),
             "MEET_LIVE_JOIN_TOKEN_SECS": "3600",
+            # Every simulated member connects from 127.0.0.1: lift the per-address cap.
+            "MEET_WS_MAX_PER_ADDRESS": "1000000",
             # Keep the database connection of daphne's one database thread open (Django's
             # default, 0, reconnects SQLite for every database_sync_to_async call).
             "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),

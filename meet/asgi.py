@@ -18,16 +18,25 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from meet.proxies import TrustedProxyMiddleware  # noqa: E402
 from meet.routing import websocket_urlpatterns  # noqa: E402
+from meet.websocket_limits import WebSocketLimitMiddleware  # noqa: E402
+from signaling.upload_guard import guard_uploads  # noqa: E402
 from streaming.embedded import with_media_worker  # noqa: E402
 
 application = with_media_worker(
-    ProtocolTypeRouter(
-        {
-            "http": django_asgi_app,
-            # Each route brings its own session/auth stack (meet/routing.py).
-            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
-        }
+    # First: every layer below sees the client's address only as a trusted proxy told it.
+    TrustedProxyMiddleware(
+        ProtocolTypeRouter(
+            {
+                # Oversized live-room uploads are refused before their bodies are read.
+                "http": guard_uploads(django_asgi_app),
+                # Each route brings its own session/auth stack (meet/routing.py).
+                "websocket": WebSocketLimitMiddleware(
+                    AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
+                ),
+            }
+        )
     )
 )
 

@@ -66,9 +66,8 @@ def serve(*, host: str, port: int) -> None:
     # Consumers reach the database from one thread: keep its connection instead of
     # opening one per call (Django's default, 0, is for request-per-thread servers).
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
-    if os.environ.get("MEET_MODE") == "production":
-        # Behind nginx the client address comes from X-Forwarded-For (lockouts use it).
-        daphne.append("--proxy-headers")
+    # No --proxy-headers: daphne would believe X-Forwarded-For from anyone. meet/proxies.py
+    # believes it only from MEET_TRUSTED_PROXIES.
     os.execvp(sys.executable, [*daphne, "meet.asgi:application"])
 
 

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
+    "csp",
     "axes",
     "channels",
     "meet",
@@ -72,6 +74,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy, per page (meet/headers.py). High up,
+    # so that error responses of the middleware below carry them too.
+    "meet.headers.PagePolicyMiddleware",
+    "meet.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "meet.middleware.LanguageMiddleware",
@@ -158,6 +164,10 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# The client's address is REMOTE_ADDR, which meet/proxies.py sets from X-Forwarded-For only
+# when the peer is a trusted proxy. Named explicitly so that django-ipware, should it ever
+# be installed, never makes axes read a header any client can forge.
+AXES_CLIENT_IP_CALLABLE = "meet.proxies.request_client_address"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
@@ -218,12 +228,47 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Rooms, organisation directory and meeting sites of meet.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files (no third-party script).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Reverse proxies whose X-Forwarded-For/-Proto are believed (meet/proxies.py): comma-separated
+# addresses or networks. Empty: trust none, every address is the TCP peer's.
+MEET_TRUSTED_PROXIES = env_list("MEET_TRUSTED_PROXIES", default=[])
+# Concurrent WebSocket connections one client address may hold (meet/websocket_limits.py).
+MEET_WS_MAX_PER_ADDRESS = int(os.environ.get("MEET_WS_MAX_PER_ADDRESS", "200"))
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, nothing from
+# another origin. meet/headers.py adds the page's own ws:/wss: origin to connect-src and
+# lets the portal's embeddable player be framed. Extra origins for media (a CDN serving
+# hls/): MEET_CSP_MEDIA_ORIGINS.
+_MEDIA_ORIGINS = env_list("MEET_CSP_MEDIA_ORIGINS", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Swagger UI's and the browser's own icons are data: images; slides are blob:.
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        # hls.js plays through Media Source Extensions: blob: media and worker.
+        "media-src": ["'self'", "blob:", *_MEDIA_ORIGINS],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'", *_MEDIA_ORIGINS],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the self-test page reads it to post JSON
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -233,9 +278,15 @@ if PRODUCTION:
     LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probed over plain HTTP from inside the host
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: meet/proxies.py sets the request's scheme from
+    # X-Forwarded-Proto when, and only when, the peer is one of MEET_TRUSTED_PROXIES.
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading commits the whole registrable domain (every sibling site of the
+    # department, for months) to HTTPS: the operator's decision, off unless asked for.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LOGGING = {
@@ -257,6 +308,11 @@ MEET_LIVE_SLIDES_MAX_BYTES = int(
 MEET_LIVE_SLIDES_MAX_PAGES = int(os.environ.get("MEET_LIVE_SLIDES_MAX_PAGES", "200"))
 MEET_LIVE_CHAT_HISTORY = int(os.environ.get("MEET_LIVE_CHAT_HISTORY", "200"))
 MEET_LIVE_MEETING_IDLE_SECS = int(os.environ.get("MEET_LIVE_MEETING_IDLE_SECS", "3600"))
+# Uploads: form fields are held in memory up to 2.5 MB; a file part larger than 2.5 MB
+# streams to a temporary file, so an upload of tens of MB never sits whole in memory
+# (signaling/upload_guard.py refuses bodies over the limits before they are read).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Per-connection WebSocket rate limits, {"chat": (messages per second, burst), ...};
 # buckets: default, chat, vote, rtc (signaling/domain/ratelimit.py has the defaults).
 MEET_LIVE_RATE_LIMITS: dict[str, tuple[float, int]] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
+from meet.headers import allow_devices
 from signaling import views as room_views
 from streaming.webinar import views as watch_views
 
@@ -15,4 +16,9 @@ from streaming.webinar import views as watch_views
 def live(request: HttpRequest, slug: str) -> HttpResponse:
     """The watch page for the public while the room broadcasts, else the live room."""
     page = watch_views.watch_page_if_broadcasting(request, slug)
-    return page if page is not None else room_views.live_room(request, slug)
+    if page is not None:
+        return page
+    # The live room (its pre-join included) is where cameras and microphones are used.
+    response = room_views.live_room(request, slug)
+    allow_devices(response)
+    return response

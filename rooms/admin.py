@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -70,7 +71,17 @@ class UnitAdmin(admin.ModelAdmin[Unit]):
         ]
         return custom + super().get_urls()
 
-    @admin.action(description=gettext_lazy("Allocate rooms to the selected units"))
+    def has_allocate_permission(self, request: HttpRequest) -> bool:
+        """Allocating creates rooms and their unit logins: it takes the right to add rooms."""
+        return request.user.has_perm("rooms.add_room")
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        """An import adds and changes units: it takes both model permissions."""
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    @admin.action(
+        description=gettext_lazy("Allocate rooms to the selected units"), permissions=["allocate"]
+    )
     def allocate_rooms(self, request: HttpRequest, queryset: QuerySet[Unit]) -> HttpResponse | None:
         try:
             credentials = rooms_allocate(units=queryset.filter(room__isnull=True))
@@ -82,7 +93,16 @@ class UnitAdmin(admin.ModelAdmin[Unit]):
             return None
         return _show_credentials(request, credentials)
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context=extra)
+
     def import_view(self, request: HttpRequest) -> HttpResponse:
+        # admin_view only checks staff status; the import needs the model permissions.
+        if not self.has_import_permission(request):
+            raise PermissionDenied(_("Importing units needs the right to add and change units."))
         form = ImportForm(request.POST or None, request.FILES or None)
         errors: list[str] = []
         if request.method == "POST" and form.is_valid():
@@ -129,7 +149,7 @@ class RoomAdmin(admin.ModelAdmin[Room]):
     inlines = [MembershipInline]
     actions = ["reset_passwords"]
 
-    @admin.action(description=gettext_lazy("Reset the unit login password"))
+    @admin.action(description=gettext_lazy("Reset the unit login password"), permissions=["change"])
     def reset_passwords(self, request: HttpRequest, queryset: QuerySet[Room]) -> HttpResponse:
         return _show_credentials(request, [room_account_reset(room=room) for room in queryset])
 

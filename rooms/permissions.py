@@ -27,9 +27,20 @@ class Role(StrEnum):
     PUBLIC = "public"
 
 
+def acting_pk(user: AnyUser) -> int | None:
+    """The id of a signed-in, active person; None for anyone else.
+
+    Permission filters compare ids: an anonymous user's ``pk`` is None, and a filter
+    ``manager_id=None`` matches every room *without* a manager. Every comparison with a
+    person's id goes through this, and callers treat None as "matches nothing"."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return int(user.pk) if user.pk is not None else None
+
+
 def is_system_admin(user: AnyUser) -> bool:
     """Ministry IT: may see and change every room and site."""
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or acting_pk(user) is None:
         return False
     if getattr(user, "is_superuser", False):
         return True
@@ -42,9 +53,10 @@ def is_system_admin(user: AnyUser) -> bool:
 
 def can_manage_room(user: AnyUser, room: Room) -> bool:
     """Administrators, the room's manager and the room's unit login."""
-    if not user.is_authenticated or not user.is_active:
+    pk = acting_pk(user)
+    if pk is None:
         return False
-    return is_system_admin(user) or user.pk in (room.manager_id, room.account_id)
+    return is_system_admin(user) or pk in (room.manager_id, room.account_id)
 
 
 def can_manage_site(user: AnyUser, site: Site) -> bool:
@@ -61,8 +73,8 @@ def role_in_room(user: AnyUser, room: Room) -> Role:
         return Role.ADMIN
     if can_manage_room(user, room):
         return Role.MANAGER
-    if user.is_authenticated:
-        membership = RoomMembership.objects.filter(room=room, user_id=user.pk).first()
+    if (pk := acting_pk(user)) is not None:
+        membership = RoomMembership.objects.filter(room=room, user_id=pk).first()
         if membership is not None:
             return Role.HOST if membership.role == MemberRole.HOST else Role.PARTICIPANT
     return Role.PUBLIC

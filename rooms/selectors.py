@@ -10,7 +10,12 @@ from django.utils import timezone
 from rooms.domain import naming
 from rooms.domain.readiness import Item, Readiness, SelfTest, compute_readiness
 from rooms.models import DeviceTest, EquipmentItem, Province, Room, Site, Unit, UnitKind
-from rooms.permissions import AnyUser, is_system_admin
+from rooms.permissions import AnyUser, acting_pk, is_system_admin
+
+# A unit's officers supervise the units up to this many levels below it (ministry ->
+# department -> district office -> school); the "everyone under this unit" invitation
+# reaches as far.
+SUPERVISION_LEVELS = 3
 
 # Directory order: the hierarchy first (departments, districts, ...), rooms of no unit last.
 _KIND_RANK = Case(
@@ -132,15 +137,64 @@ def site_for_room(*, room: Room) -> Site | None:
     return Site.objects.select_related("unit").filter(unit_id=room.unit_id).first()
 
 
+def rooms_managed_by(user: AnyUser) -> QuerySet[Room]:
+    """The rooms whose manager or unit login this person is (none when signed out)."""
+    pk = acting_pk(user)
+    if pk is None:
+        return Room.objects.none()
+    return Room.objects.filter(Q(manager_id=pk) | Q(account_id=pk))
+
+
+def room_managed_by(user: AnyUser) -> Room | None:
+    """The unit room a person manages: the one they are the officer of, else their login's."""
+    pk = acting_pk(user)
+    if pk is None:
+        return None
+    rooms = Room.objects.select_related("unit", "unit__province").filter(unit__isnull=False)
+    return rooms.filter(manager_id=pk).first() or rooms.filter(account_id=pk).first()
+
+
+def _belongs_to(pk: int) -> Q:
+    """Rooms ``pk`` manages, logs in as, hosts or takes part in."""
+    return Q(manager_id=pk) | Q(account_id=pk) | Q(memberships__user_id=pk)
+
+
+def _supervisor_is(pk: int) -> Q:
+    """Rooms whose unit lies up to SUPERVISION_LEVELS below a unit whose room ``pk`` manages."""
+    above = Q()
+    for level in range(1, SUPERVISION_LEVELS + 1):
+        chain = "unit__" + "parent__" * level + "room__"
+        above |= Q(**{f"{chain}manager_id": pk}) | Q(**{f"{chain}account_id": pk})
+    return above
+
+
+def rooms_with_private_calendar_for(user: AnyUser) -> QuerySet[Room]:
+    """Rooms whose private sessions a person may see: the one rule, used everywhere.
+
+    Administrators see every room; a room's manager, unit login and members (hosts and
+    participants) see their room; the manager and unit login of a unit above it see it
+    too (a department supervises its schools). Anonymous or deactivated: no room."""
+    if is_system_admin(user):
+        return Room.objects.all()
+    pk = acting_pk(user)
+    if pk is None:
+        return Room.objects.none()
+    return Room.objects.filter(_belongs_to(pk) | _supervisor_is(pk)).distinct()
+
+
+def rooms_belonging_to(user: AnyUser) -> QuerySet[Room]:
+    """The rooms a person manages, logs in as, hosts or takes part in (none when signed out)."""
+    pk = acting_pk(user)
+    if pk is None:
+        return Room.objects.none()
+    return Room.objects.filter(_belongs_to(pk)).distinct()
+
+
 def sites_visible_to(user: AnyUser) -> QuerySet[Site]:
     """Every site for administrators; the sites of the rooms a person manages otherwise."""
     if is_system_admin(user):
         return Site.objects.all()
-    if not user.is_authenticated:
-        return Site.objects.none()
-    return Site.objects.filter(
-        Q(unit__room__manager_id=user.pk) | Q(unit__room__account_id=user.pk)
-    )
+    return Site.objects.filter(unit__room__in=rooms_managed_by(user))
 
 
 def sites_overview(

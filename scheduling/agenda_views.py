@@ -13,43 +13,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rooms.models import Province, Room
+from rooms.models import Province
+from rooms.selectors import room_managed_by
 from scheduling import selectors
 from scheduling.ical import calendar_for
 from scheduling.services.feeds import feed_token_current, feed_token_renew
 from scheduling.views import ICS_TYPE, monday_of
 
 
-def _managed_room(request: HttpRequest) -> Room | None:
-    if not request.user.is_authenticated:
-        return None
-    return (
-        Room.objects.select_related("unit", "unit__province")
-        .filter(unit__isnull=False)
-        .filter(manager_id=request.user.pk)
-        .first()
-        or Room.objects.select_related("unit", "unit__province")
-        .filter(account_id=request.user.pk)
-        .first()
-    )
-
-
 def agenda(request: HttpRequest) -> HttpResponse:
     """Meetings today and this week in a province (the manager's own by default)."""
-    room = _managed_room(request)
+    room = room_managed_by(request.user)
     default = room.unit.province.slug if room and room.unit and room.unit.province else ""
     province = request.GET.get("province", default)
     monday = monday_of(request.GET.get("week"))
     zone = timezone.get_current_timezone()
     start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
     found = selectors.occurrences_between(
-        start=start, end=start + timedelta(days=7), province=province
+        viewer=request.user, start=start, end=start + timedelta(days=7), province=province
     )
-    visible = [o for o in found if o.session.public]
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
-        meetings = [o for o in visible if timezone.localtime(o.start).date() == day]
+        meetings = [o for o in found if timezone.localtime(o.start).date() == day]
         days.append((day, meetings))
     feeds = {}
     if request.user.is_authenticated:
@@ -57,7 +43,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
         person = feed_token_current(user=request.user)
         feeds["person"] = base + reverse("scheduling:private-feed", args=[person.token])
         if room is not None and room.unit is not None:
-            unit = feed_token_current(unit=room.unit)
+            unit = feed_token_current(unit=room.unit, issued_to=request.user)
             feeds["unit"] = base + reverse("scheduling:private-feed", args=[unit.token])
     context = {
         "days": days,
@@ -78,10 +64,10 @@ def agenda(request: HttpRequest) -> HttpResponse:
 def feed_renew(request: HttpRequest) -> HttpResponse:
     """Give a private feed a new secret address; the old one stops working at once."""
     if request.POST.get("scope") == "unit":
-        room = _managed_room(request)
+        room = room_managed_by(request.user)
         if room is None or room.unit is None:
             raise Http404(_("You manage no room."))
-        feed_token_renew(unit=room.unit)
+        feed_token_renew(unit=room.unit, issued_to=request.user)  # type: ignore[arg-type]
     else:
         feed_token_renew(user=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The feed has a new address; the old one no longer works."))

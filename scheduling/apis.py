@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -13,16 +13,24 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rooms.models import Room
 from rooms.permissions import can_manage_room, is_system_admin
+from rooms.selectors import rooms_managed_by
 from scheduling import selectors
-from scheduling.errors import InvalidSchedule, ScheduleConflict, SchedulingError
+from scheduling.errors import (
+    InvalidSchedule,
+    PeopleRefused,
+    ScheduleConflict,
+    SchedulingError,
+    TooManyLookups,
+)
 from scheduling.models import Attendance, Invitation, Occurrence, Session
-from scheduling.permissions import can_schedule, can_see_session
+from scheduling.permissions import can_schedule
+from scheduling.query_dates import calendar_years
 from scheduling.serializers import (
     AttendanceSerializer,
     ConflictSerializer,
@@ -53,7 +61,7 @@ from scheduling.services.sessions import (
 MAX_RANGE = timedelta(days=62)
 
 
-def _invite(session: Session, data: dict[str, Any]) -> None:
+def _invite(session: Session, data: dict[str, Any], by: Any) -> None:
     """Apply the invitation rules and people of an API request, then tell them."""
     if "invite" in data:
         rules = [
@@ -62,7 +70,7 @@ def _invite(session: Session, data: dict[str, Any]) -> None:
         ]
         invitations_set(session=session, rules=rules)
     if data.get("people"):
-        people_invite(session=session, names=data["people"])
+        people_invite(session=session, names=data["people"], by=by)
     invitations_send_on_commit(session)
 
 
@@ -72,6 +80,15 @@ def _refused(exc: ScheduleConflict | InvalidSchedule) -> Response:
             {"detail": str(exc), "conflicts": exc.conflicts}, status=status.HTTP_409_CONFLICT
         )
     return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _invitation_refused(exc: SchedulingError) -> NoReturn:
+    """The 4xx of a refused invitation; nothing of the request was saved (atomic)."""
+    if isinstance(exc, TooManyLookups):
+        raise Throttled(wait=exc.wait_secs, detail=str(exc)) from exc
+    if isinstance(exc, PeopleRefused):
+        raise ValidationError({"people": str(exc)}) from exc
+    raise ValidationError({"invite": str(exc)}) from exc
 
 
 def _input(attrs: dict[str, Any], session: Session | None = None) -> SessionInput:
@@ -105,14 +122,7 @@ class SessionViewSet(viewsets.ModelViewSet[Session]):
     queryset = Session.objects.select_related("room", "host_unit").order_by("start")
 
     def get_queryset(self) -> QuerySet[Session]:
-        sessions = super().get_queryset()
-        if self.request.user.is_authenticated and getattr(self.request.user, "is_superuser", False):
-            return sessions
-        return (
-            sessions.filter(public=True)
-            | sessions.filter(room__manager_id=self.request.user.pk)
-            | sessions.filter(room__account_id=self.request.user.pk)
-        )
+        return super().get_queryset().filter(selectors.sessions_visible_q(self.request.user))
 
     def _authorize(self, session_room: Any) -> None:
         if not can_schedule(self.request.user, session_room):
@@ -127,11 +137,11 @@ class SessionViewSet(viewsets.ModelViewSet[Session]):
         try:
             with transaction.atomic():
                 session = session_schedule(data=_input(data), by=request.user)
-                _invite(session, data)
+                _invite(session, data, request.user)
         except (ScheduleConflict, InvalidSchedule) as exc:
             return _refused(exc)
         except SchedulingError as exc:
-            raise ValidationError({"invite": str(exc)}) from exc
+            _invitation_refused(exc)
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: SessionSerializer, 409: ConflictSerializer})
@@ -149,11 +159,11 @@ class SessionViewSet(viewsets.ModelViewSet[Session]):
             with transaction.atomic():
                 session = session_update(session=session, data=_input(data, session))
                 if "invite" in data or "people" in data:
-                    _invite(session, data)
+                    _invite(session, data, request.user)
         except (ScheduleConflict, InvalidSchedule) as exc:
             return _refused(exc)
         except SchedulingError as exc:
-            raise ValidationError({"invite": str(exc)}) from exc
+            _invitation_refused(exc)
         return Response(SessionSerializer(session).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -166,11 +176,24 @@ class SessionViewSet(viewsets.ModelViewSet[Session]):
 def _moment(value: str, name: str, default: datetime) -> datetime:
     if not value:
         return default
-    parsed = parse_datetime(value)
-    if parsed is None and (day := parse_date(value)) is not None:
-        parsed = datetime.combine(day, datetime.min.time())
-    if parsed is None:
-        raise ValidationError({name: _("Give a date (YYYY-MM-DD) or a date and time.")})
+    parsed = None
+    try:
+        if value.isascii():  # Python's ISO parsers also take other scripts' digits
+            parsed = parse_datetime(value)
+            if parsed is None and (day := parse_date(value)) is not None:
+                parsed = datetime.combine(day, datetime.min.time())
+    except ValueError:  # well formed but no such day or time: 2026-02-31
+        parsed = None
+    years = calendar_years()
+    if parsed is None or not years.holds(parsed.year):
+        raise ValidationError(
+            {
+                name: _(
+                    "Give a date (YYYY-MM-DD) or a date and time between %(first)d and %(last)d."
+                )
+                % {"first": years.first, "last": years.last}
+            }
+        )
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
@@ -201,19 +224,13 @@ class OccurrenceViewSet(viewsets.ReadOnlyModelViewSet[Occurrence]):
         end = _moment(params.get("to", ""), "to", start + timedelta(days=7))
         if end <= start or end - start > MAX_RANGE:
             raise ValidationError({"to": _("The range must be positive and at most 62 days.")})
-        found = selectors.occurrences_between(
+        return selectors.occurrences_between(
+            viewer=self.request.user,
             start=start,
             end=end,
             room=params.get("room", ""),
             unit=params.get("unit", ""),
             province=params.get("province", ""),
-        )
-        if getattr(self.request.user, "is_superuser", False):
-            return found
-        return (
-            found.filter(session__public=True)
-            | found.filter(room__manager_id=self.request.user.pk)
-            | found.filter(room__account_id=self.request.user.pk)
         )
 
     def _occurrence(self) -> Occurrence:
@@ -228,10 +245,11 @@ class OccurrenceViewSet(viewsets.ReadOnlyModelViewSet[Occurrence]):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         occurrence = generics.get_object_or_404(
-            Occurrence.objects.select_related("session", "room"), pk=kwargs["pk"]
+            Occurrence.objects.select_related("session", "room").filter(
+                selectors.sessions_visible_q(request.user, via="session__")
+            ),
+            pk=kwargs["pk"],
         )
-        if not can_see_session(request.user, occurrence.session):
-            raise PermissionDenied
         return Response(OccurrenceSerializer(occurrence).data)
 
     @extend_schema(
@@ -273,9 +291,8 @@ class InvitationViewSet(viewsets.ReadOnlyModelViewSet[Invitation]):
             "session__start", "unit__name"
         )
         if not is_system_admin(user):
-            mine = Q(unit__room__manager_id=user.pk) | Q(unit__room__account_id=user.pk)
-            hosting = Q(session__room__manager_id=user.pk) | Q(session__room__account_id=user.pk)
-            found = found.filter(mine | hosting)
+            managed = rooms_managed_by(user)
+            found = found.filter(Q(unit__room__in=managed) | Q(session__room__in=managed))
         params = self.request.query_params
         if params.get("session"):
             found = found.filter(session__uid=params["session"])

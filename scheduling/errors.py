@@ -28,6 +28,31 @@ class InvalidSchedule(SchedulingError):
     """Times or a recurrence that cannot be scheduled."""
 
 
+class PeopleRefused(SchedulingError):
+    """Some names cannot be invited; the same words whether or not an account exists."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        super().__init__(
+            _(
+                "These people cannot be invited: %(names)s. Check each user name or e-mail "
+                "address; only people with an active account can be invited by name."
+            )
+            % {"names": ", ".join(names)}
+        )
+
+
+class TooManyLookups(SchedulingError):
+    """A person looked up more names than ``MEET_INVITE_LOOKUP_RATE`` allows."""
+
+    def __init__(self, wait_secs: int) -> None:
+        self.wait_secs = wait_secs
+        super().__init__(
+            _("You have looked up many people in a short time. Try again in %(minutes)d minute(s).")
+            % {"minutes": max(1, (wait_secs + 59) // 60)}
+        )
+
+
 def rule_error_message(error: RuleError) -> str:
     """The user's-language sentence for a refused recurrence rule."""
     return {

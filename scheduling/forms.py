@@ -6,8 +6,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import User
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,16 +93,9 @@ class SessionForm(forms.Form):
         day, until = data.get("day"), data.get("until")
         if day and until and until < day:
             self.add_error("until", _("The repetition must end after the first meeting."))
-        names = [n.strip() for n in data.get("invite_people", "").split(",") if n.strip()]
-        unknown = [
-            n for n in names if not User.objects.filter(Q(username=n) | Q(email__iexact=n)).exists()
-        ]
-        if unknown:
-            self.add_error(
-                "invite_people",
-                _("No account has the name or address: %(names)s.") % {"names": ", ".join(unknown)},
-            )
-        data["people"] = names
+        # Who can be invited is the service's answer (people_invite), given after saving
+        # in one transaction; the form only splits the list.
+        data["people"] = [n.strip() for n in data.get("invite_people", "").split(",") if n.strip()]
         if not self.errors:
             try:
                 data["rule"] = self._rule(data)

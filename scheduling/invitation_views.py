@@ -20,6 +20,7 @@ from scheduling.errors import InvalidSchedule, ScheduleConflict, SchedulingError
 from scheduling.forms import MoveForm
 from scheduling.models import Invitation, Occurrence, Reply, SessionDocument, SessionKind
 from scheduling.permissions import can_schedule
+from scheduling.query_dates import calendar_years, year_of
 from scheduling.reports import csv_text, occurrence_sites, unit_usage
 from scheduling.services.documents import can_download, document_add
 from scheduling.services.ical_import import MAX_IMPORT_BYTES, describe, ics_import, ics_preview
@@ -185,13 +186,19 @@ def invitation_reply_view(request: HttpRequest, slug: str, pk: int) -> HttpRespo
     return redirect("scheduling:site-invitations", slug=room.slug)
 
 
-def _period(request: HttpRequest) -> tuple[int, datetime, datetime]:
-    try:
-        year = int(request.GET.get("year", timezone.localdate().year))
-    except ValueError:
-        year = timezone.localdate().year
+def _period(year: int) -> tuple[datetime, datetime]:
     zone = timezone.get_current_timezone()
-    return year, datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+def _no_such_year(request: HttpRequest, room: Room) -> HttpResponse:
+    years = calendar_years()
+    error = _("Choose a year from %(first)d to %(last)d.") % {
+        "first": years.first,
+        "last": years.last,
+    }
+    context = {"room": room, "year": timezone.localdate().year, "error": error, "years": years}
+    return render(request, "scheduling/unit_report.html", context, status=400)
 
 
 @login_required
@@ -200,7 +207,10 @@ def unit_report(request: HttpRequest, slug: str) -> HttpResponse:
     room = _managed_room(request, slug)
     if room.unit is None:
         raise Http404(_("This room belongs to no unit."))
-    year, start, end = _period(request)
+    year = year_of(request.GET.get("year"))
+    if year is None:
+        return _no_such_year(request, room)
+    start, end = _period(year)
     usage = unit_usage(room.unit, start, end)
     if request.GET.get("format") == "csv":
         header = [_("Unit"), _("Year"), _("Kind"), _("Sessions")]
@@ -219,7 +229,7 @@ def unit_report(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "scheduling/unit_report.html",
-        {"room": room, "usage": usage, "year": year, "kinds": kinds},
+        {"room": room, "usage": usage, "year": year, "kinds": kinds, "years": calendar_years()},
     )
 
 

@@ -229,6 +229,11 @@ class FeedToken(models.Model):
     unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # A unit's feed is handed to one of its officers and works only while that person
+    # still manages the unit's room: a replaced manager's copy of the address goes dead.
+    issued_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -10,6 +10,8 @@ from django.db.models import Field, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from rooms.models import Room
+from rooms.permissions import AnyUser, acting_pk, is_system_admin
+from rooms.selectors import rooms_belonging_to, rooms_managed_by, rooms_with_private_calendar_for
 from scheduling.models import FeedToken, Occurrence, Session
 
 # A scheduled meeting is "on" from this long before its start until its end: people join
@@ -66,12 +68,53 @@ def occurrence_now(
     return found.order_by("-session__broadcast", "start").first()
 
 
+def _sessions_invited(pk: int, viewer: AnyUser) -> QuerySet[Session]:
+    """Sessions that invite the person by name or invite a unit whose room they manage."""
+    invited = Q(people__user_id=pk) | Q(invitations__unit__room__in=rooms_managed_by(viewer))
+    return Session.objects.filter(invited)
+
+
+def sessions_visible_q(viewer: AnyUser, *, via: str = "") -> Q:
+    """Which sessions a person may see: THE rule (API, calendar pages, .ics, feeds, agenda).
+
+    Public sessions, for everyone. Private ones: for administrators; in the rooms of
+    ``rooms_with_private_calendar_for`` (the room's own people and the officers of the
+    units above it); and for whoever they invite (by name, or their unit's site).
+    Anonymous and deactivated people match public sessions only: no id comparison here
+    ever sees a None. ``via`` prefixes the fields ("session__" from an occurrence)."""
+    public = Q(**{f"{via}public": True})
+    if is_system_admin(viewer):
+        return Q()
+    pk = acting_pk(viewer)
+    if pk is None:
+        return public
+    rooms = Q(**{f"{via}room__in": rooms_with_private_calendar_for(viewer)})
+    invited = Q(**{f"{via}pk__in": _sessions_invited(pk, viewer).values("pk")})
+    return public | rooms | invited
+
+
+def session_visible(*, viewer: AnyUser, session: Session) -> bool:
+    """Whether the person may see this session (``sessions_visible_q`` for one)."""
+    if session.public:
+        return True
+    return Session.objects.filter(sessions_visible_q(viewer), pk=session.pk).exists()
+
+
 def occurrences_between(
-    *, start: datetime, end: datetime, room: str = "", unit: str = "", province: str = ""
+    *,
+    viewer: AnyUser,
+    start: datetime,
+    end: datetime,
+    room: str = "",
+    unit: str = "",
+    province: str = "",
 ) -> QuerySet[Occurrence]:
-    """Meetings that overlap [start, end), by room, unit (and its sub-units) or province."""
-    found = Occurrence.objects.filter(start__lt=end, end__gt=start).select_related(
-        "session", "room", "room__unit", "session__host_unit"
+    """Meetings the viewer may see that overlap [start, end), by room, unit (and its
+    sub-units) or province."""
+    found = (
+        Occurrence.objects.filter(start__lt=end, end__gt=start)
+        .filter(sessions_visible_q(viewer, via="session__"))
+        .select_related("session", "room", "room__unit", "session__host_unit")
     )
     if room:
         found = found.filter(room__slug=room)
@@ -82,10 +125,12 @@ def occurrences_between(
     return found.order_by("start", "id")
 
 
-def room_upcoming(*, room: Room, limit: int = 5) -> list[Occurrence]:
-    """The room's next meetings, cancelled ones included so people see them called off."""
+def room_upcoming(*, room: Room, viewer: AnyUser, limit: int = 5) -> list[Occurrence]:
+    """The room's next meetings the viewer may see, cancelled ones included so people see
+    them called off."""
     return list(
         Occurrence.objects.filter(room=room, end__gte=timezone.now())
+        .filter(sessions_visible_q(viewer, via="session__"))
         .select_related("session")
         .order_by("start")[:limit]
     )
@@ -114,29 +159,41 @@ def session_get(*, uid: str) -> Session | None:
         return None
 
 
-def private_feed_sessions(*, token: str) -> tuple[str, QuerySet[Session]] | None:
-    """The sessions of a live private feed: a unit's (hosted or invited) or a person's rooms'."""
+def _live_feed(token: str) -> FeedToken | None:
+    """A feed address that still works: not revoked, its owner active, and a unit's feed
+    only while the person it was issued to still manages the unit's room."""
     feed = (
-        FeedToken.objects.select_related("user", "unit")
+        FeedToken.objects.select_related("user", "unit", "issued_to")
         .filter(token=token, revoked_at__isnull=True)
         .first()
     )
+    if feed is None:
+        return None
+    owner = feed.issued_to if feed.unit is not None else feed.user
+    if owner is None or not owner.is_active:
+        return None
+    if feed.unit is not None and not rooms_managed_by(owner).filter(unit=feed.unit).exists():
+        return None
+    return feed
+
+
+def private_feed_sessions(*, token: str) -> tuple[str, QuerySet[Session]] | None:
+    """The sessions of a live private feed: a unit's (hosted or invited) or a person's rooms'."""
+    feed = _live_feed(token)
     if feed is None:
         return None
     sessions = Session.objects.select_related("room").prefetch_related(
         Prefetch("occurrences", queryset=Occurrence.objects.order_by("original_start"))
     )
     if feed.unit is not None:
-        found = sessions.filter(
-            Q(host_unit=feed.unit) | Q(invitations__unit=feed.unit) | Q(room__unit=feed.unit)
-        )
-        return feed.unit.name, found.distinct()
+        assert feed.issued_to is not None
+        unit = feed.unit
+        found = sessions.filter(Q(host_unit=unit) | Q(invitations__unit=unit) | Q(room__unit=unit))
+        # Never more than the person holding the address may see.
+        return unit.name, found.filter(sessions_visible_q(feed.issued_to)).distinct()
     user = feed.user
     assert user is not None
-    rooms = Q(room__manager=user) | Q(room__account=user) | Q(room__memberships__user=user)
-    invited = (
-        Q(invitations__unit__room__manager=user)
-        | Q(invitations__unit__room__account=user)
-        | Q(people__user=user)
-    )
-    return user.get_full_name() or user.get_username(), sessions.filter(rooms | invited).distinct()
+    pk = acting_pk(user)
+    assert pk is not None
+    mine = Q(room__in=rooms_belonging_to(user)) | Q(pk__in=_sessions_invited(pk, user).values("pk"))
+    return user.get_full_name() or user.get_username(), sessions.filter(mine).distinct()

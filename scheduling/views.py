@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,11 +19,12 @@ from rooms.models import Room
 from rooms.selectors import room_get
 from scheduling import selectors
 from scheduling.domain.recurrence import parse_rrule
-from scheduling.errors import InvalidSchedule, ScheduleConflict
+from scheduling.errors import InvalidSchedule, ScheduleConflict, SchedulingError
 from scheduling.forms import SessionForm
 from scheduling.ical import calendar_for
 from scheduling.models import Occurrence, Session
 from scheduling.permissions import can_schedule, can_see_session
+from scheduling.query_dates import day_or_today, month_or_this
 from scheduling.services.invitations import (
     invitations_send_on_commit,
     invitations_set,
@@ -49,34 +49,30 @@ def _room(slug: str) -> Room:
 
 
 def monday_of(value: str | None) -> date:
-    day = parse_date(value or "") or timezone.localdate()
+    """The Monday of the week that holds the day given (this week's if none)."""
+    day = day_or_today(value)
     return day - timedelta(days=day.weekday())
 
 
 def _meetings(request: HttpRequest, room: Room, start: datetime, end: datetime) -> list[Occurrence]:
-    """The room's meetings, or with ``?scope=unit`` those of its unit and the units under it."""
+    """The room's meetings, or with ``?scope=unit`` those of its unit and the units under it,
+    that the person may see (each by its own room: ``selectors.sessions_visible_q``)."""
+    where = {"room": room.slug}
     if request.GET.get("scope") == "unit" and room.unit is not None:
-        return list(selectors.occurrences_between(start=start, end=end, unit=room.unit.slug))
-    return list(selectors.occurrences_between(start=start, end=end, room=room.slug))
+        where = {"unit": room.unit.slug}
+    return list(selectors.occurrences_between(viewer=request.user, start=start, end=end, **where))
 
 
 def room_month(request: HttpRequest, slug: str) -> HttpResponse:
     """A month as a grid of weeks (a list of days on phones)."""
     room = _room(slug)
-    first = (parse_date(f"{request.GET.get('month', '')}-01") or timezone.localdate()).replace(
-        day=1
-    )
+    first = month_or_this(request.GET.get("month"))
     following = (first + timedelta(days=32)).replace(day=1)
     grid_start = first - timedelta(days=first.weekday())
     zone = timezone.get_current_timezone()
     start = datetime.combine(grid_start, datetime.min.time(), tzinfo=zone)
     days_shown = ((following - grid_start).days + 6) // 7 * 7
-    may = can_schedule(request.user, room)
-    found = [
-        o
-        for o in _meetings(request, room, start, start + timedelta(days=days_shown))
-        if o.session.public or may
-    ]
+    found = _meetings(request, room, start, start + timedelta(days=days_shown))
     by_day: dict[date, list[Occurrence]] = {}
     for occurrence in found:
         by_day.setdefault(timezone.localtime(occurrence.start).date(), []).append(occurrence)
@@ -100,8 +96,7 @@ def room_week(request: HttpRequest, slug: str) -> HttpResponse:
     monday = monday_of(request.GET.get("week"))
     zone = timezone.get_current_timezone()
     start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
-    found = _meetings(request, room, start, start + timedelta(days=7))
-    visible = [o for o in found if o.session.public or can_schedule(request.user, room)]
+    visible = _meetings(request, room, start, start + timedelta(days=7))
     days = [
         (
             monday + timedelta(days=i),
@@ -126,6 +121,34 @@ def room_week(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "scheduling/room_week.html", context)
 
 
+@transaction.atomic
+def _schedule_with_invitations(request: HttpRequest, room: Room, form: SessionForm) -> Session:
+    """The session, its sites and its people, all saved or none (a refused name undoes it)."""
+    start, end = form.moments()
+    data = form.cleaned_data
+    session = session_schedule(
+        data=SessionInput(
+            room=room,
+            host_unit=room.unit,  # type: ignore[arg-type]
+            kind=data["kind"],
+            title=data["title"],
+            description=data["description"],
+            start=start,
+            end=end,
+            rule=data["rule"],
+            public=data["public"],
+            broadcast=data["broadcast"],
+            presenters=data["presenters"],
+        ),
+        by=request.user,
+    )
+    if room.unit is not None:
+        invitations_set(session=session, rules=form.invitation_rules(room.unit))
+    people_invite(session=session, names=data["people"], by=request.user)
+    invitations_send_on_commit(session)
+    return session
+
+
 @login_required
 def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Schedule a session or a series in this room."""
@@ -135,35 +158,16 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = SessionForm(request.POST or None)
     conflicts: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
-        start, end = form.moments()
-        data = form.cleaned_data
         try:
-            session = session_schedule(
-                data=SessionInput(
-                    room=room,
-                    host_unit=room.unit,  # type: ignore[arg-type]
-                    kind=data["kind"],
-                    title=data["title"],
-                    description=data["description"],
-                    start=start,
-                    end=end,
-                    rule=data["rule"],
-                    public=data["public"],
-                    broadcast=data["broadcast"],
-                    presenters=data["presenters"],
-                ),
-                by=request.user,
-            )
+            session = _schedule_with_invitations(request, room, form)
         except ScheduleConflict as exc:
             conflicts = exc.conflicts
             form.add_error(None, str(exc))
         except InvalidSchedule as exc:
             form.add_error(None, str(exc))
+        except SchedulingError as exc:  # people refused or looked up too often
+            form.add_error("invite_people", str(exc))
         else:
-            if room.unit is not None:
-                invitations_set(session=session, rules=form.invitation_rules(room.unit))
-            people_invite(session=session, names=data["people"])
-            invitations_send_on_commit(session)
             count = session.occurrences.count()
             messages.success(
                 request,
@@ -281,13 +285,15 @@ def session_edit(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
                 rules = form.invitation_rules(room.unit) if room.unit else []
                 if rules:
                     invitations_set(session=updated, rules=rules)
-                people_invite(session=updated, names=data["people"])
+                people_invite(session=updated, names=data["people"], by=request.user)
                 invitations_send_on_commit(updated)
         except ScheduleConflict as exc:
             conflicts = exc.conflicts
             form.add_error(None, str(exc))
         except InvalidSchedule as exc:
             form.add_error(None, str(exc))
+        except SchedulingError as exc:  # people refused or looked up too often
+            form.add_error("invite_people", str(exc))
         else:
             messages.success(request, _("The changes are saved; the invited sites are told."))
             week = timezone.localtime(updated.start).date().isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from meet.ratelimit import Rate as AbuseRate
 from signaling.domain.ratelimit import Rate, rates_from
 
 
@@ -40,3 +41,69 @@ def meeting_idle_secs() -> int:
 def rate_limits() -> dict[str, Rate]:
     """Per-connection message rates."""
     return rates_from(getattr(settings, "MEET_LIVE_RATE_LIMITS", None))
+
+
+# Abuse limits shared by every web process (meet/ratelimit.py): (one try every N seconds,
+# burst). "_address" buckets are per client address (REMOTE_ADDR), "_user" per person
+# (account or guest), "_room" per room. A school behind one NAT address sends many
+# people's joins from one address: the address buckets are wide.
+DEFAULT_ABUSE_RATES: dict[str, tuple[float, int]] = {
+    "guest_password_address": (120.0, 5),  # 5 tries, then one every 2 minutes
+    "guest_password_room": (3.0, 40),  # bounds the password hashing a room can cost
+    "token_address": (0.1, 600),
+    "token_user": (2.0, 30),
+    "join_address": (0.1, 600),
+    "join_user": (2.0, 30),
+    "chat_address": (0.05, 600),
+    "chat_user": (1.0, 10),
+    "upload_address": (6.0, 30),
+    "upload_user": (20.0, 10),
+}
+
+
+def abuse_rate(name: str) -> AbuseRate:
+    """``MEET_LIVE_ABUSE_RATES[name]`` or its default (see ``DEFAULT_ABUSE_RATES``)."""
+    configured = getattr(settings, "MEET_LIVE_ABUSE_RATES", None) or {}
+    every, burst = configured.get(name) or DEFAULT_ABUSE_RATES[name]
+    return AbuseRate(every_secs=float(every), burst=int(burst))
+
+
+def guest_password_min_chars() -> int:
+    """The shortest guests' password a manager may set."""
+    return int(getattr(settings, "MEET_LIVE_GUEST_PASSWORD_MIN_CHARS", 8))
+
+
+def files_per_participant() -> int:
+    """How many files one participant may share in a meeting."""
+    return int(getattr(settings, "MEET_LIVE_FILES_PER_PARTICIPANT", 20))
+
+
+def files_per_meeting() -> int:
+    """How many files a meeting may hold."""
+    return int(getattr(settings, "MEET_LIVE_FILES_PER_MEETING", 200))
+
+
+def welcome_files() -> int:
+    """How many of the most recent shared files the join message lists."""
+    return int(getattr(settings, "MEET_LIVE_WELCOME_FILES", 50))
+
+
+def slides_render_secs() -> float:
+    """Wall time the child process rendering one PDF may take."""
+    return float(getattr(settings, "MEET_LIVE_SLIDES_RENDER_SECS", 60.0))
+
+
+def slides_render_bytes() -> int:
+    """Address space the child process rendering one PDF may use."""
+    return int(getattr(settings, "MEET_LIVE_SLIDES_RENDER_BYTES", 1024 * 1024 * 1024))
+
+
+def slides_renders_at_once() -> int:
+    """How many PDFs one web process renders at once (each in its own child)."""
+    return int(getattr(settings, "MEET_LIVE_SLIDES_RENDERS_AT_ONCE", 2))
+
+
+def removed_guests_ban_address() -> int:
+    """Once this many guests from one address were removed from a meeting, no guest from
+    that address may join it (0: only the removed name is kept out)."""
+    return int(getattr(settings, "MEET_LIVE_REMOVED_GUESTS_BAN_ADDRESS", 2))

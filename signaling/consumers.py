@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -35,8 +35,8 @@ from signaling.domain import protocol as p
 from signaling.domain.ratelimit import RateLimiter
 from signaling.errors import JoinRefused, SignalingError, error_text, protocol_error_text
 from signaling.models import LiveRole
-from signaling.services import chat, joins, meetings, moderation, polls, slides
-from signaling.services.tokens import UNCHECKED, join_token_read
+from signaling.services import chat, joins, limits, meetings, moderation, polls, slides, tokens
+from signaling.services.tokens import UNCHECKED, JoinClaims, join_token_read
 from streaming import wire
 
 logger = logging.getLogger(__name__)
@@ -54,10 +54,13 @@ CLOSE_TIMEOUT = 4408
 CLOSE_REPLACED = 4409
 CLOSE_ENDED = 4410
 CLOSE_TOO_FAST = 4429
+CLOSE_SERVER_ERROR = 1011
 
 _CLOSE_FOR = {
     "token_invalid": CLOSE_TOKEN,
     "token_expired": CLOSE_TOKEN,
+    "token_used": CLOSE_TOKEN,
+    "slow_down": CLOSE_TOO_FAST,
     "wrong_session": CLOSE_TOKEN,
     "no_room": CLOSE_NO_ROOM,
     "ended": CLOSE_ENDED,
@@ -120,10 +123,13 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.state = "new"  # new → lobby → joined → closing
         self.peer = ""
         self.name = ""
+        self.identity = ""
         self.role = ""
         self.member: Subscriber | None = None
         self.limiter = RateLimiter(rates=conf.rate_limits())
         self.media_sources: tuple[bool, bool, bool] | None = None
+        client = self.scope.get("client") or ("", 0)
+        self.address = str(client[0] or "unknown")  # as daphne saw it (meet/ vets proxies)
         cookies = self.scope.get("cookies") or {}
         chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
         supported = {code for code, _ in settings.LANGUAGES}
@@ -200,7 +206,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             if self.state != "new":
                 await self._fail(SignalingError("already_joined"), kind, message.ref)
                 return
-            await self._hello(message)
+            try:
+                await self._hello(message)
+            except Exception:  # the detail goes to the log, a sentence to the browser
+                logger.exception("live room %s: hello failed", self.slug)
+                await self._refuse("server_error", CLOSE_SERVER_ERROR)
             return
         if self.state != "joined":
             code = "hello_first" if self.state == "new" else "not_joined"
@@ -264,10 +274,12 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             )
             if claims.slug != self.slug:
                 raise JoinRefused("token_invalid")
-        except JoinRefused as refused:
-            await self._refuse(refused.code, _CLOSE_FOR.get(refused.code, CLOSE_REFUSED))
+            claims = await self._admissible(claims, session)
+        except SignalingError as refused:
+            close_code = _CLOSE_FOR.get(refused.code, CLOSE_REFUSED)
+            await self._refuse(refused.code, close_code, refused.params)
             return
-        self.name, self.role = claims.name, claims.role
+        self.name, self.identity = claims.name, claims.identity
         bus = get_bus()
         self.member = Subscriber(
             peer="", host=claims.role == LiveRole.HOST, send=_fan_out_send(self.base_send)
@@ -284,6 +296,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                     ice_servers=wire.browser_ice_servers(claims.identity),
                     with_participants=False,
                     shared_of=shared_of,
+                    address=limits.address_key(self.address),  # an IPv6 /64 as one
                 )
             )
         except JoinRefused as refused:
@@ -291,6 +304,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             self.member = None
             await self._refuse(refused.code, _CLOSE_FOR.get(refused.code, CLOSE_REFUSED))
             return
+        self.role = outcome.role
         self.peer = self.member.peer = outcome.peer
         presence.remember(self.peer)
         if outcome.state == "lobby":
@@ -300,6 +314,18 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self._send(p.event("lobby.waiting", peer=outcome.peer, name=outcome.name))
             return
         await self._go_live(outcome.welcome or {}, version)
+
+    async def _admissible(self, claims: JoinClaims, session: Any) -> JoinClaims:
+        """Limits, one connection per token, then the claims as they hold now."""
+        await limits.alimit("join", address=self.address, person=claims.identity)
+        # One connection per token: a copied token opens nothing (the page asks for a new
+        # token before each connection, so a reconnect never needs an old one).
+        if not await _db(limits.token_claim)(claims.nonce, ttl_secs=conf.join_token_secs() + 5):
+            raise JoinRefused("token_used")
+        session_key = session.session_key if session is not None else None
+        return cast(
+            JoinClaims, await _db(tokens.join_claims_current)(claims, session_key=session_key)
+        )
 
     def _cached_shared(self) -> tuple[int, int]:
         """(meeting of the hub's cached shared welcome part or 0, the hub's version)."""
@@ -390,8 +416,20 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         """The worker's WebRTC message for this browser, passed on as it is."""
         if message.get("peer") == self.peer and self.state == "joined":
             signal = message.get("signal")
-            if isinstance(signal, dict) and signal.get("type") in wire.WORKER_RTC_TYPES:
+            if isinstance(signal, dict) and signal.get("type") == "rtc.error":
+                await self._send(self._media_error(signal))
+            elif isinstance(signal, dict) and signal.get("type") in wire.WORKER_RTC_TYPES:
                 await self._send(signal)
+
+    def _media_error(self, signal: dict[str, Any]) -> dict[str, Any]:
+        """The worker's error as a stable code and a sentence: its own words (which may
+        hold exception text) stay in the server's log."""
+        logger.warning(
+            "live room %s: media error for %s: %.300s", self.slug, self.peer, signal.get("message")
+        )
+        with translation.override(self.language):
+            text = error_text("media_failed")
+        return {"type": "rtc.error", "code": "media_failed", "message": text}
 
     async def media_event(self, message: dict[str, Any]) -> None:
         """The worker's news about this participant's media."""
@@ -415,6 +453,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     # -- handlers ------------------------------------------------------------------------
 
     async def _chat(self, message: p.ChatSend) -> None:
+        # Per person across their connections and per address, besides this socket's bucket.
+        await limits.alimit("chat", address=self.address, person=self.identity)
         await _db(chat.chat_post)(actor_peer=self.peer, text=message.text, ref=message.ref)
 
     async def _hand_raise(self, message: p.HandRaise) -> None:
@@ -539,9 +579,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             text = refused.message
         await self._error(refused.code, text, for_type=kind, ref=ref)
 
-    async def _refuse(self, code: str, close_code: int) -> None:
+    async def _refuse(
+        self, code: str, close_code: int, params: dict[str, object] | None = None
+    ) -> None:
         with translation.override(self.language):
-            text = error_text(code)
+            text = error_text(code, params)
         await self._error(code, text)
         await self._close(close_code)
 

@@ -40,6 +40,11 @@ def _messages() -> dict[str, str]:
         "members_only": _("This room is only for its members. Ask the room's manager."),
         "sign_in": _("Sign in to join this meeting."),
         "wrong_password": _("The password is not right."),
+        "password_locked": _(
+            "Too many password tries. Try again after %(time)s (in about %(minutes)s minutes)."
+        ),
+        "token_used": _("This link to the meeting was already used. Reload the page."),
+        "no_longer_allowed": _("You may no longer join this meeting. Reload the page."),
         "hello_timeout": _("The page did not start the meeting in time. Reload the page."),
         # actions
         "forbidden": _("Only a host may do this."),
@@ -60,7 +65,17 @@ def _messages() -> dict[str, str]:
         "not_pdf": _("This is not a PDF file, or it is damaged."),
         "too_many_pages": _("The PDF has more than %(limit)s pages."),
         "rate_limited": _("You are sending too fast. Wait a moment, then try again."),
+        "slow_down": _("Too many tries from your connection. Try again after %(time)s."),
+        "too_many_files": _("No more files can be shared: the limit is %(limit)s."),
+        "length_required": _("The upload did not say its size. Try again with another browser."),
+        "slides_too_heavy": _(
+            "This PDF needs too much memory to show. Save it again with smaller pictures."
+        ),
+        "slides_too_slow": _(
+            "This PDF took too long to prepare. Try a shorter file or one with fewer pictures."
+        ),
         "server_error": _("Something went wrong on the server. Try again."),
+        "media_failed": _("Video and sound could not be set up. Reload the page to try again."),
         "media_unavailable": _("Video and sound are not available right now. Chat still works."),
         # protocol
         "not_text": _("Send text frames only."),
@@ -90,7 +105,15 @@ def _messages() -> dict[str, str]:
 def error_text(code: str, params: dict[str, object] | None = None) -> str:
     """The user's-language sentence for an error code."""
     template = _messages().get(code, _("This request was refused (%(code)s).") % {"code": code})
-    values: dict[str, object] = {"code": code, "field": "", "limit": "", "type": "", "page": ""}
+    values: dict[str, object] = {
+        "code": code,
+        "field": "",
+        "limit": "",
+        "type": "",
+        "page": "",
+        "time": "",
+        "minutes": "",
+    }
     values.update(params or {})
     try:
         return template % values

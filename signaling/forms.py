@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -9,7 +10,9 @@ from django.contrib.auth.hashers import check_password
 from django.utils.translation import gettext_lazy as _
 
 from rooms.domain.display_names import NameRefused, check_display_name
+from signaling import conf
 from signaling.domain.protocol import MAX_NAME_CHARS, ProtocolError, clean_text
+from signaling.errors import SignalingError
 
 MIXED_SCRIPTS_TEXT = _(
     "This name mixes Latin letters with Cyrillic or Greek ones that look the same. "
@@ -33,9 +36,18 @@ class GuestJoinForm(forms.Form):
         help_text=_("The room's manager gives guests this password."),
     )
 
-    def __init__(self, *args: Any, password_hash: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        password_hash: str = "",
+        password_try: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``password_try`` spends a try (or refuses) before the password is hashed."""
         super().__init__(*args, **kwargs)
         self.password_hash = password_hash
+        self.password_try = password_try
+        self.locked = False
         if not password_hash:
             del self.fields["password"]
 
@@ -51,7 +63,15 @@ class GuestJoinForm(forms.Form):
 
     def clean_password(self) -> str:
         password = str(self.cleaned_data.get("password", ""))
-        if self.password_hash and not check_password(password, self.password_hash):
+        if not self.password_hash:
+            return password
+        if self.password_try is not None:
+            try:
+                self.password_try()
+            except SignalingError as refused:  # no hash computed for this try
+                self.locked = True
+                raise forms.ValidationError(refused.message) from None
+        if not check_password(password, self.password_hash):
             raise forms.ValidationError(_("The password is not right."))
         return password
 
@@ -65,9 +85,21 @@ class LiveSettingsForm(forms.Form):
     guest_password = forms.CharField(
         label=_("New password for guests"),
         required=False,
-        min_length=4,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Leave empty to keep the current one."),
     )
     clear_password = forms.BooleanField(label=_("Guests need no password"), required=False)
+
+    def clean_guest_password(self) -> str:
+        password = str(self.cleaned_data.get("guest_password") or "")
+        shortest = conf.guest_password_min_chars()
+        if password and len(password) < shortest:
+            raise forms.ValidationError(
+                _(
+                    "The guests' password needs at least %(count)s characters, "
+                    "so that it cannot be guessed."
+                )
+                % {"count": shortest}
+            )
+        return password

@@ -89,6 +89,9 @@ class Participant(models.Model):
     presenter = models.BooleanField(_("presenter"), default=False)
     state = models.CharField(_("state"), max_length=10, choices=ParticipantState.choices)
     channel_name = models.CharField(max_length=200, blank=True)
+    # The client address the person joined from: a removed guest's address (with their
+    # name) keeps them out of the meeting (signaling/services/joins.py).
+    address = models.CharField(_("address"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rooms.models import Room
+from rooms.permissions import AnyUser, Role, role_in_room
 from signaling import conf
 from signaling.domain.protocol import (
     PROTOCOL_VERSION,
@@ -205,9 +206,21 @@ def file_view(shared: SharedFile, slug: str) -> FileView:
     )
 
 
-def files(meeting_id: int, slug: str) -> list[FileView]:
-    """Files shared in the meeting, oldest first."""
-    return [file_view(shared, slug) for shared in SharedFile.objects.filter(meeting_id=meeting_id)]
+def files(meeting_id: int, slug: str, *, last: int | None = None) -> list[FileView]:
+    """Files shared in the meeting, oldest first (only the ``last`` most recent if given)."""
+    found = SharedFile.objects.filter(meeting_id=meeting_id)
+    if last is not None:
+        found = found.order_by("-created_at", "-id")[:last]
+    rows = sorted(found, key=lambda shared: (shared.created_at, shared.pk))
+    return [file_view(shared, slug) for shared in rows]
+
+
+def files_count(meeting_id: int, *, identity: str = "") -> int:
+    """How many files the meeting holds (or one person, in all their connections, shared)."""
+    found = SharedFile.objects.filter(meeting_id=meeting_id)
+    if identity:
+        found = found.filter(uploaded_by__identity=identity)
+    return found.count()
 
 
 def deck_view(deck: SlideDeck) -> DeckView:
@@ -264,7 +277,7 @@ def live_count(room: Room) -> int:
     return live(meeting.pk).count() if meeting else 0
 
 
-SHARED_KEYS = ("chat", "polls", "files", "decks", "slides")
+SHARED_KEYS = ("chat", "polls", "files", "files_total", "decks", "slides")
 
 
 def welcome_shared(meeting: Meeting) -> dict[str, Any]:
@@ -273,7 +286,9 @@ def welcome_shared(meeting: Meeting) -> dict[str, Any]:
     return {
         "chat": [serialize_chat(message) for message in chat_history(meeting.pk)],
         "polls": [serialize_poll(poll) for poll in polls(meeting.pk)],
-        "files": [plain_file(f) for f in files(meeting.pk, slug)],
+        # The most recent files, and how many there are: a join message stays bounded.
+        "files": [plain_file(f) for f in files(meeting.pk, slug, last=conf.welcome_files())],
+        "files_total": files_count(meeting.pk),
         "decks": [plain_deck(d) for d in decks(meeting.pk)],
         "slides": plain_slides(slides_view(meeting, slug)),
     }
@@ -402,3 +417,13 @@ def in_broadcast_slot(room: Room) -> bool:
     from scheduling.selectors import occurrence_now
 
     return occurrence_now(room_id=room.pk, broadcast_only=True) is not None
+
+
+def live_role(user: AnyUser, room: Room) -> str:
+    """A signed-in person's live role in a room now, or "" when they may not join it."""
+    role = role_in_room(user, room)
+    if role in (Role.ADMIN, Role.MANAGER, Role.HOST):
+        return LiveRole.HOST
+    if role == Role.PARTICIPANT or room.guest_access:
+        return LiveRole.PARTICIPANT
+    return ""

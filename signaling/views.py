@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -33,17 +34,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rooms import selectors as room_selectors
 from rooms.models import Room
-from rooms.permissions import Role, can_manage_room, role_in_room
+from rooms.permissions import can_manage_room
 from signaling import conf, selectors
 from signaling.errors import SignalingError
 from signaling.forms import GuestJoinForm, LiveSettingsForm
 from signaling.models import LiveRole, SharedFile, SlidePage
 from signaling.services import files as file_services
+from signaling.services import limits
 from signaling.services import slides as slide_services
 from signaling.services.settings import live_settings_save
-from signaling.services.tokens import JoinClaims, join_token_issue, session_fingerprint
+from signaling.services.tokens import (
+    GUESTS_SESSION_KEY,
+    JoinClaims,
+    join_token_issue,
+    session_fingerprint,
+)
+from signaling.upload_guard import length_refusal
 
-GUESTS_SESSION_KEY = "meet_live_guests"
 PEER_HEADER = "X-Meet-Peer"
 
 
@@ -75,19 +82,19 @@ def access_for(request: HttpRequest, room: Room) -> Access:
     user = request.user
     if user.is_authenticated:
         name = user.get_full_name() or user.get_username()
-        identity = f"u:{user.pk}"
-        role = role_in_room(user, room)
-        if role in (Role.ADMIN, Role.MANAGER, Role.HOST):
-            return Access(LiveRole.HOST, name, identity)
-        if role == Role.PARTICIPANT or room.guest_access:
-            return Access(LiveRole.PARTICIPANT, name, identity)
-        return Access(refusal="members_only")
+        role = selectors.live_role(user, room)
+        return Access(role, name, f"u:{user.pk}") if role else Access(refusal="members_only")
     if not room.guest_access:
         return Access(refusal="sign_in")
     guest = _guest(request, room)
     if guest is None:
         return Access(refusal="guest_name")
     return Access(LiveRole.GUEST, guest["name"], f"g:{guest['key']}")
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address as Django sees it (meet/ trusts forwarded headers of proxies)."""
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 def _claims(request: HttpRequest, room: Room, access: Access) -> JoinClaims:
@@ -122,6 +129,9 @@ def live_room(request: HttpRequest, slug: str) -> HttpResponse:
         guest_form = GuestJoinForm(
             request.POST if request.method == "POST" else None,
             password_hash=live.guest_password,
+            password_try=lambda: limits.guest_password_try(
+                room_id=room.pk, address=client_address(request)
+            ),
             initial={"name": access.name},
         )
         if request.method == "POST" and guest_form.is_valid():
@@ -154,7 +164,8 @@ def live_room(request: HttpRequest, slug: str) -> HttpResponse:
         "file_max_bytes": conf.file_max_bytes(),
         "slides_max_bytes": conf.slides_max_bytes(),
     }
-    return render(request, "signaling/live_room.html", context)
+    locked = guest_form is not None and guest_form.locked
+    return render(request, "signaling/live_room.html", context, status=429 if locked else 200)
 
 
 @never_cache
@@ -166,6 +177,10 @@ def join_token(request: HttpRequest, slug: str) -> JsonResponse:
     if access.refusal:
         code = "sign_in" if access.refusal == "guest_name" else access.refusal
         return _json_error(SignalingError(code), status=403)
+    try:
+        limits.limit("token", address=client_address(request), person=access.identity)
+    except SignalingError as refused:
+        return _json_error(refused, status=429)
     return JsonResponse(
         {
             "token": join_token_issue(_claims(request, room, access)),
@@ -204,21 +219,28 @@ def _json_error(error: SignalingError, *, status: int = 400) -> JsonResponse:
 
 
 def _acting_peer(request: HttpRequest, room: Room) -> str:
-    """The caller's own participant id in the room's open meeting (from the page's header)."""
+    """The uploader's own participant id in the room's open meeting (from the page's
+    header), after one try of their upload limits is spent."""
     access = access_for(request, room)
     peer = request.headers.get(PEER_HEADER, "")
     if not selectors.is_in_meeting(room_id=room.pk, identity=access.identity, peer=peer):
         raise SignalingError("not_joined")
+    limits.limit("upload", address=client_address(request), person=access.identity)
     return peer
 
 
-def _too_large(request: HttpRequest, limit: int) -> bool:
-    """Refuse before reading the body when it announces more than the limit allows."""
-    try:
-        length = int(request.headers.get("Content-Length", "0"))
-    except ValueError:
-        return False
-    return length > limit + 64 * 1024  # the multipart envelope
+_STATUS_OF = {"not_joined": 403, "slow_down": 429}
+
+
+def _refused(error: SignalingError) -> JsonResponse:
+    return _json_error(error, status=_STATUS_OF.get(error.code, 400))
+
+
+def _body_refusal(request: HttpRequest, limit: int) -> JsonResponse | None:
+    """Refuse before reading the body: it must say its length, within the limit
+    (meet/asgi.py refuses such bodies even before Django receives them)."""
+    refusal = length_refusal(request.headers.get("Content-Length", ""), limit)
+    return None if refusal is None else _json_error(refusal[1], status=refusal[0])
 
 
 @require_POST
@@ -226,14 +248,16 @@ def file_upload(request: HttpRequest, slug: str) -> JsonResponse:
     """A participant shares a file with the meeting."""
     room = _room(slug)
     limit = conf.file_max_bytes()
-    if _too_large(request, limit):
-        return _json_error(SignalingError("file_too_large", limit=limit), status=413)
+    refusal = _body_refusal(request, limit)
+    if refusal is not None:
+        return refusal
     try:
         peer = _acting_peer(request, room)
-        upload = file_services.check_upload(request.FILES.get("file"), limit=conf.file_max_bytes())
+        file_services.file_quota_check(actor_peer=peer)  # before the body is read
+        upload = file_services.check_upload(request.FILES.get("file"), limit=limit)
         file_id = file_services.file_share(actor_peer=peer, upload=upload)
     except SignalingError as refused:
-        return _json_error(refused, status=403 if refused.code == "not_joined" else 400)
+        return _refused(refused)
     return JsonResponse({"id": file_id}, status=201)
 
 
@@ -281,11 +305,17 @@ def slide_image(request: HttpRequest, slug: str, deck: int, page: int) -> HttpRe
     return _private(FileResponse(found.image.open("rb"), content_type="image/png"))
 
 
-def _slides_prepare(request: HttpRequest, slug: str) -> tuple[str, bytes, str]:
+def _slides_prepare(request: HttpRequest, slug: str) -> tuple[str, bytes | Path, str]:
     room = _room(slug)
     peer = _acting_peer(request, room)
+    # Who may present is checked before the body is parsed: nothing is read (let alone
+    # rendered) for someone who may not.
+    slide_services.slides_presenter_check(actor_peer=peer)
     upload = file_services.check_upload(request.FILES.get("file"), limit=conf.slides_max_bytes())
     title = file_services.clean_file_name(upload.name or "")
+    path = getattr(upload, "temporary_file_path", None)
+    if callable(path):  # large uploads are on disk already: the child reads the file
+        return peer, Path(path()), title
     upload.seek(0)
     return peer, upload.read(), title
 
@@ -294,18 +324,19 @@ async def slides_upload(request: HttpRequest, slug: str) -> HttpResponse:
     """The host or presenter uploads a PDF; its pages are rendered and the first is shown."""
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
-    limit = conf.slides_max_bytes()
-    if _too_large(request, limit):
-        return _json_error(SignalingError("file_too_large", limit=limit), status=413)
+    refusal = _body_refusal(request, conf.slides_max_bytes())
+    if refusal is not None:
+        return refusal
     try:
-        peer, data, title = await sync_to_async(_slides_prepare)(request, slug)
-        # Rendering is slow and CPU-bound: off the event loop and off the database thread.
+        peer, source, title = await sync_to_async(_slides_prepare)(request, slug)
+        # Rendering is slow: a child process (signaling/pdf_child.py) does it, waited for
+        # off the event loop and off the database thread.
         pages = await sync_to_async(slide_services.slides_render, thread_sensitive=False)(
-            data, max_pages=conf.slides_max_pages()
+            source, max_pages=conf.slides_max_pages()
         )
         deck_id = await sync_to_async(slide_services.slides_deck_add)(
             actor_peer=peer, title=title, pages=pages
         )
     except SignalingError as refused:
-        return _json_error(refused, status=403 if refused.code == "not_joined" else 400)
+        return _refused(refused)
     return JsonResponse({"id": deck_id, "pages": len(pages)}, status=201)

@@ -106,6 +106,8 @@ class EntryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     PUBLISHED = "published", _("Published")
     UNPUBLISHED = "unpublished", _("Unpublished")
+    # An editor refused it before it was ever public (it may still be approved later).
+    REJECTED = "rejected", _("Rejected")
 
 
 class ArchiveEntry(models.Model):

@@ -6,10 +6,10 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from rooms.permissions import AnyUser, is_system_admin
+from rooms.permissions import AnyUser, acting_pk, is_system_admin
+from rooms.selectors import rooms_managed_by
 from scheduling.errors import SchedulingError
 from scheduling.models import Invitation, Session, SessionDocument
 from scheduling.permissions import can_schedule
@@ -42,10 +42,10 @@ def can_download(user: AnyUser, document: SessionDocument) -> bool:
     session = document.session
     if can_schedule(user, session.room) or is_system_admin(user):
         return True
-    if not user.is_authenticated:
+    pk = acting_pk(user)
+    if pk is None:
         return False
-    mine = Q(unit__room__manager_id=user.pk) | Q(unit__room__account_id=user.pk)
     return (
-        Invitation.objects.filter(mine, session=session).exists()
-        or session.room.memberships.filter(user_id=user.pk).exists()
+        Invitation.objects.filter(session=session, unit__room__in=rooms_managed_by(user)).exists()
+        or session.room.memberships.filter(user_id=pk).exists()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,8 +14,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meet.ratelimit import Rate, get_store
 from rooms.models import Province, Room, Unit, UnitKind
-from scheduling.errors import SchedulingError
+from rooms.permissions import AnyUser, acting_pk
+from scheduling.errors import PeopleRefused, SchedulingError, TooManyLookups
 from scheduling.ical import calendar_for
 from scheduling.models import (
     Invitation,
@@ -157,25 +160,45 @@ def invitations_send(*, session: Session) -> int:
     return len(messages)
 
 
+def invite_lookup_rate() -> Rate:
+    """``MEET_INVITE_LOOKUP_RATE = (every_secs, burst)``: the names one scheduler may look
+    up — 100 at once, then one every 36 s (100 an hour)."""
+    every, burst = getattr(settings, "MEET_INVITE_LOOKUP_RATE", (36.0, 100))
+    return Rate(every_secs=float(every), burst=int(burst))
+
+
+def _spend_lookups(by: AnyUser, count: int) -> None:
+    """Take one try per name from the scheduler's bucket, or refuse with the wait."""
+    store, rate, key = get_store(), invite_lookup_rate(), f"invite-lookup:user:{acting_pk(by)}"
+    for _name in range(count):
+        wait = store.spend(key, rate)
+        if wait:
+            raise TooManyLookups(math.ceil(wait))
+
+
+def _invitable(name: str) -> User | None:
+    return User.objects.filter(Q(username=name) | Q(email__iexact=name), is_active=True).first()
+
+
 @transaction.atomic
-def people_invite(*, session: Session, names: Iterable[str]) -> list[User]:
-    """Invite people by user name or e-mail address; unknown ones are refused by name."""
-    wanted = [n.strip() for n in names if n.strip()]
-    found: list[User] = []
-    unknown: list[str] = []
-    for name in wanted:
-        user = User.objects.filter(Q(username=name) | Q(email__iexact=name), is_active=True).first()
-        if user is None:
-            unknown.append(name)
-        else:
-            found.append(user)
-    if unknown:
-        raise SchedulingError(
-            _("No account has the name or address: %(names)s.") % {"names": ", ".join(unknown)}
-        )
-    for user in found:
+def people_invite(*, session: Session, names: Iterable[str], by: AnyUser) -> list[User]:
+    """Invite people by user name or e-mail address.
+
+    The answer never tells whether an account exists: an unknown name and a deactivated
+    account are refused in the same words. Each name looked up counts against the
+    scheduler's allowance, which bounds guessing who has an account."""
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not wanted:
+        return []
+    _spend_lookups(by, len(wanted))
+    found = {name: _invitable(name) for name in wanted}
+    refused = [name for name, user in found.items() if user is None]
+    if refused:
+        raise PeopleRefused(refused)
+    people = [user for user in found.values() if user is not None]
+    for user in people:
         PersonInvitation.objects.get_or_create(session=session, user=user)
-    return found
+    return people
 
 
 @transaction.atomic

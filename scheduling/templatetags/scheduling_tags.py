@@ -21,9 +21,7 @@ def room_upcoming(context: dict[str, Any], room: Room) -> dict[str, Any]:
     """The room's next meetings and the links to its calendar and feed."""
     request = context["request"]
     may_schedule = can_schedule(request.user, room)
-    upcoming = [o for o in _room_upcoming(room=room, limit=8) if o.session.public or may_schedule][
-        :5
-    ]
+    upcoming = _room_upcoming(room=room, viewer=request.user, limit=5)
     return {
         "room": room,
         "upcoming": upcoming,

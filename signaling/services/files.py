@@ -14,7 +14,7 @@ from signaling import conf, selectors
 from signaling.domain.protocol import event
 from signaling.errors import SignalingError
 from signaling.events import notify_room
-from signaling.models import SharedFile
+from signaling.models import Participant, SharedFile
 from signaling.services.meetings import actor
 
 MAX_NAME_CHARS = 200
@@ -42,10 +42,25 @@ def check_upload(upload: UploadedFile | None, *, limit: int) -> UploadedFile:
     return upload
 
 
+def _check_quota(person: Participant) -> None:
+    per_person, per_meeting = conf.files_per_participant(), conf.files_per_meeting()
+    if selectors.files_count(person.meeting_id, identity=person.identity) >= per_person:
+        raise SignalingError("too_many_files", limit=per_person)
+    if selectors.files_count(person.meeting_id) >= per_meeting:
+        raise SignalingError("too_many_files", limit=per_meeting)
+
+
+@transaction.atomic
+def file_quota_check(*, actor_peer: str) -> None:
+    """Refuse, before the upload is read, someone whose share of files is used up."""
+    _check_quota(actor(actor_peer))
+
+
 @transaction.atomic
 def file_share(*, actor_peer: str, upload: UploadedFile) -> int:
     """Store a participant's file and list it in the room; returns its id."""
-    person = actor(actor_peer)
+    person = actor(actor_peer)  # locked: two uploads of one person are counted in turn
+    _check_quota(person)
     check_upload(upload, limit=conf.file_max_bytes())
     name = clean_file_name(upload.name or "")
     ext = os.path.splitext(name)[1][:10].lower()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from rooms.models import Room
 from signaling import conf, selectors
+from signaling.domain.names import name_key
 from signaling.domain.protocol import event, serialize_participant
 from signaling.errors import JoinRefused
 from signaling.events import notify_peer, notify_room
@@ -126,6 +127,26 @@ class JoinRequest:
     resume: str = ""
     with_participants: bool = True
     shared_of: int = 0
+    address: str = ""  # the client's address (a removed guest's keeps them out)
+
+
+def _kept_out(meeting: Meeting, claims: JoinClaims, address: str) -> bool:
+    """A guest whose name and address match a removed guest's, or from an address whose
+    guests were removed again and again (a fresh browser session changes neither)."""
+    if claims.role != LiveRole.GUEST or not address:
+        return False
+    removed = list(
+        Participant.objects.filter(
+            meeting=meeting, state=ParticipantState.REMOVED, role=LiveRole.GUEST, address=address
+        )
+        .order_by()
+        .values_list("name", flat=True)
+    )
+    ban_after = conf.removed_guests_ban_address()
+    if ban_after and len(removed) >= ban_after:
+        return True
+    key = name_key(claims.name)
+    return any(name_key(name) == key for name in removed)
 
 
 @transaction.atomic
@@ -179,7 +200,7 @@ def _join(request: JoinRequest, room: Room, meeting: Meeting, now: Any) -> JoinO
         .order_by()  # a set: the model's default ordering would only cost compiling
         .values_list("state", flat=True)
     )
-    if ParticipantState.REMOVED in before:
+    if ParticipantState.REMOVED in before or _kept_out(meeting, claims, request.address):
         raise JoinRefused("removed")
     is_host = claims.role == LiveRole.HOST
     if meeting.locked and not is_host:
@@ -238,7 +259,8 @@ def _enter(
             replaced = participant.channel_name
         was_in = participant.joined_at is not None and participant.state != ParticipantState.LEFT
         participant.channel_name, participant.seen_at = channel_name, now
-        participant.name = claims.name
+        participant.name, participant.role = claims.name, claims.role  # read again at hello
+        participant.address = request.address
         if participant.state == ParticipantState.LEFT:
             participant.state = ParticipantState.LOBBY if lobby else ParticipantState.JOINED
         participant.save()
@@ -254,6 +276,7 @@ def _enter(
         role=claims.role,
         state=ParticipantState.LOBBY if lobby else ParticipantState.JOINED,
         channel_name=channel_name,
+        address=request.address,
         joined_at=None if lobby else now,
     )
     if participant.state == ParticipantState.JOINED:

@@ -1,30 +1,32 @@
-"""Slides: a PDF rendered to one image per page (pypdfium2), and the page everybody sees."""
+"""Slides: a PDF rendered to one image per page (in a child process), and the page shown."""
 
 from __future__ import annotations
 
+import json
+import logging
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
-import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from signaling import selectors
+from signaling import conf, selectors
 from signaling.domain.chapters import chapter_title
-from signaling.domain.png import encode_png
 from signaling.domain.protocol import event
 from signaling.errors import SignalingError
 from signaling.events import notify_room
 from signaling.models import Meeting, SlideDeck, SlidePage
+from signaling.pdf_child import EXIT_REFUSED
 from signaling.services.meetings import actor
 
-PAGE_MAX_WIDTH_PX = 1600
-PAGE_MAX_HEIGHT_PX = 1600
-PAGE_MAX_SCALE = 3.0
-PAGE_TEXT_MAX_CHARS = 20_000
-
-# PDFium is not thread-safe: one render at a time in this process.
-_PDFIUM = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,59 +40,101 @@ class RenderedPage:
     text: str
 
 
-def _page_text(page: object) -> str:
-    textpage = page.get_textpage()  # type: ignore[attr-defined]
+# Renders at once in this process, each its own child (made on first use, per setting).
+_renders: dict[int, threading.BoundedSemaphore] = {}
+_renders_lock = threading.Lock()
+
+
+def _render_slot() -> threading.BoundedSemaphore:
+    count = conf.slides_renders_at_once()
+    with _renders_lock:
+        return _renders.setdefault(count, threading.BoundedSemaphore(count))
+
+
+def _child_command(out: str, max_pages: int) -> list[str]:
+    wall_secs = conf.slides_render_secs()
+    return [
+        sys.executable,
+        "-m",
+        "signaling.pdf_child",
+        out,
+        str(max_pages),
+        str(conf.slides_render_bytes()),
+        str(math.ceil(wall_secs) + 1),  # CPU seconds: never more than the wall time
+    ]
+
+
+def _child_env() -> dict[str, str]:
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding signaling/
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
+def _refusal(done: subprocess.CompletedProcess[bytes]) -> SignalingError | None:
+    if done.returncode == 0:
+        return None
+    if done.returncode == EXIT_REFUSED:
+        code = done.stdout.decode("ascii", "replace").strip()
+        if code == "too_many_pages":
+            return SignalingError(code, limit=conf.slides_max_pages())
+        if code in ("not_pdf", "slides_too_heavy"):
+            return SignalingError(code)
+    if done.returncode == -signal.SIGXCPU:
+        return SignalingError("slides_too_slow")
+    if done.returncode < 0 or b"MemoryError" in done.stderr:  # killed: out of memory
+        return SignalingError("slides_too_heavy")
+    return SignalingError("not_pdf")
+
+
+def _run_child(source: bytes | Path, out: str, max_pages: int) -> None:
+    command = _child_command(out, max_pages)
+    timeout = conf.slides_render_secs()
     try:
-        text = str(textpage.get_text_bounded())
-    finally:
-        textpage.close()
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text.strip()[:PAGE_TEXT_MAX_CHARS]
+        if isinstance(source, Path):
+            with source.open("rb") as stdin:
+                done = subprocess.run(
+                    command, stdin=stdin, capture_output=True, timeout=timeout, env=_child_env()
+                )
+        else:
+            done = subprocess.run(
+                command, input=source, capture_output=True, timeout=timeout, env=_child_env()
+            )
+    except subprocess.TimeoutExpired:  # run() has killed the child
+        logger.warning("slides: a PDF took longer than %s s to render", timeout)
+        raise SignalingError("slides_too_slow") from None
+    refusal = _refusal(done)
+    if refusal is not None:
+        logger.warning(
+            "slides: PDF refused (%s, exit %s): %s",
+            refusal.code,
+            done.returncode,
+            done.stderr.decode("utf-8", "replace")[-2000:],
+        )
+        raise refusal
 
 
-def slides_render(data: bytes, *, max_pages: int) -> list[RenderedPage]:
-    """Render every page of a PDF (slow: call it off the event loop and the DB thread)."""
-    import pypdfium2  # type: ignore[import-untyped]
+def slides_render(source: bytes | Path, *, max_pages: int) -> list[RenderedPage]:
+    """Render every page of a PDF (bytes or a file) in a child process with time and
+    memory limits (signaling/pdf_child.py). Slow: call it off the event loop."""
+    with _render_slot(), tempfile.TemporaryDirectory(prefix="meet-slides-") as out:
+        _run_child(source, out, max_pages)
+        found = json.loads((Path(out) / "pages.json").read_text(encoding="utf-8"))
+        return [
+            RenderedPage(
+                number=int(page["number"]),
+                png=(Path(out) / f"{int(page['number'])}.png").read_bytes(),
+                width=int(page["width"]),
+                height=int(page["height"]),
+                text=str(page["text"]),
+            )
+            for page in found
+        ]
 
-    if not data.startswith(b"%PDF-"):
-        raise SignalingError("not_pdf")
-    with _PDFIUM:
-        try:
-            document = pypdfium2.PdfDocument(data)
-        except pypdfium2.PdfiumError:
-            raise SignalingError("not_pdf") from None
-        try:
-            count = len(document)
-            if count == 0:
-                raise SignalingError("not_pdf")
-            if count > max_pages:
-                raise SignalingError("too_many_pages", limit=max_pages)
-            pages = []
-            for index in range(count):
-                page = document[index]
-                try:
-                    width_pt, height_pt = page.get_size()
-                    scale = min(
-                        PAGE_MAX_WIDTH_PX / max(width_pt, 1.0),
-                        PAGE_MAX_HEIGHT_PX / max(height_pt, 1.0),
-                        PAGE_MAX_SCALE,
-                    )
-                    bitmap = page.render(scale=scale, rev_byteorder=True)
-                    png = encode_png(
-                        bitmap.buffer,
-                        width=bitmap.width,
-                        height=bitmap.height,
-                        stride=bitmap.stride,
-                    )
-                    pages.append(
-                        RenderedPage(index + 1, png, bitmap.width, bitmap.height, _page_text(page))
-                    )
-                    bitmap.close()
-                finally:
-                    page.close()
-            return pages
-        finally:
-            document.close()
+
+@transaction.atomic
+def slides_presenter_check(*, actor_peer: str) -> None:
+    """Refuse, before anything is read or rendered, someone who may not present."""
+    actor(actor_peer, presenter=True)
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from rooms.models import Unit
 from streaming.models import ArchiveEntry, Tag
-from streaming.portal.selectors import published
+from streaming.portal.selectors import published, tag_public
 
 FEED_ITEMS = 30
 
@@ -45,7 +45,7 @@ class ArchiveRss(Feed):
             if of is None:
                 raise Http404(_("There is no such unit."))
         elif self.scope_kind == "tag":
-            of = Tag.objects.filter(slug=slug).first()
+            of = tag_public(slug)
             if of is None:
                 raise Http404(_("There is no such tag."))
         return Scope(of, base)

@@ -1,8 +1,12 @@
 """Serving a recording's files: the right type, byte ranges for seeking, cache headers.
 
-Live playlists change every segment (``no-cache``); segments, init segments and the
-finished MP4 never change once written (``immutable``). Files of private recordings are
-cached by the member's browser only (``private``).
+Playlists change every segment and are always revalidated (``no-cache``). Segments, init
+segments and the finished MP4 never change once written, but a public one may be
+withdrawn (an editor unpublishes the entry): shared caches keep it at most
+``MEET_PUBLIC_MEDIA_MAX_AGE_SECS`` (default a minute) and then ask again, which costs a
+304 (``ETag`` / ``Last-Modified``) while the file is still public and a 404 once it is
+not. Files of private recordings are cached by the member's browser only (``private``,
+``immutable``).
 """
 
 from __future__ import annotations
@@ -10,15 +14,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils.http import content_disposition_header
+from django.utils.cache import get_conditional_response
+from django.utils.http import content_disposition_header, http_date
 
 from streaming.domain.ranges import parse_range
 from streaming.services.paths import content_type
 
 IMMUTABLE = "max-age=31536000, immutable"
 CHUNK_BYTES = 256 * 1024
+DEFAULT_PUBLIC_MAX_AGE_SECS = 60
 
 
 class _Window:
@@ -41,12 +48,35 @@ class _Window:
         self._handle.close()
 
 
+def public_max_age_secs() -> int:
+    """How long a shared cache may serve a public file without asking: at most this long
+    after an entry is withdrawn, a CDN may still hand out its files."""
+    seconds = getattr(settings, "MEET_PUBLIC_MEDIA_MAX_AGE_SECS", DEFAULT_PUBLIC_MAX_AGE_SECS)
+    return max(0, int(seconds))
+
+
 def cache_control(path: Path, *, public: bool) -> str:
-    """``no-cache`` for playlists; a year and immutable for the rest; ``private`` if private."""
+    """``no-cache`` for playlists; a short max-age for other public files (they may be
+    withdrawn); a year and immutable for a member's private files."""
     scope = "public" if public else "private"
     if path.suffix == ".m3u8":
         return f"{scope}, no-cache"
-    return f"{scope}, {IMMUTABLE}"
+    if public:
+        return f"public, max-age={public_max_age_secs()}"
+    return f"private, {IMMUTABLE}"
+
+
+def _not_modified(request: HttpRequest, size: int, mtime_ns: int, cache: str) -> HttpResponse:
+    """A 304 (or 412) when the client's copy is current, else a response whose headers
+    (ETag, Last-Modified, Cache-Control) the caller copies onto the file's answer."""
+    headers = HttpResponse()
+    headers["ETag"] = f'"{mtime_ns:x}-{size:x}"'
+    headers["Last-Modified"] = http_date(mtime_ns // 1_000_000_000)
+    headers["Cache-Control"] = cache
+    answer = get_conditional_response(
+        request, etag=headers["ETag"], last_modified=mtime_ns // 1_000_000_000, response=headers
+    )
+    return answer if answer is not None else headers
 
 
 def serve_file(
@@ -57,12 +87,21 @@ def serve_file(
     download_name: str = "",
     cache: str = "",
 ) -> HttpResponseBase:
-    """The file at ``path`` (404 when absent), honouring a ``Range`` header."""
+    """The file at ``path`` (404 when absent), honouring ``Range`` and conditional headers.
+
+    Call it only after deciding the visitor may see the file: a 304 says "still yours".
+    """
+    cache = cache or cache_control(path, public=public)
     try:
         handle = path.open("rb")
-        size = path.stat().st_size
+        stat = path.stat()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
         raise Http404("no such file") from exc
+    size = stat.st_size
+    validators = _not_modified(request, size, stat.st_mtime_ns, cache)
+    if validators.status_code != 200:
+        handle.close()
+        return validators
     wanted = parse_range(request.headers.get("Range", ""), size)
     response: HttpResponseBase
     if wanted is not None and wanted[0] >= size:
@@ -86,7 +125,8 @@ def serve_file(
         response = whole
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = cache or cache_control(path, public=public)
+    for header in ("Cache-Control", "ETag", "Last-Modified"):
+        response[header] = validators[header]
     if download_name:
         response["Content-Disposition"] = content_disposition_header(True, download_name) or ""
     return response

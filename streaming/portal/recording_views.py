@@ -23,6 +23,7 @@ from scheduling.models import Occurrence
 from streaming.models import Recording, RecordingKind, RecordingState
 from streaming.portal import selectors
 from streaming.portal.files import serve_file
+from streaming.services import archive as archive_services
 from streaming.services import recordings as recording_services
 from streaming.services.errors import RecordingError
 from streaming.services.paths import MP4, POSTER, hls_file, recording_directory
@@ -135,11 +136,16 @@ def room_recordings(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _member_recording(request: HttpRequest, recording_id: uuid.UUID) -> Recording:
-    """The recording, for a member of its room; 404 for anyone else (even signed out)."""
+    """The recording, for a member of its room or, when it is in the archive (pending
+    too), for the portal's editors, who must watch it to decide; 404 for anyone else."""
     recording = selectors.recording_get(recording_id)
-    if recording is None or not selectors.is_member(request.user, recording.room):
+    if recording is None:
         raise Http404(_("There is no such recording."))
-    return recording
+    if selectors.is_member(request.user, recording.room):
+        return recording
+    if archive_services.may_publish(request.user) and selectors.has_entry(recording):
+        return recording
+    raise Http404(_("There is no such recording."))
 
 
 @require_GET
@@ -183,10 +189,11 @@ def recording_hls(request: HttpRequest, recording_id: uuid.UUID, name: str) -> H
 
 @require_GET
 def public_hls(request: HttpRequest, recording_id: uuid.UUID, name: str) -> HttpResponseBase:
-    """The live HLS program of a broadcast, for anyone (webinars are public by nature)."""
-    recording = selectors.recording_get(recording_id)
+    """The HLS program of a recording the public may see now (a live public broadcast or
+    a published archive entry); 404 for every other, as if it did not exist."""
+    recording = selectors.public_recording(recording_id)
     path = hls_file(recording_id, name)
-    if recording is None or recording.kind != RecordingKind.BROADCAST or path is None:
+    if recording is None or path is None:
         raise Http404(_("There is no such file."))
     response = serve_file(request, path, public=True)
     # hls.js fetches segments with XHR, possibly from an embedding page or a CDN's origin.

@@ -11,7 +11,15 @@ from rooms.models import Room
 from rooms.permissions import AnyUser, Role, role_in_room
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import Occurrence
-from streaming.models import ArchiveEntry, EntryStatus, Recording
+from streaming.domain.visibility import RecordingFacts, public_now
+from streaming.models import (
+    ArchiveEntry,
+    EntryStatus,
+    Recording,
+    RecordingKind,
+    RecordingState,
+    Tag,
+)
 
 PUBLIC = EntryStatus.PUBLISHED
 
@@ -36,6 +44,45 @@ def recording_get(recording_id: uuid.UUID) -> Recording | None:
     return Recording.objects.select_related("room__unit").filter(pk=recording_id).first()
 
 
+def has_entry(recording: Recording) -> bool:
+    """Whether the recording is in the archive (an entry in any status)."""
+    return ArchiveEntry.objects.filter(recording=recording).exists()
+
+
+def _facts(recording: Recording) -> RecordingFacts:
+    occurrence = recording.occurrence
+    entry = getattr(recording, "entry", None)  # reverse one-to-one: absent until ready
+    return RecordingFacts(
+        broadcast=recording.kind == RecordingKind.BROADCAST,
+        running=recording.state == RecordingState.RECORDING,
+        webinar=occurrence is None or occurrence.session.broadcast,
+        entry_status=entry.status if entry is not None else "",
+    )
+
+
+def is_public(recording: Recording) -> bool:
+    """May the public see this recording's files now? (streaming/domain/visibility.py)
+
+    Load the recording with ``entry`` and ``occurrence__session`` (``public_recording``
+    does) or this costs a query for each.
+    """
+    return public_now(_facts(recording))
+
+
+def public_recording(recording_id: uuid.UUID) -> Recording | None:
+    """The recording when the public may see its files now, else None (as if unknown).
+
+    Every public route of a recording's files and pages goes through this one rule:
+    the live HLS program, the archive's MP4, poster and captions, the watch page.
+    """
+    recording = (
+        Recording.objects.select_related("entry", "occurrence__session", "room")
+        .filter(pk=recording_id)
+        .first()
+    )
+    return recording if recording is not None and is_public(recording) else None
+
+
 def recordings_of(room: Room) -> QuerySet[Recording]:
     """The room's recordings, newest first, with their archive entries."""
     return (
@@ -46,9 +93,10 @@ def recordings_of(room: Room) -> QuerySet[Recording]:
 
 
 def published() -> QuerySet[ArchiveEntry]:
-    """Entries the public may see, newest first."""
+    """Entries the public may see, newest first: the rule of ``is_public`` for entries
+    (an entry's status decides), as one filter for lists, feeds, search and sitemap."""
     return (
-        ArchiveEntry.objects.filter(status=PUBLIC)
+        ArchiveEntry.objects.filter(status=PUBLIC, recording__kind=RecordingKind.BROADCAST)
         .select_related("unit", "recording")
         .prefetch_related("tags")
         .order_by("-held_on", "-published_at", "-id")
@@ -78,8 +126,19 @@ def published_filtered(filters: PortalFilters) -> QuerySet[ArchiveEntry]:
 
 
 def entry_get_public(pk: int) -> ArchiveEntry | None:
-    """A published entry, or None (pending and unpublished ones are not public)."""
-    return published().filter(pk=pk).first()
+    """A published entry whose recording is public, or None (pending, unpublished and
+    rejected ones are not public: their pages and files answer 404)."""
+    entry = published().select_related("recording__occurrence__session").filter(pk=pk).first()
+    # select_related fills the reverse side too: entry.recording.entry costs no query.
+    if entry is None or not is_public(entry.recording):
+        return None
+    return entry
+
+
+def tag_public(slug: str) -> Tag | None:
+    """The tag, when a published entry carries it: the name of a tag given only to
+    unpublished or rejected entries is not public either."""
+    return Tag.objects.filter(slug=slug, entries__in=published()).distinct().first()
 
 
 def entries_for_review() -> QuerySet[ArchiveEntry]:

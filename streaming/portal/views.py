@@ -11,13 +11,14 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from rooms.models import Unit
-from streaming.models import ArchiveEntry, Tag
+from streaming.models import ArchiveEntry
 from streaming.portal import selectors
-from streaming.portal.files import serve_file
+from streaming.portal.files import public_max_age_secs, serve_file
 from streaming.portal.forms import CaptionsForm, EntryForm, FilterForm, SearchForm
 from streaming.portal.search import search
 from streaming.services import archive as archive_services
@@ -53,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.published_filtered(filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    tag = Tag.objects.filter(slug=filters.tag).first() if filters.tag else None
+    tag = selectors.tag_public(filters.tag) if filters.tag else None
     unit = Unit.objects.filter(slug=filters.unit).first() if filters.unit else None
     return render(
         request,
@@ -80,9 +81,8 @@ def entry_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 def embed(request: HttpRequest, pk: int) -> HttpResponse:
     """A bare player other sites may put in an iframe."""
     entry = _public_entry(pk)
-    response = render(request, "portal/embed.html", {"entry": entry})
-    response["Content-Security-Policy"] = "frame-ancestors *"
-    return response
+    # Its CSP (frame-ancestors *, the rest as every page) comes from meet/headers.py.
+    return render(request, "portal/embed.html", {"entry": entry})
 
 
 @require_GET
@@ -105,12 +105,12 @@ def poster(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_GET
 def captions(request: HttpRequest, pk: int) -> HttpResponse:
-    """The entry's WebVTT captions (they may change: revalidated, not immutable)."""
+    """The entry's WebVTT captions (they may change or be withdrawn: briefly cached)."""
     entry = _public_entry(pk)
     if not entry.captions:
         raise Http404(_("There is no such file."))
     response = HttpResponse(entry.captions, content_type="text/vtt; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = f"public, max-age={public_max_age_secs()}"
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -175,19 +175,31 @@ def review_entry(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+DECISIONS = {
+    "approve": (archive_services.entry_approve, gettext_lazy("The recording is published.")),
+    "unpublish": (
+        archive_services.entry_unpublish,
+        gettext_lazy("The recording is no longer public."),
+    ),
+    "reject": (
+        archive_services.entry_reject,
+        gettext_lazy("The recording was rejected: it will not be published."),
+    ),
+}
+
+
 @login_required
 @require_POST
 def review_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    """Approve (publish) or unpublish an entry."""
+    """Approve (publish), unpublish or reject an entry."""
     _editor(request)
+    if decision not in DECISIONS:
+        raise Http404(_("There is no such decision."))
     entry = get_object_or_404(ArchiveEntry.objects.select_related("recording"), pk=pk)
+    decide, done = DECISIONS[decision]
     try:
-        if decision == "approve":
-            archive_services.entry_approve(entry=entry, by=request.user)
-            messages.success(request, _("The recording is published."))
-        else:
-            archive_services.entry_unpublish(entry=entry, by=request.user)
-            messages.success(request, _("The recording is no longer public."))
+        decide(entry=entry, by=request.user)
+        messages.success(request, str(done))
     except ArchiveError as exc:
         messages.error(request, str(exc))
     return redirect("portal:review-entry", pk=entry.pk)

@@ -2,7 +2,8 @@
 
 An entry is created *pending* when its broadcast recording becomes ready; only a member
 of the editorial board (the permission ``streaming.publish_archiveentry``) publishes or
-unpublishes it. Every change re-indexes the entry for the search.
+unpublishes or rejects it. Every change re-indexes the entry for the search. What the
+public may see follows from the status alone (streaming/domain/visibility.py).
 """
 
 from __future__ import annotations
@@ -97,6 +98,16 @@ def entry_unpublish(*, entry: ArchiveEntry, by: AnyUser) -> ArchiveEntry:
     """Take the entry off the portal; its files stay for the room's members."""
     _require_editor(by)
     entry.status = EntryStatus.UNPUBLISHED
+    entry.save(update_fields=["status", "updated"])
+    return entry
+
+
+def entry_reject(*, entry: ArchiveEntry, by: AnyUser) -> ArchiveEntry:
+    """Refuse a pending entry: it never becomes public unless an editor approves it later."""
+    _require_editor(by)
+    if entry.status == EntryStatus.PUBLISHED:
+        raise ArchiveError(_("This recording is published: unpublish it instead."))
+    entry.status = EntryStatus.REJECTED
     entry.save(update_fields=["status", "updated"])
     return entry
 

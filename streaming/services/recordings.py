@@ -71,6 +71,15 @@ def start_recording(
     """Create the recording and its directory, and ask the media worker to start it."""
     if kind not in RecordingKind.values:
         raise RecordingError(_("Unknown kind of recording."))
+    if (
+        kind == RecordingKind.BROADCAST
+        and occurrence is not None
+        and not occurrence.session.broadcast
+    ):
+        # The public would watch a private meeting (its program, title and agenda).
+        raise RecordingError(
+            _("This meeting is not a public broadcast: record it as a meeting instead.")
+        )
     with transaction.atomic():
         # Lock the room row so two hosts pressing Record at once make one recording.
         Room.objects.select_for_update().filter(pk=room.pk).first()

@@ -23,26 +23,14 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from meet.ratelimit import GCRA_SCRIPT
 from streaming.webinar.domain import ratelimit
 from streaming.webinar.presence import redis_address
 
 logger = logging.getLogger(__name__)
 
-# GCRA: a message is allowed when it is no more than (burst - 1) intervals early.
-# Returns "0" (allowed, TAT advanced by one interval) or the seconds to wait.
-_SPEND = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local every = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local wait = tat - now - (burst - 1) * every
-if wait > 0 then return tostring(wait) end
-tat = tat + every
-redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
-return '0'
-"""
+# GCRA on Redis: one script for the whole site (meet/ratelimit.py).
+_SPEND = GCRA_SCRIPT
 
 
 class AddressLimits(Protocol):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -13,13 +14,8 @@ from rooms.models import Room
 from rooms.permissions import AnyUser, Role, role_in_room
 from scheduling.models import Occurrence
 from scheduling.selectors import OPENS_BEFORE
-from streaming.models import (
-    ArchiveEntry,
-    EntryStatus,
-    Recording,
-    RecordingKind,
-    RecordingState,
-)
+from streaming.models import ArchiveEntry, Recording, RecordingKind, RecordingState
+from streaming.portal.selectors import is_public
 from streaming.webinar.models import (
     PUBLIC_STATES,
     PublicChatMessage,
@@ -47,7 +43,8 @@ class Broadcast:
 
     state: State
     occurrence: Occurrence | None
-    recording: str = ""  # uuid hex of the live (or last) broadcast recording
+    # uuid hex of the live (or last) broadcast recording, only while the public may see it
+    recording: str = ""
     archive: str = ""  # the published archive entry's page, once an editor approved it
 
     @property
@@ -58,15 +55,22 @@ class Broadcast:
         return f"{HLS_PREFIX}{self.recording}/index.m3u8"
 
 
+def _with_facts() -> QuerySet[Recording]:
+    """Recordings loaded with what ``is_public`` reads, so it costs no further query."""
+    return Recording.objects.select_related("entry", "occurrence__session")
+
+
 def _live_recording(room: Room) -> Recording | None:
-    found = Recording.objects.filter(
+    """The room's running broadcast the public may watch: a private meeting recorded as a
+    "broadcast" is not one (its title and its recording's id must not reach the public)."""
+    found = _with_facts().filter(
         room=room, kind=RecordingKind.BROADCAST, state=RecordingState.RECORDING
     )
-    return found.order_by("-started_at", "-created").first()
+    return next((r for r in found.order_by("-started_at", "-created")[:4] if is_public(r)), None)
 
 
 def _finished_recording(occurrence: Occurrence) -> Recording | None:
-    found = Recording.objects.filter(occurrence=occurrence, kind=RecordingKind.BROADCAST)
+    found = _with_facts().filter(occurrence=occurrence, kind=RecordingKind.BROADCAST)
     return found.order_by("-started_at", "-created").first()
 
 
@@ -117,9 +121,9 @@ def broadcast_state(
         return None
     if occurrence.end <= now:
         finished = _finished_recording(occurrence)
-        if finished is None:
+        if finished is None or not is_public(finished):  # pending, unpublished, rejected
             return Broadcast("ended", occurrence)
-        return Broadcast("ended", occurrence, finished.pk.hex, archive=_entry_url(finished))
+        return Broadcast("ended", occurrence, finished.pk.hex, archive=_entry_url(finished.entry))
     return Broadcast("upcoming" if occurrence.start > now else "waiting", occurrence)
 
 
@@ -138,11 +142,8 @@ def is_host(user: AnyUser, room: Room) -> bool:
     return user.is_authenticated and role_in_room(user, room) in HOST_ROLES
 
 
-def _entry_url(recording: Recording) -> str:
-    """The public archive page of a finished broadcast, once published."""
-    entry = ArchiveEntry.objects.filter(recording=recording, status=EntryStatus.PUBLISHED).first()
-    if entry is None:
-        return ""
+def _entry_url(entry: ArchiveEntry) -> str:
+    """The public archive page of a finished broadcast (call it once it is public)."""
     try:
         return reverse("portal:entry", kwargs={"pk": entry.pk, "slug": entry.slug or "-"})
     except NoReverseMatch:

@@ -17,7 +17,9 @@ HLS_JS_VERSION = "1.7.4"
 HLS_STATIC_PATH = "vendor/hls.js/hls.min.js"
 NPM_TIMEOUT_SECS = 180
 _PROJECT = Path(__file__).resolve().parents[2]
-_WANTED = ("package/dist/hls.min.js", "package/LICENSE")
+# The source map too: hls.min.js names it, and collectstatic's manifest storage (production)
+# refuses a file that references one it cannot find.
+_WANTED = ("package/dist/hls.min.js", "package/dist/hls.min.js.map", "package/LICENSE")
 
 
 def vendor_dir(project: Path = _PROJECT) -> Path:
@@ -34,7 +36,8 @@ def install_hls_js(project: Path = _PROJECT, *, npm: str = "npm") -> str:
     """Fetch hls.js with npm unless this version is there; returns what happened."""
     target = vendor_dir(project)
     stamp = target / "VERSION"
-    if hls_installed(project) and stamp.is_file() and stamp.read_text().strip() == HLS_JS_VERSION:
+    complete = all((target / Path(name).name).is_file() for name in _WANTED)
+    if complete and stamp.is_file() and stamp.read_text().strip() == HLS_JS_VERSION:
         return "present"
     if shutil.which(npm) is None:
         return "npm is not installed: the watch page will use the browser's own HLS"

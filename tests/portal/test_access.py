@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from scheduling.models import Occurrence
 from streaming.models import EntryStatus, Recording, RecordingKind, RecordingState
-from streaming.services.archive import entry_unpublish
+from streaming.services.archive import entry_approve, entry_unpublish
 from streaming.services.paths import recording_directory
 from tests.portal.conftest import (
     MP4_SIZE,
@@ -81,6 +81,9 @@ def test_range_requests_for_seeking(people: People, mp4_file: Path) -> None:
 
 def test_public_hls_of_a_broadcast(people: People, mp4_file: Path) -> None:
     recording = finished_recording(people.room, mp4_file)
+    # Issue 10, row 2: a finished broadcast waiting for an editor is not public yet.
+    assert Client().get(f"/hls/{recording.id}/index.m3u8").status_code == 404
+    entry_approve(entry=recording.entry, by=people.editor)
     playlist = Client().get(f"/hls/{recording.id}/index.m3u8")
     assert playlist.status_code == 200
     # The address the watch page uses: the id as the recording's folder is named.
@@ -92,7 +95,8 @@ def test_public_hls_of_a_broadcast(people: People, mp4_file: Path) -> None:
     assert playlist["Cache-Control"] == "public, no-cache"
     segment = Client().get(f"/hls/{recording.id}/seg-00001.m4s")
     assert segment["Content-Type"] == "video/iso.segment"
-    assert segment["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Issue 10, row 2: short-lived in shared caches, since the entry may be withdrawn.
+    assert segment["Cache-Control"] == "public, max-age=60"
     for name in ("..", "status.json", "seg-99999.m4s", ".hidden"):
         assert Client().get(f"/hls/{recording.id}/{name}").status_code == 404
     assert Client().get(f"/hls/{recording.id}/..%2Fstatus.json").status_code == 404
@@ -122,7 +126,7 @@ def test_entry_is_public_only_when_published(people: People, mp4_file: Path) -> 
         Client().get(f"/portal/{entry.pk}-cu/")["Location"] == f"/portal/{entry.pk}-{entry.slug}/"
     )
     video = Client().get(f"/portal/{entry.pk}/video.mp4")
-    assert video["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert video["Cache-Control"] == "public, max-age=60"  # Issue 10, row 2: may be withdrawn
     entry_unpublish(entry=entry, by=people.editor)
     assert Client().get(f"/portal/{entry.pk}-{entry.slug}/").status_code == 404
 
@@ -181,6 +185,30 @@ def test_the_live_rooms_button_starts_the_webinar_of_this_moment(people: People)
     assert response.status_code == 201
     webinar = Recording.objects.get(pk=response.json()["id"])
     assert webinar.kind == RecordingKind.BROADCAST and webinar.occurrence_id == occurrence.pk
+
+
+def test_a_private_meeting_cannot_be_recorded_as_a_broadcast(people: People) -> None:
+    """Issue 10, row 2: "kind=broadcast" on a meeting that is not a webinar would make
+    its program public (HLS, the watch page and its WebRTC viewers): refused."""
+    occurrence = broadcast_session(people.room, title="Họp kín xét kỷ luật")
+    occurrence.session.broadcast = False
+    occurrence.session.public = False
+    occurrence.session.save(update_fields=["broadcast", "public"])
+    url = "/hanoi/recordings/start"
+    host = client_for(people.host)
+    response = host.post(url, {"kind": "broadcast", "occurrence": occurrence.pk})
+    assert response.status_code == 409
+    assert response.json()["error"] == (
+        "Cuộc họp này không phát công khai: hãy ghi hình như một cuộc họp."
+    )
+    assert not Recording.objects.exists()
+    # Of this moment's private meeting too (the button's default picks it).
+    Occurrence.objects.filter(pk=occurrence.pk).update(
+        start=timezone.now() - timedelta(minutes=5), end=timezone.now() + timedelta(hours=1)
+    )
+    assert host.post(url, {"kind": "broadcast"}).status_code == 409
+    response = host.post(url, {"kind": "meeting", "occurrence": occurrence.pk})
+    assert response.status_code == 201 and response.json()["kind"] == "meeting"
 
 
 def test_room_list_shows_progress(people: People, mp4_file: Path) -> None:

@@ -50,6 +50,52 @@ def test_editor_approves_then_unpublishes(editor: Client, entry) -> None:
     assert entry.status == EntryStatus.UNPUBLISHED
 
 
+def test_editor_rejects_a_pending_entry(editor: Client, entry, people: People) -> None:
+    """Issue 10, row 2: an editor may reject a pending entry; it stays off every public
+    address (its live HLS program included) and may still be approved later."""
+    html = editor.get(f"/portal/review/{entry.pk}/").content.decode()
+    assert f'action="/portal/review/{entry.pk}/reject/"' in html and "Từ chối" in html
+    response = editor.post(f"/portal/review/{entry.pk}/reject/", follow=True)
+    assert "Bản ghi hình đã bị từ chối" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.REJECTED
+    assert "Bị từ chối" in editor.get("/portal/review/").content.decode()
+    assert Client().get(f"/hls/{entry.recording_id}/index.m3u8").status_code == 404
+    assert Client().get(f"/portal/{entry.pk}-{entry.slug}/").status_code == 404
+    # Only the host of the room cannot decide; a published entry is unpublished, not rejected.
+    host = Client()
+    host.force_login(people.host)
+    assert host.post(f"/portal/review/{entry.pk}/reject/").status_code == 403
+    editor.post(f"/portal/review/{entry.pk}/approve/")
+    response = editor.post(f"/portal/review/{entry.pk}/reject/", follow=True)
+    assert "hãy dùng nút Gỡ xuống" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.PUBLISHED
+
+
+def test_editors_preview_the_entries_they_decide_on(editor: Client, entry, people: People) -> None:
+    """The queue's preview plays a pending entry's video for editors (they are not
+    members of the room); a meeting's recording stays the room's alone."""
+    html = editor.get(f"/portal/review/{entry.pk}/").content.decode()
+    preview = f"/recordings/{entry.recording_id}/recording.mp4"
+    assert f'src="{preview}"' in html
+    response = editor.get(preview)
+    assert response.status_code == 200 and response["Cache-Control"].startswith("private")
+    for rejected_or_not in ("reject", "approve", "unpublish"):
+        editor.post(f"/portal/review/{entry.pk}/{rejected_or_not}/")
+        assert editor.get(preview).status_code == 200, rejected_or_not
+    assert Client().get(preview).status_code == 404
+
+
+def test_an_unknown_decision_changes_nothing(editor: Client, entry) -> None:
+    """Issue 10, row 2: only approve, unpublish and reject are decisions (any other word
+    used to unpublish)."""
+    editor.post(f"/portal/review/{entry.pk}/approve/")
+    assert editor.post(f"/portal/review/{entry.pk}/publish-later/").status_code == 404
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.PUBLISHED
+
+
 def test_editor_edits_metadata(editor: Client, entry, people: People) -> None:
     response = editor.post(
         f"/portal/review/{entry.pk}/",

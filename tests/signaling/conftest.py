@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
@@ -10,10 +11,18 @@ import pytest
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 
+from meet.ratelimit import reset_store
 from rooms.models import MemberRole, Room, RoomMembership
 from signaling.bus import get_bus, reset_bus
 from tests.factories import RoomFactory, UserFactory
 from tests.signaling.live import Live, db, guest_session, member_session, token_for
+
+
+@pytest.fixture(autouse=True)
+def _own_abuse_limits(settings) -> None:
+    """Each test starts with full abuse-limit buckets (its own Redis prefix, if on Redis)."""
+    settings.MEET_RATELIMIT_PREFIX = f"meet:test:{secrets.token_hex(4)}:"
+    reset_store()
 
 
 @pytest.fixture
@@ -46,7 +55,12 @@ async def connect(room: Room, fresh_bus: None) -> AsyncIterator[Callable[..., An
     opened: list[Live] = []
 
     async def make(
-        *, role: str = "participant", name: str = "", user: User | None = None, join: bool = True
+        *,
+        role: str = "participant",
+        name: str = "",
+        user: User | None = None,
+        join: bool = True,
+        address: str = "127.0.0.1",
     ) -> Live:
         if role == "guest":
             session_key, guest_key = await db(guest_session)(room, name or "Khách")
@@ -65,7 +79,7 @@ async def connect(room: Room, fresh_bus: None) -> AsyncIterator[Callable[..., An
             token = token_for(
                 room, session_key=session_key, role=role, name=name or user.username, user=user
             )
-        live = Live(room, session_key=session_key, token=token)
+        live = Live(room, session_key=session_key, token=token, address=address)
         opened.append(live)
         if join:
             await live.join()

@@ -74,10 +74,30 @@ def token_for(
     )
 
 
+def fresh_token(token: str) -> str:
+    """A new token with the same claims (a token opens one connection only)."""
+    from dataclasses import replace
+
+    from django.core import signing
+
+    from signaling.services.tokens import SALT
+
+    claims = JoinClaims(**signing.loads(token, salt=SALT))
+    return join_token_issue(replace(claims, nonce=""))
+
+
 class Live:
     """One browser's connection, speaking the protocol."""
 
-    def __init__(self, room: Room, *, session_key: str, token: str, origin: bytes = ORIGIN):
+    def __init__(
+        self,
+        room: Room,
+        *,
+        session_key: str,
+        token: str,
+        origin: bytes = ORIGIN,
+        address: str = "127.0.0.1",
+    ):
         self.room = room
         self.token = token
         self.session_key = session_key
@@ -86,6 +106,7 @@ class Live:
             f"/ws/rooms/{room.slug}/",
             headers=[(b"origin", origin), (b"cookie", f"sessionid={session_key}".encode())],
         )
+        self.communicator.scope["client"] = (address, 50000)  # as daphne would set it
         self.inbox: list[dict[str, Any]] = []
         self.welcome: dict[str, Any] = {}
         self.peer = ""

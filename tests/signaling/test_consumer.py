@@ -28,7 +28,14 @@ from signaling.models import (
 )
 from signaling.services import attendance, joins
 from tests.factories import UserFactory
-from tests.signaling.live import Live, db, member_session, token_for, worker_messages
+from tests.signaling.live import (
+    Live,
+    db,
+    fresh_token,
+    member_session,
+    token_for,
+    worker_messages,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -357,7 +364,7 @@ async def test_a_removed_participant_is_disconnected_and_cannot_come_back(connec
     assert await member.closed() == consumers.CLOSE_REFUSED
     left = await host.expect("participant.left", peer=member.peer)
     assert left["reason"] == "removed"
-    fresh = Live(member.room, session_key=member.session_key, token=member.token)
+    fresh = Live(member.room, session_key=member.session_key, token=fresh_token(member.token))
     await fresh.open()
     assert (await fresh.hello())["code"] == "removed"
     await fresh.close()
@@ -524,7 +531,7 @@ async def test_coming_back_after_a_drop_keeps_the_participant_and_the_chat(conne
     await member.send({"type": "chat.send", "text": "trước khi rớt mạng"})
     await host.expect("chat.message")
     # The old socket is not closed yet when the new one says hello (a dead network).
-    back = Live(room, session_key=member.session_key, token=member.token)
+    back = Live(room, session_key=member.session_key, token=fresh_token(member.token))
     await back.open()
     welcome = await back.hello(resume=member.peer)
     assert welcome["you"]["peer"] == member.peer

@@ -22,6 +22,7 @@ from streaming.models import (
     RecordingKind,
     RecordingState,
 )
+from streaming.webinar.selectors import broadcast_state
 from tests.factories import RoomFactory, UserFactory
 from tests.webinar.helpers import broadcast_at, broadcast_now
 
@@ -212,3 +213,59 @@ def test_the_question_panel_is_for_the_rooms_hosts() -> None:
     response = signed_in(member_of(room, MemberRole.HOST)).get(url)
     assert response.status_code == 200
     assert f"/ws/watch/{room.slug}/?mode=moderate" in response.content.decode()
+
+
+def test_a_private_meeting_recorded_as_a_broadcast_shows_nothing_to_the_public() -> None:
+    """Issue 10, row 2 (item 4): a host may start a "broadcast" recording of a private
+    meeting (POST kind=broadcast); no public broadcast is on, so neither the state nor the
+    watch page names the recording or shows the meeting's title, description or agenda."""
+    room = new_room()
+    private = broadcast_now(room, title="Họp kín xét kỷ luật giáo viên", broadcast=False)
+    recording = _recording(room, occurrence=private, state=RecordingState.RECORDING)
+    response = Client().get(f"/{room.slug}/live/state")
+    body = response.content.decode()
+    assert response.json()["state"] == "none"
+    assert response.json()["playlist"] == ""
+    assert recording.pk.hex not in body and str(recording.pk) not in body
+    page = Client().get(live(room))
+    assert "webinar/watch.html" not in used(page)  # the live room: sign in first
+    assert page.status_code == 302
+    stranger = signed_in(cast(User, UserFactory())).get(live(room)).content.decode()
+    assert "Họp kín xét kỷ luật giáo viên" not in stranger
+    assert "Phần 1: Giới thiệu." not in stranger
+    assert recording.pk.hex not in stranger
+
+
+def test_during_a_webinar_a_private_recordings_id_stays_private() -> None:
+    """Issue 10, row 2 (item 4): while a webinar waits for its presenters, a meeting's
+    recording running in the room (started before, a private one) is not its program."""
+    room = new_room()
+    broadcast_now(room, title="Tập huấn công khai")
+    private = _recording(room, state=RecordingState.RECORDING)
+    Recording.objects.filter(pk=private.pk).update(kind=RecordingKind.MEETING)
+    state = Client().get(f"/{room.slug}/live/state").json()
+    assert state["state"] == "waiting" and state["playlist"] == ""
+    page = Client().get(live(room)).content.decode()
+    assert "Tập huấn công khai" in page and private.pk.hex not in page
+
+
+@pytest.mark.parametrize("status", [EntryStatus.PENDING, EntryStatus.UNPUBLISHED, "rejected"])
+def test_after_the_end_an_unpublished_recording_is_not_named(status: str) -> None:
+    """Issue 10, row 2 (item 4): after a webinar, /live/state links the archive and the
+    watch page names the recording only once an editor published it."""
+    room = new_room()
+    occurrence = broadcast_at(room, start=timezone.now() - timedelta(minutes=90))
+    recording = _recording(room, occurrence=occurrence, state=RecordingState.READY)
+    ArchiveEntry.objects.create(
+        recording=recording,
+        title="Tập huấn",
+        slug="tap-huan",
+        kind=SessionKind.TRAINING,
+        held_on=timezone.localdate(),
+        status=status,
+    )
+    response = Client().get(f"/{room.slug}/live/state")
+    assert response.json()["state"] == "ended" and response.json()["archive"] == ""
+    assert recording.pk.hex not in response.content.decode()
+    ended = broadcast_state(room)
+    assert ended is not None and ended.recording == ""

@@ -18,6 +18,7 @@ export class FilesPanel {
     this.config = config;
     this.announce = announce;
     this.list = role(root, "file-list");
+    this.older = role(root, "files-older");
     this.status = role(root, "upload-status");
     this.fileForm = role(root, "file-form");
     this.slidesForm = role(root, "slides-form");
@@ -49,6 +50,9 @@ export class FilesPanel {
     this.slidesForm.hidden = !this.state.canPresent;
     this.list.replaceChildren();
     for (const file of this.state.files.values()) this.#addFile(file);
+    const older = (this.state.filesTotal || 0) - this.state.files.size;
+    this.older.hidden = older <= 0;
+    this.older.textContent = older > 0 ? this.t("files-older", { count: older }) : "";
     this.#renderDecks();
   }
 

@@ -63,6 +63,8 @@ const HANDLERS = {
     state.polls = new Map(m.polls.map((poll) => [poll.id, poll]));
     state.votes = new Map(Object.entries(m.votes || {}).map(([id, choices]) => [Number(id), choices]));
     state.files = new Map(m.files.map((file) => [file.id, file]));
+    // The welcome lists the latest files only; files_total counts them all.
+    state.filesTotal = Math.max(m.files_total ?? 0, state.files.size);
     state.decks = new Map(m.decks.map((deck) => [deck.id, deck]));
     state.slides = m.slides;
     state.iceServers = m.ice_servers || [];
@@ -102,6 +104,7 @@ const HANDLERS = {
     state.votes.set(m.poll, m.choices);
   },
   "file.shared"(state, m) {
+    if (!state.files.has(m.file.id)) state.filesTotal = (state.filesTotal || 0) + 1;
     state.files.set(m.file.id, m.file);
   },
   "deck.added"(state, m) {

@@ -114,3 +114,16 @@ def test_a_batch_of_leaves_keeps_each_outcome() -> None:
         c: ParticipantState.LEFT,
     }
     assert Participant.objects.get(peer=a).left_at is not None
+
+
+def test_a_guests_attendance_names_no_site_even_where_rooms_have_no_manager() -> None:
+    """Issue 10, item on attendance.py: ``filter(manager_id=user_id)`` must never run with
+    ``None`` (it would match every room without a manager and credit a guest to its unit).
+    The look-up returns early for people without an account: this pins it."""
+    RoomFactory(unit=UnitFactory(), manager=None, account=None)  # an unmanaged room elsewhere
+    room = cast(Room, RoomFactory(unit=UnitFactory(), manager=None, guest_access=True))
+    occurrence = scheduled(room)
+    outcome = participants_join(requests=[request(room, "Khách")])[0]
+    assert isinstance(outcome, JoinOutcome)
+    attendance = Attendance.objects.get(occurrence=occurrence)
+    assert attendance.user_id is None and attendance.unit_id is None

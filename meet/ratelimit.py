@@ -1,0 +1,189 @@
+"""Abuse limits shared by every web process: GCRA buckets, in Redis when it is configured.
+
+A bucket is named by a key ("guestpw:addr:12:203.0.113.9") and has a ``Rate``: ``burst``
+tries at once, then one every ``every_secs``. GCRA keeps one number per key, the
+"theoretical arrival time" (TAT) — the token bucket's equivalent in one value:
+
+* with Redis (the channel layer's), each key is one Redis key updated by a Lua script that
+  reads Redis's clock, so every daphne process shares one bucket and one clock (the
+  webinar's per-address limits, streaming/webinar/limits.py, use the same script);
+* without Redis (the embedded default, one process) the TATs live in this process.
+
+``spend`` / ``aspend`` answer 0.0 (allowed, one try spent) or the seconds to wait (nothing
+spent). If Redis cannot be reached the try is allowed and logged: a limit must not take
+the service down with it.
+
+Issue 11 unifies the limiters; until then this is the one place signaling and the webinar
+can both import (signaling may import nothing of streaming but its wire format).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# GCRA: a try is allowed when it is no more than (burst - 1) intervals early.
+# Returns "0" (allowed, TAT advanced by one interval) or the seconds to wait.
+GCRA_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local every = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - now - (burst - 1) * every
+if wait > 0 then return tostring(wait) end
+tat = tat + every
+redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
+return '0'
+"""
+
+LOCAL_MAX_KEYS = 100_000
+
+
+def _prefix() -> str:
+    """Where the buckets live in Redis (``MEET_RATELIMIT_PREFIX``; tests isolate with it)."""
+    return str(getattr(settings, "MEET_RATELIMIT_PREFIX", "meet:limit:"))
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``burst`` tries at once, then one every ``every_secs`` seconds."""
+
+    every_secs: float
+    burst: int
+
+
+def gcra(tat: float, now: float, rate: Rate) -> tuple[float, float]:
+    """(new TAT, seconds to wait): the wait is 0.0 when the try is allowed."""
+    tat = max(tat, now)
+    wait = tat - now - (rate.burst - 1) * rate.every_secs
+    if wait > 0:
+        return tat, wait
+    return tat + rate.every_secs, 0.0
+
+
+class LocalStore:
+    """One process: TATs in a bounded dict (the least recently used forgotten)."""
+
+    def __init__(self) -> None:
+        self._tats: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()  # views run in threads
+
+    def spend(self, key: str, rate: Rate) -> float:
+        """Take one try from ``key``'s bucket: 0.0, or the seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            tat, wait = gcra(self._tats.get(key, now), now, rate)
+            self._tats[key] = tat
+            self._tats.move_to_end(key)
+            if len(self._tats) > LOCAL_MAX_KEYS:
+                self._tats.popitem(last=False)
+        return wait
+
+    async def aspend(self, key: str, rate: Rate) -> float:
+        """``spend`` for coroutines (no I/O here)."""
+        return self.spend(key, rate)
+
+    def claim(self, key: str, ttl_secs: float) -> bool:
+        """True the first time ``key`` is claimed within ``ttl_secs``."""
+        now = time.monotonic()
+        with self._lock:
+            expiry = self._tats.get("claim:" + key)
+            if expiry is not None and expiry > now:
+                return False
+            self._tats["claim:" + key] = now + ttl_secs
+            return True
+
+
+class RedisStore:
+    """Several processes: one Redis key per bucket."""
+
+    def __init__(self, address: str) -> None:
+        import redis
+
+        self.address = address
+        self._sync = redis.Redis.from_url(address, socket_timeout=5)
+        self._script = self._sync.register_script(GCRA_SCRIPT)
+        # redis.asyncio clients belong to the event loop that made them.
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def spend(self, key: str, rate: Rate) -> float:
+        """Take one try from ``key``'s bucket: 0.0, or the seconds to wait."""
+        try:
+            return float(self._script(keys=[_prefix() + key], args=[rate.every_secs, rate.burst]))
+        except Exception:
+            logger.warning("rate limit store unreachable; allowing %s", key, exc_info=True)
+            return 0.0
+
+    async def aspend(self, key: str, rate: Rate) -> float:
+        """``spend`` without blocking the event loop."""
+        try:
+            script = self._async_script()
+            wait = await script(keys=[_prefix() + key], args=[rate.every_secs, rate.burst])
+            return float(wait)
+        except Exception:
+            logger.warning("rate limit store unreachable; allowing %s", key, exc_info=True)
+            return 0.0
+
+    def claim(self, key: str, ttl_secs: float) -> bool:
+        """True the first time ``key`` is claimed within ``ttl_secs`` (SET NX)."""
+        try:
+            ttl_ms = max(1, int(ttl_secs * 1000))
+            return bool(self._sync.set(_prefix() + "claim:" + key, b"1", nx=True, px=ttl_ms))
+        except Exception:
+            logger.warning("rate limit store unreachable; claim %s allowed", key, exc_info=True)
+            return True
+
+    def _async_script(self) -> Any:
+        import redis.asyncio
+
+        loop = asyncio.get_running_loop()
+        found = self._async.get(loop)
+        if found is None:
+            client = redis.asyncio.Redis.from_url(self.address, socket_timeout=5)
+            found = self._async[loop] = client.register_script(GCRA_SCRIPT)
+        return found
+
+
+Store = LocalStore | RedisStore
+_store: Store | None = None
+
+
+def _redis_address() -> str:
+    layers: dict[str, dict[str, Any]] = settings.CHANNEL_LAYERS
+    layer = layers.get("default", {})
+    if "redis" not in str(layer.get("BACKEND", "")).lower():
+        return ""
+    hosts = layer.get("CONFIG", {}).get("hosts") or []
+    if not hosts:
+        return "redis://127.0.0.1:6379/0"
+    first = hosts[0]
+    return str(first.get("address", "") if isinstance(first, dict) else first)
+
+
+def get_store() -> Store:
+    """This process's store, matching the channel layer (made on first use)."""
+    global _store
+    if _store is None:
+        address = _redis_address()
+        _store = RedisStore(address) if address else LocalStore()
+    return _store
+
+
+def reset_store() -> None:
+    """Forget the store and its local buckets (tests; settings changed)."""
+    global _store
+    _store = None
