@@ -62,6 +62,9 @@ def _messages() -> dict[str, str]:
             "The code “%(value)s” already names a unit of another kind; use a new code."
         ),
         "bad_name": _("No address can be made from this name."),
+        "unreadable": _(
+            "This line cannot be read: a cell is far too long or a quote is never closed."
+        ),
     }
 
 

@@ -9,9 +9,15 @@ from django import forms
 from django.contrib.auth.hashers import check_password
 from django.utils.translation import gettext_lazy as _
 
+from rooms.domain.display_names import NameRefused, check_display_name
 from signaling import conf
 from signaling.domain.protocol import MAX_NAME_CHARS, ProtocolError, clean_text
 from signaling.errors import SignalingError
+
+MIXED_SCRIPTS_TEXT = _(
+    "This name mixes Latin letters with Cyrillic or Greek ones that look the same. "
+    "Write it in one alphabet."
+)
 
 
 class GuestJoinForm(forms.Form):
@@ -47,9 +53,13 @@ class GuestJoinForm(forms.Form):
 
     def clean_name(self) -> str:
         try:
-            return clean_text(self.cleaned_data["name"], name="name", limit=MAX_NAME_CHARS)
+            name = clean_text(self.cleaned_data["name"], name="name", limit=MAX_NAME_CHARS)
         except ProtocolError:
             raise forms.ValidationError(_("Write your name.")) from None
+        try:
+            return check_display_name(name)  # look-alike letters would pass for a host's name
+        except NameRefused:
+            raise forms.ValidationError(MIXED_SCRIPTS_TEXT) from None
 
     def clean_password(self) -> str:
         password = str(self.cleaned_data.get("password", ""))

@@ -22,6 +22,8 @@ import re
 import unicodedata
 from collections.abc import Container, Iterable
 
+from rooms.domain.display_names import fold_compatibility, mixes_look_alikes
+
 MAILBOX_DOMAIN = "moet.edu.vn"
 
 # Art. 18.1 rooms live at http://<host>/<slug>; one shape for every slug keeps URLs,
@@ -126,8 +128,11 @@ _MAX_NUMBER = 100_000
 
 
 def normalize(text: str) -> str:
-    """Return ``text`` in NFC with runs of whitespace collapsed to one space, stripped."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """Return ``text`` in NFC with runs of whitespace collapsed to one space, stripped.
+
+    Fullwidth and other compatibility forms of ASCII letters and digits become ASCII:
+    "Ｔｒầｎ" is "Trần", not a name with its letters dropped."""
+    return " ".join(fold_compatibility(text).split())
 
 
 def strip_diacritics(text: str) -> str:
@@ -290,6 +295,12 @@ def _is_free(slug: str, taken: Container[str]) -> bool:
 
 
 def _require(slug: str, source: str) -> str:
+    if mixes_look_alikes(normalize(source)):
+        # "Trần Рhú" with a Cyrillic Р would silently become "tranhu".
+        raise ValueError(
+            f"{source!r} mixes Latin letters with look-alike Cyrillic or Greek ones; "
+            "retype it in one alphabet."
+        )
     if not slug:
         raise ValueError(
             f"{source!r} gives an empty name: it has no Latin letters or digits once "

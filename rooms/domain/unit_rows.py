@@ -51,8 +51,16 @@ class UnitRow:
     mailbox: str
 
 
+# Controls (NUL, which PostgreSQL refuses in text), zero-width and bidi-override characters
+# and lone surrogates: invisible in a unit's name, or not text at all.
+_INVISIBLE_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
 def _clean(value: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFC", value or "").split())
+    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", value or ""))
+    return " ".join(text.split())
 
 
 def decode(data: bytes) -> str:
@@ -103,6 +111,15 @@ def _to_row(line: int, row: dict[str, str]) -> UnitRow:
 def parse_units(text: str) -> tuple[list[UnitRow], list[RowError]]:
     """Read the CSV text; return the good rows and every error found, by line."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _read(reader)
+    except csv.Error:
+        # A cell past csv's field size limit (a pasted document, an unclosed quote that
+        # swallows the rest): nothing past it can be read, so it alone is reported.
+        return [], [RowError(max(reader.line_num, 1), "unreadable")]
+
+
+def _read(reader: csv.DictReader[str]) -> tuple[list[UnitRow], list[RowError]]:
     header = [_clean(name).lower() for name in (reader.fieldnames or [])]
     missing = sorted(REQUIRED_COLUMNS - set(header))
     unknown = sorted(set(header) - set(COLUMNS))

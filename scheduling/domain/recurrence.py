@@ -74,6 +74,9 @@ def validate(rule: Rule) -> Rule:
         raise RuleError("bad_weekday", ",".join(rule.weekdays))
     if rule.setpos is not None and (rule.freq != "MONTHLY" or rule.setpos not in (1, 2, 3, 4, -1)):
         raise RuleError("bad_setpos", str(rule.setpos))
+    if rule.setpos is not None and not rule.weekdays:
+        # "The 2nd of one day a month" never matches: dateutil then walks to year 9999.
+        raise RuleError("bad_setpos", str(rule.setpos))
     if rule.count is not None and not 1 <= rule.count <= MAX_OCCURRENCES:
         raise RuleError("bad_count", str(rule.count))
     if rule.count is not None and rule.until is not None:

@@ -6,6 +6,7 @@ what it shows (created, refused with a reason, clashing) is exactly what confirm
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from icalendar import Calendar
 from rooms.models import Room, Unit
 from scheduling.domain.recurrence import RuleError, parse_rrule
 from scheduling.errors import InvalidSchedule, ScheduleConflict, rule_error_message, when_text
-from scheduling.models import Session, SessionKind
+from scheduling.models import SessionKind
 from scheduling.services.sessions import SessionInput, occurrence_cancel, session_schedule
 
 MAX_IMPORT_BYTES = 1_000_000
@@ -45,12 +46,20 @@ class _Rollback(Exception):
     """Raised to undo a preview."""
 
 
+class _Unreadable(Exception):
+    """A property of an event that cannot be read (broken, repeated, of another type)."""
+
+
+# Controls (NUL, which PostgreSQL refuses in text) and lone surrogates are no text.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def _parse(text: str) -> list[Any]:
-    if len(text.encode()) > MAX_IMPORT_BYTES:
-        raise InvalidSchedule(_("The file is larger than 1 MB."))
     try:
+        if len(text.encode()) > MAX_IMPORT_BYTES:
+            raise InvalidSchedule(_("The file is larger than 1 MB."))
         calendar = Calendar.from_ical(text)
-    except ValueError as exc:
+    except (ValueError, UnicodeError) as exc:  # UnicodeError: a lone surrogate
         raise InvalidSchedule(_("This is not an iCalendar (.ics) file.")) from exc
     # Changed single meetings (RECURRENCE-ID) belong to their series; masters come first.
     events = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" not in e]
@@ -61,23 +70,55 @@ def _parse(text: str) -> list[Any]:
     return events
 
 
-def _moment(value: Any) -> datetime | None:
-    moment = value.dt if value is not None else None
-    if moment is None or (isinstance(moment, date) and not isinstance(moment, datetime)):
-        return None  # all-day events have no time to book a room for
+def _aware(moment: datetime) -> datetime:
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
+def _moment(value: Any) -> datetime | None:
+    """An aware start or end; None when absent or a whole day (no time to book)."""
+    if value is None:
+        return None
+    try:
+        moment = value.dt  # a broken value raises ValueError, a repeated one is a list
+    except (ValueError, AttributeError) as exc:
+        raise _Unreadable from exc
+    if isinstance(moment, datetime):
+        return _aware(moment)
+    if isinstance(moment, date):
+        return None
+    raise _Unreadable  # a duration, a time of day or a period
+
+
+def _rule_text(event: Any) -> str | None:
+    """The RRULE's text; more than one rule, or a broken one, cannot be read."""
+    if "RRULE" not in event:
+        return None
+    try:
+        return str(event["RRULE"].to_ical().decode())
+    except (ValueError, AttributeError) as exc:
+        raise _Unreadable from exc
+
+
+def _plain(value: Any, limit: int) -> str:
+    return _CONTROL_RE.sub("", str(value)).strip()[:limit]
+
+
 def _import_one(event: Any, room: Room, unit: Unit, by: User) -> ImportItem:
-    title = str(event.get("SUMMARY", "")).strip()[:200] or _("(untitled)")
-    start = _moment(event.get("DTSTART"))
-    item = ImportItem(title=title, start=start)
+    title = _plain(event.get("SUMMARY", ""), 200) or _("(untitled)")
+    item = ImportItem(title=title, start=None)
+    try:
+        item.start = start = _moment(event.get("DTSTART"))
+        end = _moment(event.get("DTEND"))
+        rule_text = _rule_text(event)
+        excluded = _exdates(event)
+    except _Unreadable:
+        item.error = _("The start, end or repetition of this event cannot be read.")
+        return item
     if start is None:
         item.error = _("All-day events cannot be booked in a room.")
         return item
-    end = _moment(event.get("DTEND")) or start + timedelta(hours=1)
     try:
-        rule = parse_rrule(event["RRULE"].to_ical().decode()) if "RRULE" in event else None
+        rule = parse_rrule(rule_text) if rule_text is not None else None
     except RuleError as exc:
         item.error = rule_error_message(exc)
         return item
@@ -86,9 +127,9 @@ def _import_one(event: Any, room: Room, unit: Unit, by: User) -> ImportItem:
         host_unit=unit,
         kind=SessionKind.TRAINING,
         title=title,
-        description=str(event.get("DESCRIPTION", ""))[:5000],
+        description=_plain(event.get("DESCRIPTION", ""), 5000),
         start=start,
-        end=end,
+        end=end or start + timedelta(hours=1),
         rule=rule,
     )
     try:
@@ -100,22 +141,24 @@ def _import_one(event: Any, room: Room, unit: Unit, by: User) -> ImportItem:
     except InvalidSchedule as exc:
         item.error = str(exc)
         return item
-    _apply_exdates(session, event)
+    for occurrence in session.occurrences.filter(original_start__in=excluded):
+        occurrence_cancel(occurrence=occurrence)
     item.meetings = session.occurrences.filter(cancelled=False).count()
     return item
 
 
-def _apply_exdates(session: Session, event: Any) -> None:
+def _exdates(event: Any) -> set[datetime]:
+    """The excluded start times (whole excluded days are ignored, as before)."""
     values = event.get("EXDATE")
-    if values is None:
-        return
-    excluded = set()
-    for value in values if isinstance(values, list) else [values]:
-        for moment in value.dts:
-            if isinstance(moment.dt, datetime):
-                excluded.add(_moment(moment))
-    for occurrence in session.occurrences.filter(original_start__in=excluded):
-        occurrence_cancel(occurrence=occurrence)
+    excluded: set[datetime] = set()
+    try:
+        for value in values if isinstance(values, list) else filter(None, [values]):
+            for moment in value.dts:
+                if isinstance(moment.dt, datetime):
+                    excluded.add(_aware(moment.dt))
+    except (ValueError, AttributeError) as exc:
+        raise _Unreadable from exc
+    return excluded
 
 
 def _run(room: Room, text: str, by: User) -> list[ImportItem]:

@@ -37,7 +37,12 @@ RTC_SLOTS: tuple[str, ...] = ("audio", "camera", "screen")
 MAX_MID_CHARS = 32
 
 _PEER_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (JSON can escape them) are no text: they break UTF-8 on the way out.
+_CONTROL_RE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
 class ProtocolError(Exception):
@@ -450,7 +455,7 @@ def _rtc(f: _Fields, limits: RtcLimits) -> RtcSignal:
     signal: dict[str, Any] = {"type": f.type}
     if f.type == "rtc.offer":
         sdp = f.raw("sdp", required=True)
-        if not isinstance(sdp, str) or not sdp:
+        if not isinstance(sdp, str) or not sdp or _SURROGATE_RE.search(sdp):
             raise f.error("bad_field", "sdp")
         if _utf8_len(sdp) > limits.max_sdp_bytes:
             raise f.error("too_large", "sdp", limits.max_sdp_bytes)
@@ -492,13 +497,15 @@ def parse_client(text: str | bytes | None, *, rtc: RtcLimits | None = None) -> C
     if not isinstance(data, dict):
         raise ProtocolError("not_object")
     ref = data.get("ref", "")
-    if not isinstance(ref, str) or len(ref) > MAX_REF_CHARS:
+    # ref is echoed in errors, so it must be plain text that encodes.
+    if not isinstance(ref, str) or len(ref) > MAX_REF_CHARS or _CONTROL_RE.search(ref):
         raise ProtocolError("bad_field", field="ref", limit=MAX_REF_CHARS)
     type_ = data.get("type")
     if not isinstance(type_, str) or not type_:
         raise ProtocolError("missing_type", field="type", ref=ref)
     if type_ not in CLIENT_TYPES:
-        raise ProtocolError("unknown_type", field="type", type=type_[:40], ref=ref)
+        shown = _CONTROL_RE.sub("\ufffd", type_[:40])  # echoed: no surrogate, no override
+        raise ProtocolError("unknown_type", field="type", type=shown, ref=ref)
     reader = _Fields(data, type_, ref)
     message = (
         _rtc(reader, rtc or RtcLimits()) if type_ in RTC_BROWSER_TYPES else _SIMPLE[type_](reader)

@@ -44,5 +44,9 @@ def error_text(code: str, params: dict[str, int]) -> str:
         "no_question": _("There is no such question."),
         "chat_off": _("Chat is turned off for viewers."),
         "not_live": _("This room is not broadcasting to the public now."),
+        "mixed_scripts": _(
+            "This name mixes Latin letters with Cyrillic or Greek ones that look the same. "
+            "Write it in one alphabet."
+        ),
     }
     return messages.get(code, _("Something went wrong. Reload the page."))

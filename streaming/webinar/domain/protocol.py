@@ -10,6 +10,7 @@ business.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from streaming.wire import MAX_CANDIDATE_BYTES, MAX_SDP_BYTES
 
 MAX_MESSAGE_BYTES = 8_000
 MAX_OFFER_BYTES = MAX_SDP_BYTES + 1_000  # an rtc.offer: its SDP in a JSON object
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ProtocolError(ValueError):
@@ -103,9 +105,19 @@ def _text(value: object, limit: int | None = None) -> str:
         raise ProtocolError(refused.code, refused.limit) from None
 
 
+def _name(value: object) -> str:
+    try:
+        return clean_name(value)
+    except TextRefused as refused:
+        raise ProtocolError(refused.code, refused.limit) from None
+
+
 def _offer(data: dict[str, Any]) -> RtcOffer:
     sdp = data.get("sdp")
-    if not isinstance(sdp, str) or not sdp or len(sdp.encode("utf-8")) > MAX_SDP_BYTES:
+    # A lone surrogate (JSON can escape one) has no UTF-8: no SDP holds one.
+    if not isinstance(sdp, str) or not sdp or _SURROGATE.search(sdp):
+        raise ProtocolError("bad_message")
+    if len(sdp.encode("utf-8")) > MAX_SDP_BYTES:
         raise ProtocolError("bad_message")
     return RtcOffer(sdp)
 
@@ -142,7 +154,7 @@ def parse(raw: str) -> ClientMessage:
     if kind == "rtc.ice":
         return _candidate(data)
     if kind in ("qa.ask", "chat.send"):
-        name = clean_name(data.get("name"))
+        name = _name(data.get("name"))
         text = _text(data.get("text"))
         return Ask(text, name) if kind == "qa.ask" else ChatSend(text, name)
     if kind == "qa.answer":
