@@ -30,6 +30,11 @@ class _ReadOnlyInline(admin.TabularInline[Any, Any]):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Every shown field is read-only: the form must not be built with a field the
+        # model does not let it edit (ChatMessage.sent_at made the meeting page a 500).
+        return self.fields or ()
+
 
 class ParticipantInline(_ReadOnlyInline):
     model = Participant

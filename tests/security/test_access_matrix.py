@@ -62,11 +62,7 @@ from tests.security.matrix.world import World, build_world, empty_database
 ROWS: list[Row] = [*SITE_ROWS, *SCHEDULING_ROWS, *LIVE_ROWS, *ARCHIVE_ROWS, *admin_rows()]
 # Cells that fail for a reason outside issue 10's table, each with the bug it shows. Strict:
 # once fixed, the cell passes and this entry must go.
-KNOWN_BUGS = {
-    "admin:signaling_meeting_change GET [-]": (
-        "500 for administrators: signaling/admin.py ChatInline lists the non-editable sent_at"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 WEBSOCKET_ROUTES = {"ws:ws/rooms/<slug:slug>/", "ws:ws/watch/<slug:slug>/"}
 
 

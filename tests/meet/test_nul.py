@@ -1,0 +1,48 @@
+"""No request carries a NUL character to a view (meet/middleware.py: NulRefusedMiddleware).
+
+Issue 10, fuzzing: ``/api/sites/?kind=a%00b`` and ``/api/occurrences/?room=a%00b`` were
+500s on PostgreSQL, which refuses NUL in text.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.factories import UserFactory
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/api/sites/?kind=a%00b",
+        "/api/sites/?province=%00",
+        "/api/occurrences/?room=a%00b",
+        "/api/occurrences/?unit=x%00",
+        "/?q=%00",
+        "/api/sessions/?a%00=1",
+    ],
+)
+def test_a_nul_in_the_address_is_a_clear_400(client: Client, address: str) -> None:
+    client.force_login(UserFactory())
+    response = client.get(address)
+    assert response.status_code == 400
+    assert "ký tự không được phép" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_nul_in_a_posted_form_is_a_clear_400(client: Client) -> None:
+    response = client.post(
+        "/accounts/login/",
+        "username=a%00b&password=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_ordinary_addresses_pass(client: Client) -> None:
+    client.force_login(UserFactory())
+    assert client.get("/api/sites/?kind=school").status_code == 200
+    assert client.get("/api/occurrences/?room=hanoi").status_code in {200, 400}
