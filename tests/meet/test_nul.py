@@ -25,7 +25,7 @@ from tests.factories import UserFactory
     ],
 )
 def test_a_nul_in_the_address_is_a_clear_400(client: Client, address: str) -> None:
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
     response = client.get(address)
     assert response.status_code == 400
     assert "ký tự không được phép" in response.content.decode()
@@ -43,6 +43,6 @@ def test_a_nul_in_a_posted_form_is_a_clear_400(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_ordinary_addresses_pass(client: Client) -> None:
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
     assert client.get("/api/sites/?kind=school").status_code == 200
     assert client.get("/api/occurrences/?room=hanoi").status_code in {200, 400}
