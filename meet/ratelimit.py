@@ -179,7 +179,8 @@ Store = LocalStore | RedisStore
 _store: Store | None = None
 
 
-def _redis_address() -> str:
+def redis_address() -> str:
+    """The Redis of the default channel layer, or "" on the in-memory layer."""
     layers: dict[str, dict[str, Any]] = settings.CHANNEL_LAYERS
     layer = layers.get("default", {})
     if "redis" not in str(layer.get("BACKEND", "")).lower():
@@ -195,7 +196,7 @@ def get_store() -> Store:
     """This process's store, matching the channel layer (made on first use)."""
     global _store
     if _store is None:
-        address = _redis_address()
+        address = redis_address()
         _store = RedisStore(address) if address else LocalStore()
     return _store
 

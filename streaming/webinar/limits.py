@@ -23,9 +23,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-from meet.ratelimit import GCRA_SCRIPT
+from meet.ratelimit import GCRA_SCRIPT, redis_address
 from streaming.webinar.domain import ratelimit
-from streaming.webinar.presence import redis_address
 
 logger = logging.getLogger(__name__)
 

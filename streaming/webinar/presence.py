@@ -27,6 +27,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from meet.ratelimit import redis_address
+
 logger = logging.getLogger(__name__)
 
 STALE_SECS = 20.0
@@ -100,19 +102,6 @@ def _sum_fresh(fields: dict[Any, Any], now: float) -> tuple[int, list[Any]]:
         else:
             stale.append(name)
     return total, stale
-
-
-def redis_address() -> str:
-    """The Redis of the default channel layer, or "" on the in-memory layer."""
-    layers: dict[str, dict[str, Any]] = settings.CHANNEL_LAYERS
-    layer = layers.get("default", {})
-    if "redis" not in str(layer.get("BACKEND", "")).lower():
-        return ""
-    hosts = layer.get("CONFIG", {}).get("hosts") or []
-    if not hosts:
-        return "redis://127.0.0.1:6379/0"
-    first = hosts[0]
-    return str(first.get("address", "") if isinstance(first, dict) else first)
 
 
 def store_for_settings(process: str) -> CountStore:

@@ -22,6 +22,8 @@ from tests.factories import UserFactory
         "/api/occurrences/?unit=x%00",
         "/?q=%00",
         "/api/sessions/?a%00=1",
+        "/calendar/?week=2026-12-07%00",
+        "/api/attendance/?occurrence=2026-12-07%00",
     ],
 )
 def test_a_nul_in_the_address_is_a_clear_400(client: Client, address: str) -> None:
