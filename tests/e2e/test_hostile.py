@@ -474,6 +474,51 @@ def test_oversized_and_malformed_frames_get_an_error_or_a_clean_close(
     run_async(a_guest_still_joins(live_url))
 
 
+async def leaves_the_room(socket: Any, peer: str, timeout: float = ANSWER_TIMEOUT_SECS) -> bool:
+    """Whether ``socket`` hears that ``peer`` left (events may come in a batch)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        try:
+            kind, message = await answer(socket, left)
+        except TimeoutError:
+            return False
+        if kind == "closed":
+            return False
+        events = message["messages"] if message["type"] == "batch" else [message]
+        if any(e["type"] == "participant.left" and e.get("peer") == peer for e in events):
+            return True
+    return False
+
+
+def test_a_joined_guest_closed_for_bad_frames_leaves_the_room(live_url: str) -> None:
+    """Issue 10, Done when (found by this module): a joined guest sending garbage is
+    closed after fifty strikes (4429) and the room hears them leave. Before the fix the
+    error of the last strike was sent after the close: daphne raised, the consumer died
+    without its disconnect, and the guest stayed in the room as a ghost."""
+    watcher, vandal = guest_session(live_url, "Người xem"), guest_session(live_url, "Kẻ phá")
+
+    async def run() -> tuple[Any, bool]:
+        async with connect(live_url, "/ws/rooms/demo/", cookie_header(watcher)) as seen:
+            kind, message = await hello(seen, join_token(live_url, watcher))
+            assert kind == "frame" and message["type"] == "welcome", (kind, message)
+            async with connect(live_url, "/ws/rooms/demo/", cookie_header(vandal)) as socket:
+                kind, message = await hello(socket, join_token(live_url, vandal))
+                assert kind == "frame" and message["type"] == "welcome", (kind, message)
+                peer = message["you"]["peer"]
+                for _ in range(60):
+                    try:
+                        await socket.send("garbage")
+                    except websockets.ConnectionClosed:
+                        break
+                while (got := await answer(socket))[0] == "frame":
+                    pass
+            return got[1], await leaves_the_room(seen, peer)
+
+    code, left = run_async(run())
+    assert code == 4429
+    assert left, "the guest closed for bad frames is still in the room"
+
+
 # -- 6: script in the text fields -----------------------------------------------------------
 
 
