@@ -25,9 +25,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.server import live_var_dir, meet_shell
 from tests.e2e.test_foundation import sign_in
-from tests.e2e.test_live_room import chat_log, join_as_member, send_chat
+from tests.e2e.test_live_room import chat_log, join_as_member, media_worker, send_chat
 
 pytestmark = pytest.mark.e2e
+
+__all__ = ["media_worker"]  # the fixture: a joined guest's garbage offer reaches the worker
 
 JOIN_TIMEOUT_MS = 20_000
 ANSWER_TIMEOUT_SECS = 15.0
@@ -435,7 +437,7 @@ def broadcast(
 
 
 def test_oversized_and_malformed_frames_get_an_error_or_a_clean_close(
-    live_url: str, broadcast: dict[str, Any]
+    live_url: str, broadcast: dict[str, Any], media_worker: None
 ) -> None:
     """Issue 10, Done when: oversized and malformed messages. A 2 MB frame, invalid JSON,
     lists and numbers, 10,000 nested arrays, unknown types, lone surrogates, binary frames,
