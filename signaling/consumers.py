@@ -177,7 +177,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         try:
             message = p.parse_client(text_data, rtc=RTC_LIMITS)
         except p.ProtocolError as problem:
-            await self._strike()
+            if await self._strike():
+                return  # closed: under daphne a send now raises and skips disconnect()
             await self._error(
                 problem.code,
                 protocol_error_text_in(self.language, problem),
@@ -188,15 +189,19 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = message.signal["type"] if isinstance(message, p.RtcSignal) else message.type
         if kind != "hello" and not self.limiter.allow(kind, time.monotonic()):
-            await self._strike()
+            if await self._strike():
+                return
             await self._fail(SignalingError("rate_limited"), kind, message.ref)
             return
         await self._handle(message, kind)
 
-    async def _strike(self) -> None:
+    async def _strike(self) -> bool:
+        """Count a refused frame; True when it was one too many and the socket is closed."""
         self.limiter.strikes += 1
         if self.limiter.strikes >= MAX_STRIKES:
             await self._refuse("rate_limited", CLOSE_TOO_FAST)
+            return True
+        return False
 
     async def _handle(self, message: p.ClientMessage, kind: str) -> None:
         if isinstance(message, p.Ping):

@@ -191,6 +191,23 @@ async def test_a_flood_of_bad_frames_closes_the_connection(connect, monkeypatch)
     assert await live.closed() == consumers.CLOSE_TOO_FAST
 
 
+@pytest.mark.parametrize("bad", ["{", '{"type": "chat.send", "text": "x"}'])
+async def test_nothing_is_sent_after_the_strike_that_closes(
+    connect, monkeypatch, settings, bad
+) -> None:
+    """Issue 10, Done when (tests/e2e/test_hostile.py found it): the frame that makes the
+    last strike closes the socket, and its own error is not sent after the close. Under
+    daphne that send raised "Attempt to send on a closed protocol": the consumer died
+    without its disconnect, so a joined participant stayed in the room as a ghost."""
+    monkeypatch.setattr(consumers, "MAX_STRIKES", 5)
+    settings.MEET_LIVE_RATE_LIMITS = {"chat": (0.001, 1)}  # one chat line, then refusals
+    live = await connect()
+    for _ in range(6):
+        await live.send_text(bad)
+    assert await live.closed() == consumers.CLOSE_TOO_FAST
+    assert await live.communicator.receive_nothing(timeout=0.3)
+
+
 # -- chat ------------------------------------------------------------------------------------
 
 
