@@ -29,7 +29,11 @@ async def _layer_roundtrip() -> str:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    channel = await layer.new_channel("healthz.")
+    # The default prefix, like every consumer's channel: channels_redis lets one receive
+    # at a time read this process's messages, and it reads only the key of its own
+    # prefix. A "healthz." channel waited behind any open socket's receive until that
+    # socket closed, so /healthz said 503 on Redis whenever anyone was connected.
+    channel = await layer.new_channel()
     token = uuid.uuid4().hex
     await layer.send(channel, {"type": "healthz.probe", "token": token})
     message = await asyncio.wait_for(layer.receive(channel), PROBE_TIMEOUT_SECS)

@@ -72,3 +72,37 @@ def test_healthz_says_503_when_the_layer_is_down(settings) -> None:
     assert response.status_code == 503
     assert response.json()["channel_layer"]["ok"] is False
     assert response.json()["database"]["ok"] is True
+
+
+@pytest.mark.services
+async def test_the_redis_probe_is_answered_while_a_socket_waits_for_its_messages(
+    settings, redis_url: str
+) -> None:
+    """Issue 10, the hostile pass: on Redis, /healthz said 503 whenever any WebSocket was
+    open in the process. channels_redis lets one receive at a time read the process's
+    messages and it reads only its own prefix's key, so a "healthz." probe waited behind
+    a consumer's receive until that socket closed."""
+    import asyncio
+
+    from channels.layers import channel_layers, get_channel_layer
+
+    from meet.health import _channel_layer_ok
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url]},
+        }
+    }
+    channel_layers.backends.clear()
+    layer = get_channel_layer()
+    assert layer is not None
+    consumer = asyncio.ensure_future(layer.receive(await layer.new_channel()))
+    try:
+        await asyncio.sleep(0.2)  # the consumer's receive holds the process's read
+        assert await _channel_layer_ok() == (True, "RedisChannelLayer")
+    finally:
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+        await layer.flush()
+        channel_layers.backends.clear()
