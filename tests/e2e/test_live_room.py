@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.conftest import ROOT
+from tests.e2e.server import live_var_dir
 from tests.e2e.test_foundation import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -55,14 +56,21 @@ async () => {
 
 
 @pytest.fixture
-def media_worker(live_url: str) -> Iterator[None]:
-    """With Redis the worker is its own process (``meet media``), as deployed; start one."""
+def media_worker(live_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """With Redis the worker is its own process (``meet media``), as deployed; start one.
+
+    It shares the server's folder, as the compose file's volume does: the worker writes
+    recordings only under its own root and refuses a command naming another (issue 10)."""
     from streaming.config import worker_mode
 
     if worker_mode() != "external":
         yield  # the in-process worker starts with the server
         return
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "MEET_VAR_DIR": str(live_var_dir(tmp_path_factory)),
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "meet", "media"],

@@ -11,6 +11,7 @@ import re
 
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.db.models import Model
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -73,6 +74,29 @@ def _constant(url: str) -> UrlOf:
     return lambda world: url
 
 
+def _model_of(route: Route) -> type[Model] | None:
+    """The model an ``admin:<app>_<model>_<view>`` route acts on."""
+    for model in admin.site._registry:
+        if route.key.startswith(f"admin:{model._meta.app_label}_{model._meta.model_name}_"):
+            return model
+    return None
+
+
+def _on_an_existing_object(route: Route) -> UrlOf:
+    """The route's address for an object that exists when the row runs: ids are not 1 on
+    PostgreSQL, whose sequences go on across the tests' flushes."""
+    model = _model_of(route)
+    if model is None:
+        return _constant(_url(route))
+
+    def url(world: object) -> str:
+        pk = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
+        arguments = {**ARGUMENTS, "object_id": str(pk if pk is not None else 1)}
+        return reverse(route.key, kwargs={name: arguments[name] for name in route.params})
+
+    return url
+
+
 def admin_rows() -> list[Row]:
     """One row per admin route."""
     read_only = _read_only_adds()
@@ -81,5 +105,6 @@ def admin_rows() -> list[Row]:
         if not is_admin_route(route):
             continue
         allow, method, ok = _rule(route, read_only)
-        rows.append(gate(route.key, _constant(_url(route)), allow, method=method, ok=ok))
+        url = _on_an_existing_object(route) if "object_id" in route.params else None
+        rows.append(gate(route.key, url or _constant(_url(route)), allow, method=method, ok=ok))
     return rows
