@@ -91,7 +91,8 @@ def _on_an_existing_object(route: Route) -> UrlOf:
 
     def url(world: object) -> str:
         pk = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
-        arguments = {**ARGUMENTS, "object_id": str(pk if pk is not None else 1)}
+        found = str(pk if pk is not None else 1)
+        arguments = {**ARGUMENTS, "object_id": found, "id": found}  # (the password form's)
         return reverse(route.key, kwargs={name: arguments[name] for name in route.params})
 
     return url
@@ -105,6 +106,6 @@ def admin_rows() -> list[Row]:
         if not is_admin_route(route):
             continue
         allow, method, ok = _rule(route, read_only)
-        url = _on_an_existing_object(route) if "object_id" in route.params else None
+        url = _on_an_existing_object(route) if {"object_id", "id"} & set(route.params) else None
         rows.append(gate(route.key, url or _constant(_url(route)), allow, method=method, ok=ok))
     return rows
