@@ -124,6 +124,8 @@ EMPTY_RECORDING_TIMEOUT_SECS = 1800.0
 MAX_MIXED_MICS = 6  # microphones mixed into a recording (the most recent speakers)
 
 # Slot kind -> the published source it carries ("program": the recording's video).
+# Each published stream by key: its member, its source and its ranking candidate.
+Streams = dict[str, tuple[Member, Source, ranking.Candidate]]
 _KIND_OF_SLOT = {"audio": "mic", "camera": "camera", "screen": "screen", "program": ""}
 
 
@@ -353,9 +355,14 @@ class Router:
         for source, published in member.session.published.items():
             published.stream.held = source in member.held
 
-    def _feeds(self, member: Member) -> bool:
-        """Whether ``member`` feeds the recording and the broadcast: hosts and presenters."""
-        return member.role in FEEDING_ROLES or member.peer in self.presenters
+    def _fed(self, streams: Streams) -> Streams:
+        """The streams that feed the recording, its mix and the viewers' slots: those of
+        hosts and of the peers a host made presenter."""
+        return {
+            key: entry
+            for key, entry in streams.items()
+            if entry[0].role in FEEDING_ROLES or entry[0].peer in self.presenters
+        }
 
     def _leave(self, peer: str) -> None:
         if peer in self.viewers:
@@ -407,7 +414,7 @@ class Router:
 
     # -- slots -------------------------------------------------------------------
 
-    def _streams(self) -> dict[str, tuple[Member, Source, ranking.Candidate]]:
+    def _streams(self) -> Streams:
         """Every active published stream of the room, by key."""
         streams = {}
         for member in self.members.values():
@@ -428,8 +435,7 @@ class Router:
     def _refill(self, always_tell: Member | None = None) -> None:
         """Refill every subscriber's slots; tell those whose slots changed."""
         streams = self._streams()
-        # The program, its mix and the viewers' slots carry hosts and presenters only.
-        fed = {key: entry for key, entry in streams.items() if self._feeds(entry[0])}
+        fed = self._fed(streams)
         if self.recorder is not None:
             self._update_program(fed)  # first: the viewers' slots follow it
         for member in self.members.values():
@@ -536,8 +542,7 @@ class Router:
                 return
             self.recorder = recorder
             logger.info("room %s: recording %s started", self.slug, action.recording)
-            streams = self._streams()
-            self._update_program({k: e for k, e in streams.items() if self._feeds(e[0])})
+            self._update_program(self._fed(self._streams()))
             for member in self.members.values():
                 self._event(member, self._recording_event("on", recorder))
         elif action.action == "chapter" and current is not None and not action.recording:
