@@ -12,12 +12,12 @@ COPY templates templates
 COPY static static
 COPY locale locale
 # Editable, so the settings find templates/ and static/ here in /app. npm is needed only
-# to fetch hls.js from the npm registry for the watch page (streaming/webinar/vendor.py):
+# to fetch hls.js from the npm registry for the watch page (broadcasts/vendor.py):
 # without it, browsers with no HLS of their own (desktop Chrome, Firefox) could not
 # watch a broadcast beyond the WebRTC seats.
 RUN apt-get update && apt-get install -y --no-install-recommends npm \
     && pip install --no-cache-dir -e . \
-    && python -c "from streaming.webinar.vendor import install_hls_js; print(install_hls_js())" \
+    && python -c "from broadcasts.vendor import install_hls_js; print(install_hls_js())" \
     && test -f static/vendor/hls.js/hls.min.js \
     && apt-get purge -y --auto-remove npm && rm -rf /var/lib/apt/lists/* /root/.npm \
     && useradd --system --home /var/lib/meet meet \

@@ -19,7 +19,7 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
-from streaming.ice import use_host_addresses
+from mediaworker.ice import use_host_addresses
 
 
 async def serve(redis_url: str, channel: str) -> None:

@@ -20,15 +20,15 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from bench.fanout_media import ClipTrack, encode_clip
-from streaming.forwarding import FrameCounter, on_keyframe_request
-from streaming.ice import use_host_addresses
-from streaming.wire import to_worker_control, to_worker_signal
+from mediaworker.forwarding import FrameCounter, on_keyframe_request
+from mediaworker.ice import use_host_addresses
+from mediaworker.wire import to_worker_control, to_worker_signal
 
 ANSWER_TIMEOUT_SECS = 60.0
 VIEWER_NICE = 10
 JOIN_BATCH = 5
 # One join at a time: a storm of joins shares about one keyframe a second by design
-# (streaming/keyframes.py); the probe measures a participant joining a running room.
+# (mediaworker/keyframes.py); the probe measures a participant joining a running room.
 PROBE_SPACING_SECS = 1.0
 
 

@@ -27,7 +27,7 @@ worker. This process is the HLS client.
    frame numbers). It is what the watch page's "low delay" mode gets.
 4. **Finalising one hour.** A synthetic one-hour recording (bench/hls_synthetic.py:
    a 16-s clip muxed again and again with advancing timestamps through the same
-   ``hls`` muxer settings) is finalised with ``streaming.recording.finalise``: remux
+   ``hls`` muxer settings) is finalised with ``mediaworker.recording.finalise``: remux
    into a faststart MP4 + poster.
 
 The last line of output is one JSON object.
@@ -56,9 +56,9 @@ import av
 
 from bench.fanout import CLK_TCK, flush_redis, proc_cpu_secs, stop_process, versions
 from bench.hls_media import CLIP_FRAMES, FPS, read_mark
-from streaming.recording.layout import RecordingPaths
-from streaming.recording.playlist import read_playlist
-from streaming.recording.status import read_status
+from mediaworker.recording.playlist import read_playlist
+from mediaworker.wire.layout import RecordingPaths
+from mediaworker.wire.status import read_status
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOM = "bench-hls"
@@ -133,7 +133,7 @@ def send_recording(redis_url: str, action: str, directory: Path) -> None:
     """A recording command on the worker's channel, as the portal sends it."""
     from channels_redis.core import RedisChannelLayer
 
-    from streaming.wire import MEDIA_WORKER_CHANNEL, to_worker_recording
+    from mediaworker.wire import MEDIA_WORKER_CHANNEL, to_worker_recording
 
     message = to_worker_recording(
         room=ROOM,
@@ -259,7 +259,7 @@ def measure_live(args: argparse.Namespace, root: Path) -> dict[str, Any]:
 
 def measure_finalise(seconds: int, root: Path) -> dict[str, Any]:
     from bench.hls_synthetic import build_recording
-    from streaming.recording.finalise import finalise
+    from mediaworker.recording.finalise import finalise
 
     directory = root / uuid.uuid4().hex
     started = time.monotonic()

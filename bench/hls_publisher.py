@@ -22,8 +22,8 @@ from aiortc import RTCRtpSender
 from bench.fanout_clients import Peer, _layer
 from bench.fanout_media import ClipTrack
 from bench.hls_media import ToneTrack, encode_clip
-from streaming.forwarding import on_keyframe_request
-from streaming.ice import use_host_addresses
+from mediaworker.forwarding import on_keyframe_request
+from mediaworker.ice import use_host_addresses
 
 
 def _cpu_secs() -> float:

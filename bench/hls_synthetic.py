@@ -19,9 +19,9 @@ import av
 import numpy as np
 
 from bench.hls_media import BITRATE, FPS, HEIGHT, WIDTH
-from streaming.recording.hls import hls_options
-from streaming.recording.layout import RecordingPaths
-from streaming.recording.status import RecordingStatus, write_status
+from mediaworker.recording.hls import hls_options
+from mediaworker.wire.layout import RecordingPaths
+from mediaworker.wire.status import RecordingStatus, write_status
 
 CLIP_SECS = 16
 AUDIO_RATE = 48_000

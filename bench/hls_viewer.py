@@ -22,8 +22,8 @@ from aiortc.mediastreams import MediaStreamError
 from bench.fanout_clients import Peer, _layer
 from bench.hls import sent_at
 from bench.hls_media import read_mark
-from streaming.ice import use_host_addresses
-from streaming.wire import MEDIA_WORKER_CHANNEL
+from mediaworker.ice import use_host_addresses
+from mediaworker.wire import MEDIA_WORKER_CHANNEL
 
 
 async def watch(redis_url: str, room: str, started: float, secs: float) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP goes to Django, WebSocket to the apps' consumers.
 
 In the embedded default the media worker runs in this process too: the first
-connection starts it (streaming/embedded.py; ``MEET_MEDIA_WORKER``).
+connection starts it (meet/media_worker.py; ``MEET_MEDIA_WORKER``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from meet.media_worker import with_media_worker  # noqa: E402
 from meet.proxies import TrustedProxyMiddleware  # noqa: E402
 from meet.routing import websocket_urlpatterns  # noqa: E402
 from meet.websocket_limits import WebSocketLimitMiddleware  # noqa: E402
 from signaling.upload_guard import guard_uploads  # noqa: E402
-from streaming.embedded import with_media_worker  # noqa: E402
 
 application = with_media_worker(
     # First: every layer below sees the client's address only as a trusted proxy told it.

@@ -47,7 +47,7 @@ def setup(*, demo: bool) -> None:
 
 def _hls_js() -> None:
     """The watch page's player, from the npm registry (skipped when already there)."""
-    from streaming.webinar.vendor import install_hls_js
+    from broadcasts.vendor import install_hls_js
 
     try:
         outcome = install_hls_js()
@@ -76,7 +76,7 @@ def media() -> None:
     _django()
     import asyncio
 
-    from streaming.worker import run_forever
+    from mediaworker.worker import run_forever
 
     asyncio.run(run_forever())
 

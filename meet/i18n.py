@@ -15,7 +15,7 @@ def compile_catalogues(root: Path) -> int:
     """
     written = 0
     po_paths = [*root.glob("locale/*/LC_MESSAGES/*.po"), *root.glob("*/locale/*/LC_MESSAGES/*.po")]
-    # Apps inside a package (streaming/webinar/locale/...); hidden folders (.venv) are not ours.
+    # Apps inside a package (broadcasts/locale/...); hidden folders (.venv) are not ours.
     nested = root.glob("*/*/locale/*/LC_MESSAGES/*.po")
     po_paths += [path for path in nested if not path.relative_to(root).parts[0].startswith(".")]
     for po_path in sorted(po_paths):

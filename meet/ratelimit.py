@@ -6,7 +6,7 @@ tries at once, then one every ``every_secs``. GCRA keeps one number per key, the
 
 * with Redis (the channel layer's), each key is one Redis key updated by a Lua script that
   reads Redis's clock, so every daphne process shares one bucket and one clock (the
-  webinar's per-address limits, streaming/webinar/limits.py, use the same script);
+  webinar's per-address limits, broadcasts/limits.py, use the same script);
 * without Redis (the embedded default, one process) the TATs live in this process.
 
 ``spend`` / ``aspend`` answer 0.0 (allowed, one try spent) or the seconds to wait (nothing

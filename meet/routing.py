@@ -14,8 +14,8 @@ from channels.auth import AuthMiddlewareStack
 from channels.sessions import SessionMiddlewareStack
 from django.urls import URLPattern
 
+from broadcasts.routing import websocket_urlpatterns as watch_patterns
 from signaling.routing import websocket_urlpatterns as signaling_patterns
-from streaming.webinar.routing import websocket_urlpatterns as watch_patterns
 
 
 def _wrapped(patterns: list[Any], stack: Any) -> list[URLPattern]:

@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.sitemaps",  # the archive's sitemap.xml (streaming/portal)
+    "django.contrib.sitemaps",  # the archive's sitemap.xml (archive/portal)
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -68,8 +68,8 @@ INSTALLED_APPS = [
     "rooms",
     "scheduling",
     "signaling",
-    "streaming",
-    "streaming.webinar",
+    "broadcasts",
+    "archive",
 ]
 
 MIDDLEWARE = [
@@ -341,9 +341,9 @@ if REDIS_URL:
 
 # --- Broadcasts, recordings and the public archive (streaming/) --------------------------
 # One directory per recording (status.json, HLS program, finished MP4); the media worker
-# reads the same variable (streaming/config.py). Its files are served through the app, which
+# reads the same variable (mediaworker/config.py). Its files are served through the app, which
 # checks that each is public now (docs/archive.md): never alias the folder in a web server.
 MEET_RECORDINGS_ROOT = Path(os.environ.get("MEET_RECORDINGS_DIR", VAR_DIR / "recordings"))
 # How long a shared cache may keep a public segment, MP4, poster or caption file before it
-# asks again (an unpublished entry then answers 404: streaming/portal/files.py).
+# asks again (an unpublished entry then answers 404: archive/portal/files.py).
 MEET_PUBLIC_MEDIA_MAX_AGE_SECS = int(os.environ.get("MEET_PUBLIC_MEDIA_MAX_AGE_SECS", "60"))

@@ -37,10 +37,10 @@ urlpatterns = [
     # During a broadcast /<slug>/live/ is the public watch page (meet/views_live.py); the
     # name signaling:live still reverses to the same address.
     path("<slug:slug>/live/", views_live.live, name="live-or-watch"),
-    path("", include("streaming.webinar.urls")),
+    path("", include("broadcasts.urls")),
     path("", include("signaling.urls")),
-    path("portal/", include("streaming.portal.urls")),
-    path("", include("streaming.portal.root_urls")),
+    path("portal/", include("archive.portal.urls")),
+    path("", include("archive.portal.root_urls")),
     # Last: /<slug> catches every other one-segment path.
     path("", include("rooms.urls")),
 ]

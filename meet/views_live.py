@@ -1,6 +1,6 @@
 """/<slug>/live/: the public watch page during a broadcast, the live room otherwise.
 
-Wiring only. The decision belongs to ``streaming.webinar`` (who watches, who presents)
+Wiring only. The decision belongs to ``broadcasts`` (who watches, who presents)
 and the room to ``signaling``; neither may import the other, so ``meet`` joins them.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
+from broadcasts import views as watch_views
 from meet.headers import allow_devices
 from signaling import views as room_views
-from streaming.webinar import views as watch_views
 
 
 def live(request: HttpRequest, slug: str) -> HttpResponse:

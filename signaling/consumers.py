@@ -10,7 +10,7 @@ services announce them with ``notify_room`` and this process's fan-out hub
 ``database_sync_to_async``, which closes stale connections itself.
 
 The consumer never holds a peer connection: ``rtc.*`` frames go to the media worker
-(streaming.wire) and its answers come back to ``media_signal`` / ``media_event``.
+(mediaworker.wire) and its answers come back to ``media_signal`` / ``media_event``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 
+from mediaworker import wire
 from signaling import conf, presence, selectors
 from signaling.batch import Batched
 from signaling.bus import Subscriber, get_bus
@@ -37,7 +38,6 @@ from signaling.errors import JoinRefused, SignalingError, error_text, protocol_e
 from signaling.models import LiveRole
 from signaling.services import chat, joins, limits, meetings, moderation, polls, slides
 from signaling.services.tokens import UNCHECKED, JoinClaims, join_token_read
-from streaming import wire
 
 logger = logging.getLogger(__name__)
 

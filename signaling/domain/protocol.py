@@ -31,7 +31,7 @@ MIN_POLL_OPTIONS = 2
 MAX_POLL_OPTIONS = 10
 MAX_ID = 2**53 - 1  # integers a browser keeps exactly
 
-# Defaults of the wire limits that streaming/wire.py owns; the consumer passes the real ones.
+# Defaults of the wire limits that mediaworker/wire.py owns; the consumer passes the real ones.
 RTC_SOURCES: tuple[str, ...] = ("mic", "camera", "screen")
 RTC_SLOTS: tuple[str, ...] = ("audio", "camera", "screen")
 MAX_MID_CHARS = 32
@@ -219,7 +219,7 @@ class RtcSignal(ClientMessage):
 
 @dataclass(frozen=True)
 class RtcLimits:
-    """Sizes from streaming/wire.py, passed in so the domain imports nothing."""
+    """Sizes from mediaworker/wire.py, passed in so the domain imports nothing."""
 
     max_sdp_bytes: int = 64_000
     max_candidate_bytes: int = 1_000

@@ -64,8 +64,8 @@ print(json.dumps({{"session": session.pk}}))
 TEARDOWN = """
 import os, time
 from scheduling.models import Occurrence, Session
-from streaming.models import Recording, RecordingState
-from streaming.services.recordings import refresh_unfinished
+from archive.models import Recording, RecordingState
+from archive.services.recordings import refresh_unfinished
 session = Session.objects.get(pk=int(os.environ["BROADCAST_SESSION"]))
 Occurrence.objects.filter(session=session).update(cancelled=True)
 Session.objects.filter(pk=session.pk).update(cancelled=True)

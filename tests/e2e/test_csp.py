@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from streaming.recording.status import RecordingStatus, write_status
+from mediaworker.wire.status import RecordingStatus, write_status
+from tests.archive.conftest import make_mp4
 from tests.e2e.server import live_var_dir, meet_shell
 from tests.e2e.test_foundation import sign_in
-from tests.portal.conftest import make_mp4
 
 pytestmark = pytest.mark.e2e
 
@@ -37,8 +37,8 @@ from pathlib import Path
 from django.utils import timezone
 from rooms.models import Room
 from scheduling.models import Occurrence, Session, SessionKind
-from streaming.models import Recording, RecordingKind
-from streaming.services.archive import archive_demo_recording
+from archive.models import Recording, RecordingKind
+from archive.services.archive import archive_demo_recording
 entry = archive_demo_recording(
     Path(os.environ["CSP_E2E_DIR"]), room=Room.objects.get(slug="hanoi"),
     title="Kiểm tra chính sách nội dung", description="Trang xem lại")

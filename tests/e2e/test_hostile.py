@@ -47,7 +47,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rooms.models import Room
 from scheduling.models import Occurrence, Session, SessionKind
-from streaming.models import Recording, RecordingKind
+from archive.models import Recording, RecordingKind
 room = Room.objects.get(slug={WATCH_SLUG!r})
 now = timezone.now()
 session = Session.objects.create(
@@ -64,7 +64,7 @@ print(json.dumps({{"session": session.pk, "recording": recording.pk.hex}}))
 BROADCAST_TEARDOWN = """
 import os
 from scheduling.models import Occurrence, Session
-from streaming.models import Recording, RecordingState
+from archive.models import Recording, RecordingState
 session = Session.objects.get(pk=int(os.environ["HOSTILE_SESSION"]))
 Occurrence.objects.filter(session=session).update(cancelled=True)
 Session.objects.filter(pk=session.pk).update(cancelled=True)

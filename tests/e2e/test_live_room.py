@@ -61,7 +61,7 @@ def media_worker(live_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
     It shares the server's folder, as the compose file's volume does: the worker writes
     recordings only under its own root and refuses a command naming another (issue 10)."""
-    from streaming.config import worker_mode
+    from mediaworker.config import worker_mode
 
     if worker_mode() != "external":
         yield  # the in-process worker starts with the server

@@ -8,9 +8,9 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from streaming.recording.status import RecordingStatus, write_status
+from mediaworker.wire.status import RecordingStatus, write_status
+from tests.archive.conftest import make_mp4
 from tests.e2e.server import live_var_dir, meet_shell
-from tests.portal.conftest import make_mp4
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ REGISTER = """
 import json, os
 from pathlib import Path
 from rooms.models import Room
-from streaming.services.archive import archive_demo_recording
+from archive.services.archive import archive_demo_recording
 entry = archive_demo_recording(
     Path(os.environ["PORTAL_E2E_DIR"]), room=Room.objects.get(slug="hanoi"),
     title="Tập huấn dạy học số", description="Kho học liệu điện tử", tags=["Tập huấn"])

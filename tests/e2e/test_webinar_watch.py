@@ -33,7 +33,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rooms.models import MemberRole, Room, RoomMembership
 from scheduling.models import Occurrence, Session, SessionKind
-from streaming.models import Recording, RecordingKind
+from archive.models import Recording, RecordingKind
 room = (Room.objects.exclude(slug__in=["demo", "hanoi"]).exclude(unit=None)
         .order_by("slug").first())
 now = timezone.now()

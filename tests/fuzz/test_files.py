@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streaming.domain.captions import MAX_CAPTIONS_BYTES, CaptionsProblem, check_captions
-from streaming.domain.ranges import parse_range
+from archive.domain.captions import MAX_CAPTIONS_BYTES, CaptionsProblem, check_captions
+from archive.domain.ranges import parse_range
 from tests.fuzz.strategies import tricky_text, utf8_safe
 
 sizes = st.one_of(st.integers(-5, 10), st.integers(0, 2**63), st.sampled_from([0, 1, 2**40]))

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from broadcasts.domain.protocol import Ask
+from broadcasts.domain.protocol import ProtocolError as WatchProtocolError
+from broadcasts.domain.protocol import parse as parse_watch
 from rooms.domain.display_names import NameRefused, check_display_name, mixes_look_alikes
 from rooms.domain.naming import SLUG_PATTERN, compact, unique_slug
 from signaling.domain.protocol import MAX_NAME_CHARS, ProtocolError, clean_text
-from streaming.webinar.domain.protocol import Ask
-from streaming.webinar.domain.protocol import ProtocolError as WatchProtocolError
-from streaming.webinar.domain.protocol import parse as parse_watch
 from tests.fuzz.strategies import TRICKY_CHARS, tricky_text, utf8_safe
 
 VIETNAMESE = "Nguyễn Thị Hồng Nhung ĐẶNG Quốc Bảo Lê Văn An Trường THPT Trần Phú số 2 "
@@ -144,7 +144,7 @@ def test_watch_error_names_mixed_scripts() -> None:
     """Issue 10, item 3: the watch page words ``mixed_scripts``, not a generic failure."""
     from django.utils import translation
 
-    from streaming.webinar.errors import error_text
+    from broadcasts.errors import error_text
 
     with translation.override("en"):
         assert "Cyrillic" in error_text("mixed_scripts", {})

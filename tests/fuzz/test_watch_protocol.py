@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streaming.webinar.domain import protocol as p
+from broadcasts.domain import protocol as p
 from tests.fuzz.strategies import any_text, deep, json_values, tricky_text, utf8_safe
 
 TYPES = (

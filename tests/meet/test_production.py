@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from streaming.webinar.vendor import install_hls_js
+from broadcasts.vendor import install_hls_js
 from tests.conftest import ROOT
 
 START_TIMEOUT_SECS = 60.0

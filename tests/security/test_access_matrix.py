@@ -31,9 +31,9 @@ from channels.db import database_sync_to_async as db
 from channels.layers import get_channel_layer
 from django.test.utils import override_settings
 
+from broadcasts.consumers import reset_rate_limits
+from broadcasts.presence import reset_counter
 from signaling.bus import get_bus, reset_bus
-from streaming.webinar.consumers import reset_rate_limits
-from streaming.webinar.presence import reset_counter
 from tests.security.matrix import roles as r
 from tests.security.matrix.admin_rows import admin_rows
 from tests.security.matrix.room_socket import Broken, RoomDriver, restore

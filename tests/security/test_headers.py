@@ -26,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
-from tests.webinar.helpers import broadcast_now
+from tests.broadcasts.helpers import broadcast_now
 
 FRAMEABLE = {"portal:embed"}
 DEVICE_PAGES = {"live-or-watch", "signaling:live", "rooms:selftest"}

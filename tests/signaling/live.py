@@ -17,11 +17,11 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
+from mediaworker.wire import MEDIA_WORKER_CHANNEL
 from rooms.models import Room
 from signaling.domain.protocol import PROTOCOL_VERSION
 from signaling.services.tokens import JoinClaims, join_token_issue, session_fingerprint
 from signaling.views import GUESTS_SESSION_KEY
-from streaming.wire import MEDIA_WORKER_CHANNEL
 
 ORIGIN = b"http://127.0.0.1"
 RECEIVE_TIMEOUT_SECS = 5.0

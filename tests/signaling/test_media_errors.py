@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 
-from streaming import ice
-from streaming.config import MediaConfig
-from streaming.worker import MediaWorker
+from mediaworker import ice
+from mediaworker.config import MediaConfig
+from mediaworker.worker import MediaWorker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

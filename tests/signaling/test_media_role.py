@@ -1,7 +1,7 @@
 """Issue 10: the room consumer tells the media worker each member's role.
 
 The role comes from the verified join token, never from the browser; a host's
-``mod.presenter`` reaches the worker too (streaming/wire.py), so only hosts and
+``mod.presenter`` reaches the worker too (mediaworker/wire.py), so only hosts and
 presenters feed a broadcast or a recording.
 """
 

@@ -3,7 +3,7 @@
 // The room UI owns the WebSocket and the page; this module owns the peer connection.
 // It never sees the socket: it sends `rtc.*` messages through the `send` callback and
 // the UI hands it every `rtc.*` message from the server with `handle(message)`.
-// docs/media.md describes the protocol; streaming/wire.py is its reference.
+// docs/media.md describes the protocol; mediaworker/wire.py is its reference.
 //
 //   import { MediaSession } from "./media.js";
 //   const media = new MediaSession({

@@ -1,7 +1,7 @@
 /**
  * Recording in the live room: the indicator everybody sees ("media.recording" from
  * the media worker, also sent on join while a recording runs) and the host's
- * Record / Stop button, which asks the server (streaming/portal/recording_views.py)
+ * Record / Stop button, which asks the server (archive/portal/recording_views.py)
  * to start or stop. The worker, not this page, decides what is being recorded.
  */
 

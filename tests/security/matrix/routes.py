@@ -4,7 +4,7 @@
 * WebSocket routes: ``meet.routing.websocket_urlpatterns``.
 * Room-socket message types: ``signaling.domain.protocol.CLIENT_TYPES``.
 * Watch-socket message types: the string literals ``parse`` in
-  ``streaming/webinar/domain/protocol.py`` compares the message's type with (read with
+  ``broadcasts/domain/protocol.py`` compares the message's type with (read with
   ``ast``: that module keeps no list of them).
 """
 
@@ -65,7 +65,7 @@ def room_message_types() -> set[str]:
 
 def watch_message_types() -> set[str]:
     """Every message type ``parse`` of the watch socket understands."""
-    from streaming.webinar.domain import protocol
+    from broadcasts.domain import protocol
 
     tree = ast.parse(inspect.getsource(protocol.parse))
     found: set[str] = set()

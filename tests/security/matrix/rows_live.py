@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from archive.models import RecordingKind, RecordingState
 from rooms.models import Room
 from scheduling.models import Occurrence, Session, SessionKind
-from streaming.models import RecordingKind, RecordingState
 from tests.security.matrix import roles as r
 from tests.security.matrix.table import Row, gate
 from tests.security.matrix.world import World, _recording

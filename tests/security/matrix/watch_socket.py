@@ -14,13 +14,13 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from broadcasts.models import PublicChatMessage, Question, WatchSettings
 from scheduling.models import Session
-from streaming.webinar.models import PublicChatMessage, Question, WatchSettings
+from tests.broadcasts.helpers import Watcher, broadcast_at
 from tests.security.matrix import roles as r
 from tests.security.matrix.room_socket import Broken
 from tests.security.matrix.sockets import MODERATING, REFUSED_CODES, WATCH_FRAMES, WATCH_RULES
 from tests.security.matrix.world import World
-from tests.webinar.helpers import Watcher, broadcast_at
 
 db = database_sync_to_async
 SYNC = {"type": "matrix.sync"}

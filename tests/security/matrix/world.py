@@ -32,6 +32,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
+from archive.models import ArchiveEntry, Recording, RecordingKind, RecordingState, Tag
+from archive.services import archive
+from archive.services.paths import recording_directory
+from archive.services.search import FTS_TABLE, entry_index
 from rooms.models import (
     EquipmentItem,
     MemberRole,
@@ -54,10 +58,6 @@ from signaling.models import (
     SlidePage,
 )
 from signaling.views import GUESTS_SESSION_KEY
-from streaming.models import ArchiveEntry, Recording, RecordingKind, RecordingState, Tag
-from streaming.services import archive
-from streaming.services.paths import recording_directory
-from streaming.services.search import FTS_TABLE, entry_index
 from tests.security.matrix import roles as r
 
 EDITOR_GROUP = "Biên tập viên cổng thông tin"
@@ -352,6 +352,6 @@ def empty_database() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE}")
-    migration = importlib.import_module("streaming.migrations.0002_editor_group")
+    migration = importlib.import_module("archive.migrations.0002_editor_group")
     state = MigrationExecutor(connection).loader.project_state(("streaming", "0002_editor_group"))
     migration.create_group(state.apps, None)

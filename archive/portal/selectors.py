@@ -1,0 +1,156 @@
+"""Reads of recordings and archive entries, and who may see them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from archive.domain.visibility import RecordingFacts, public_now
+from archive.models import (
+    ArchiveEntry,
+    EntryStatus,
+    Recording,
+    RecordingKind,
+    RecordingState,
+    Tag,
+)
+from rooms.models import Room
+from rooms.permissions import AnyUser, Role, role_in_room
+from scheduling import selectors as scheduling_selectors
+from scheduling.models import Occurrence
+
+PUBLIC = EntryStatus.PUBLISHED
+
+
+def is_member(user: AnyUser, room: Room) -> bool:
+    """The room's members, its manager and unit login, administrators."""
+    return role_in_room(user, room) != Role.PUBLIC
+
+
+def may_record(user: AnyUser, room: Room) -> bool:
+    """Hosts, the room's manager and unit login, administrators."""
+    return role_in_room(user, room) in (Role.ADMIN, Role.MANAGER, Role.HOST)
+
+
+def occurrence_now(room: Room) -> Occurrence | None:
+    """The room's scheduled meeting of this moment (a webinar first), if any."""
+    return scheduling_selectors.occurrence_now(room_id=room.pk)
+
+
+def recording_get(recording_id: uuid.UUID) -> Recording | None:
+    """The recording with this id, with its room, or None."""
+    return Recording.objects.select_related("room__unit").filter(pk=recording_id).first()
+
+
+def has_entry(recording: Recording) -> bool:
+    """Whether the recording is in the archive (an entry in any status)."""
+    return ArchiveEntry.objects.filter(recording=recording).exists()
+
+
+def _facts(recording: Recording) -> RecordingFacts:
+    occurrence = recording.occurrence
+    entry = getattr(recording, "entry", None)  # reverse one-to-one: absent until ready
+    return RecordingFacts(
+        broadcast=recording.kind == RecordingKind.BROADCAST,
+        running=recording.state == RecordingState.RECORDING,
+        webinar=occurrence is None or occurrence.session.broadcast,
+        entry_status=entry.status if entry is not None else "",
+    )
+
+
+def is_public(recording: Recording) -> bool:
+    """May the public see this recording's files now? (archive/domain/visibility.py)
+
+    Load the recording with ``entry`` and ``occurrence__session`` (``public_recording``
+    does) or this costs a query for each.
+    """
+    return public_now(_facts(recording))
+
+
+def public_recording(recording_id: uuid.UUID) -> Recording | None:
+    """The recording when the public may see its files now, else None (as if unknown).
+
+    Every public route of a recording's files and pages goes through this one rule:
+    the live HLS program, the archive's MP4, poster and captions, the watch page.
+    """
+    recording = (
+        Recording.objects.select_related("entry", "occurrence__session", "room")
+        .filter(pk=recording_id)
+        .first()
+    )
+    return recording if recording is not None and is_public(recording) else None
+
+
+def recordings_of(room: Room) -> QuerySet[Recording]:
+    """The room's recordings, newest first, with their archive entries."""
+    return (
+        Recording.objects.filter(room=room)
+        .select_related("entry", "occurrence__session")
+        .order_by("-created")
+    )
+
+
+def published() -> QuerySet[ArchiveEntry]:
+    """Entries the public may see, newest first: the rule of ``is_public`` for entries
+    (an entry's status decides), as one filter for lists, feeds, search and sitemap."""
+    return (
+        ArchiveEntry.objects.filter(status=PUBLIC, recording__kind=RecordingKind.BROADCAST)
+        .select_related("unit", "recording")
+        .prefetch_related("tags")
+        .order_by("-held_on", "-published_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class PortalFilters:
+    unit: str = ""
+    kind: str = ""
+    tag: str = ""
+    year: int | None = None
+
+
+def published_filtered(filters: PortalFilters) -> QuerySet[ArchiveEntry]:
+    """Published entries narrowed by unit slug, kind, tag slug and year."""
+    entries = published()
+    if filters.unit:
+        entries = entries.filter(unit__slug=filters.unit)
+    if filters.kind:
+        entries = entries.filter(kind=filters.kind)
+    if filters.tag:
+        entries = entries.filter(tags__slug=filters.tag)
+    if filters.year:
+        entries = entries.filter(held_on__year=filters.year)
+    return entries.distinct()
+
+
+def entry_get_public(pk: int) -> ArchiveEntry | None:
+    """A published entry whose recording is public, or None (pending, unpublished and
+    rejected ones are not public: their pages and files answer 404)."""
+    entry = published().select_related("recording__occurrence__session").filter(pk=pk).first()
+    # select_related fills the reverse side too: entry.recording.entry costs no query.
+    if entry is None or not is_public(entry.recording):
+        return None
+    return entry
+
+
+def tag_public(slug: str) -> Tag | None:
+    """The tag, when a published entry carries it: the name of a tag given only to
+    unpublished or rejected entries is not public either."""
+    return Tag.objects.filter(slug=slug, entries__in=published()).distinct().first()
+
+
+def entries_for_review() -> QuerySet[ArchiveEntry]:
+    """Every entry, pending first, for the editors' queue."""
+    return (
+        ArchiveEntry.objects.select_related("unit", "recording__room")
+        .prefetch_related("tags")
+        .order_by("status", "-created")
+    )
+
+
+def years() -> list[int]:
+    """Years that have published entries, newest first."""
+    dates = ArchiveEntry.objects.filter(status=PUBLIC).dates("held_on", "year", order="DESC")
+    return [d.year for d in dates]

@@ -1,0 +1,1 @@
+"""The media worker: an asyncio SFU, recorder and HLS writer. Imports no Django."""

@@ -1,0 +1,159 @@
+"""The media worker's settings, read from the environment when the worker starts.
+
+- ``MEET_MEDIA_WORKER``: ``inprocess`` (default without ``REDIS_URL``) or ``external``
+  (default with it): where the worker runs.
+- ``MEET_MEDIA_ICE_HOSTS``: comma-separated IPs offered as host candidates (default:
+  the machine's addresses).
+- ``MEET_MEDIA_ICE_LOOPBACK``: also offer 127.0.0.1 (default yes: tests, a browser on
+  the same machine).
+- ``MEET_MEDIA_STUN_URLS``, ``MEET_MEDIA_TURN_URLS`` / ``_USERNAME`` / ``_PASSWORD``:
+  servers for the worker's own candidates (none by default).
+- ``MEET_MEDIA_EGRESS_LIMIT_BYTES``: a subscriber's backlog before it skips to a
+  keyframe (default 256000).
+- ``MEET_MEDIA_MAX_VIEWERS``: public viewers of broadcasts this worker serves over
+  WebRTC (default 200; 0 turns WebRTC viewing off). Everyone beyond watches HLS, which
+  costs the worker nothing per viewer.
+- ``MEET_RECORDINGS_DIR``: where recordings and the live HLS program are written
+  (default ``$MEET_VAR_DIR/recordings``, else ``<project>/var/recordings``: the same
+  directory as ``settings.MEET_RECORDINGS_ROOT``, so the web process finds them).
+- ``MEET_RECORDING_SEGMENT_SECS``: the HLS segment length (default 1; 1-6). Shorter
+  segments mean lower latency but a keyframe from the presenter that often.
+- ``MEET_MEDIA_ALLOWED_PEER_NETWORKS``: comma-separated networks (CIDR) whose addresses
+  a browser's ICE candidates may name although they are not globally routable. Default:
+  loopback and the private LAN ranges in the embedded mode (tests, a school's own LAN),
+  none with ``MEET_MODE=production``. Link-local, multicast and unspecified addresses
+  are refused whatever it says (mediaworker/peer_addresses.py).
+- ``MEET_MEDIA_VIEWER_CONNECT_SECS``: how long a public viewer's connection may take to
+  come up before its seat is given back (default 15).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mediaworker.peer_addresses import LOCAL_NETWORKS, Network, parse_networks
+from meet.env import env_bool
+
+EGRESS_LIMIT_BYTES = 256_000  # a subscriber's unsent backlog before it skips to a keyframe
+# A viewer costs a video and up to three audio forwards: ~200 fit in half a core next
+# to the room's own participants (docs/benchmarks.md: ~430 video subscribers per core).
+MAX_VIEWERS = 200
+SEGMENT_SECS = 1.0  # HLS segment length: the latency floor of a player without parts
+MIN_SEGMENT_SECS, MAX_SEGMENT_SECS = 1.0, 6.0
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# A browser's connection comes up in well under a second on a LAN, a few seconds through
+# TURN; a seat held longer by a connection that never came up is a seat stolen.
+VIEWER_CONNECT_SECS = 15.0
+_LOCAL_NETWORKS = parse_networks(LOCAL_NETWORKS)
+
+
+def recordings_root(environ: Mapping[str, str] = os.environ) -> Path:
+    """The recordings directory, resolved like ``settings.MEET_RECORDINGS_ROOT``."""
+    var_dir = Path(environ.get("MEET_VAR_DIR", PROJECT_DIR / "var"))
+    return Path(environ.get("MEET_RECORDINGS_DIR", var_dir / "recordings"))
+
+
+def _number(
+    environ: Mapping[str, str], name: str, default: float, low: float, high: float | None = None
+) -> float:
+    """A numeric variable, checked: a bad value must not start a worker that misbehaves."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number; got {raw!r}.") from None
+    if value < low or (high is not None and value > high):
+        within = f"between {low:g} and {high:g}" if high is not None else f"{low:g} or more"
+        raise ValueError(f"{name} must be {within}; got {value:g}.")
+    return value
+
+
+def segment_secs(environ: Mapping[str, str] = os.environ) -> float:
+    """``MEET_RECORDING_SEGMENT_SECS`` (a bad value must not start a broken recorder)."""
+    return _number(
+        environ, "MEET_RECORDING_SEGMENT_SECS", SEGMENT_SECS, MIN_SEGMENT_SECS, MAX_SEGMENT_SECS
+    )
+
+
+def max_viewers(environ: Mapping[str, str] = os.environ) -> int:
+    """``MEET_MEDIA_MAX_VIEWERS`` (a typo must not start a worker that refuses everyone)."""
+    value = float(_number(environ, "MEET_MEDIA_MAX_VIEWERS", MAX_VIEWERS, 0))
+    if not value.is_integer():
+        raise ValueError(f"MEET_MEDIA_MAX_VIEWERS must be a whole number; got {value:g}.")
+    return int(value)
+
+
+def allowed_peer_networks(environ: Mapping[str, str] = os.environ) -> tuple[Network, ...]:
+    """``MEET_MEDIA_ALLOWED_PEER_NETWORKS``, else the mode's default (a typo must not start)."""
+    raw = environ.get("MEET_MEDIA_ALLOWED_PEER_NETWORKS")
+    if raw is None:
+        production = environ.get("MEET_MODE", "embedded").strip().lower() == "production"
+        return () if production else _LOCAL_NETWORKS
+    try:
+        return parse_networks(raw)
+    except ValueError:
+        raise ValueError(
+            f"MEET_MEDIA_ALLOWED_PEER_NETWORKS must list networks like 10.0.0.0/8; got {raw!r}."
+        ) from None
+
+
+def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in environ.get(name, "").split(",") if item.strip())
+
+
+def worker_mode(environ: Mapping[str, str] = os.environ) -> str:
+    """``inprocess`` (embedded default) or ``external`` (``meet media`` runs it)."""
+    default = "external" if environ.get("REDIS_URL") else "inprocess"
+    mode = environ.get("MEET_MEDIA_WORKER", default).strip().lower() or default
+    if mode not in {"inprocess", "external"}:
+        raise ValueError(f"MEET_MEDIA_WORKER must be 'inprocess' or 'external'; got {mode!r}.")
+    return mode
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    """How the worker reaches browsers and how much backlog a subscriber may have."""
+
+    ice_hosts: tuple[str, ...] = ()
+    ice_loopback: bool = True
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_username: str = ""
+    turn_password: str = ""
+    egress_limit_bytes: int = EGRESS_LIMIT_BYTES
+    speaker_interval_secs: float = 0.3
+    # None: this worker does not look for recordings a killed worker left behind.
+    recordings_root: Path | None = None
+    segment_secs: float = SEGMENT_SECS
+    max_viewers: int = MAX_VIEWERS  # public WebRTC viewers of broadcasts, whole worker
+    # Non-global addresses a browser's candidates may name (mediaworker/peer_addresses).
+    allowed_peer_networks: tuple[Network, ...] = _LOCAL_NETWORKS
+    viewer_connect_secs: float = VIEWER_CONNECT_SECS
+
+    @classmethod
+    def from_env(cls) -> MediaConfig:
+        """Read the ``MEET_MEDIA_*`` variables."""
+        environ = os.environ
+        return cls(
+            ice_hosts=_list(environ, "MEET_MEDIA_ICE_HOSTS"),
+            ice_loopback=env_bool("MEET_MEDIA_ICE_LOOPBACK", default=True),
+            stun_urls=_list(environ, "MEET_MEDIA_STUN_URLS"),
+            turn_urls=_list(environ, "MEET_MEDIA_TURN_URLS"),
+            turn_username=environ.get("MEET_MEDIA_TURN_USERNAME", ""),
+            turn_password=environ.get("MEET_MEDIA_TURN_PASSWORD", ""),
+            egress_limit_bytes=int(
+                environ.get("MEET_MEDIA_EGRESS_LIMIT_BYTES", str(EGRESS_LIMIT_BYTES))
+            ),
+            recordings_root=recordings_root(environ),
+            segment_secs=segment_secs(environ),
+            max_viewers=max_viewers(environ),
+            allowed_peer_networks=allowed_peer_networks(environ),
+            viewer_connect_secs=_number(
+                environ, "MEET_MEDIA_VIEWER_CONNECT_SECS", VIEWER_CONNECT_SECS, 1
+            ),
+        )

@@ -1,0 +1,290 @@
+"""Subscriber side: a slot's sender whose RTP packets are written here (aiortc 1.16)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aioice.ice import StunProtocol
+from aiortc import MediaStreamTrack, RTCRtpSender
+from aiortc.clock import current_ntp_time
+from aiortc.codecs import is_rtx
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcdtlstransport import RTCDtlsTransport, State
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtp import (
+    RTCP_PSFB_FIR,
+    RTCP_PSFB_PLI,
+    RTCP_RTPFB_NACK,
+    AnyRtcpPacket,
+    RtcpPsfbPacket,
+    RtcpRtpfbPacket,
+    RtcpSdesPacket,
+    RtcpSenderInfo,
+    RtcpSourceInfo,
+    RtcpSrPacket,
+)
+
+from mediaworker.config import EGRESS_LIMIT_BYTES
+from mediaworker.forwarding.source import RING_MASK
+from mediaworker.forwarding.srtp import SrtpWriter
+from mediaworker.rtp import RTP_HEADER, RTP_VERSION_BYTE, seq_newer
+
+if TYPE_CHECKING:
+    from mediaworker.forwarding.source import Source
+
+RTCP_INTERVAL_SECS = 1.0
+
+
+class SlotTrack(MediaStreamTrack):
+    """The track of a forwarding sender: it never yields, so aiortc never encodes."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._ended = asyncio.Event()
+
+    async def recv(self) -> Any:
+        await self._ended.wait()
+        raise MediaStreamError
+
+    def stop(self) -> None:
+        super().stop()
+        self._ended.set()
+
+
+class Egress:
+    """One subscriber connection's way out: its SRTP session and nominated ICE pair."""
+
+    def __init__(self, dtls: RTCDtlsTransport, *, limit_bytes: int = EGRESS_LIMIT_BYTES):
+        self._dtls = dtls
+        self._nominated: dict[int, Any] = dtls.transport._connection._nominated
+        self.limit_bytes = limit_bytes
+        self.outbounds: list[Outbound] = []
+        self.sent_packets = 0
+        self._rtcp_task: asyncio.Task[None] | None = None
+        # Resolved once per nominated pair, not per packet (see _route); typed Any
+        # because they are aioice/asyncio/pylibsrtp objects used on the hot path.
+        self._pair: Any = None
+        self._addr: Any = None
+        self._transport: Any = None
+        self._sendto: Any = None
+        self._protect: Any = None
+        self._writer: SrtpWriter | None = None
+        self._buffered = False  # the socket said EAGAIN: asyncio's buffer keeps the order
+
+    def _route(self) -> bool:
+        pair = self._nominated.get(1)
+        dtls = self._dtls
+        if pair is None or dtls._state is not State.CONNECTED:
+            return False
+        self._pair = pair
+        self._addr = pair.remote_addr
+        self._transport = pair.protocol.transport
+        self._protect = dtls._tx_srtp.protect
+        self._writer = SrtpWriter(dtls._tx_srtp)
+        sock = getattr(self._transport, "_sock", None)
+        if type(pair.protocol) is StunProtocol and sock is not None:
+            self._sendto = sock.sendto  # the datagram transport's own socket
+        else:  # a TURN allocation: aioice wraps each datagram itself
+            protocol = pair.protocol
+            self._sendto = lambda data, addr: asyncio.ensure_future(protocol.send_data(data, addr))
+        return True
+
+    def send(self, data: bytes) -> None:
+        """Protect and send one RTP packet now; drop it if the connection is not up."""
+        if self._pair is not self._nominated.get(1) and not self._route():
+            return
+        protected = self._protect(data)
+        self.sent_packets += 1
+        if self._buffered:
+            self._transport.sendto(protected, self._addr)
+            return
+        try:
+            self._sendto(protected, self._addr)
+        except BlockingIOError:
+            self._buffered = True
+            self._transport.sendto(protected, self._addr)
+        except OSError:
+            self._pair = None  # the socket closed under us: resolve again next time
+
+    def forward(self, second_byte: int, seq: int, ts: int, ssrc: int, payload: bytes) -> None:
+        """``send`` for the fan-out's hot path: the header is written and the packet
+        protected in the SRTP session's own buffer, and sent from there (no copies)."""
+        if self._pair is not self._nominated.get(1) and not self._route():
+            return
+        protected = self._writer.protect(second_byte, seq, ts, ssrc, payload)  # type: ignore[union-attr]
+        if protected is None:
+            return
+        self.sent_packets += 1
+        if self._buffered:
+            self._transport.sendto(bytes(protected), self._addr)
+            return
+        try:
+            self._sendto(protected, self._addr)
+        except BlockingIOError:
+            self._buffered = True
+            self._transport.sendto(bytes(protected), self._addr)
+        except OSError:
+            self._pair = None
+
+    def congested(self) -> bool:
+        """Whether more than ``limit_bytes`` wait in this connection's socket buffer."""
+        transport = self._transport
+        if not self._buffered or transport is None:
+            return False
+        backlog = transport.get_write_buffer_size()
+        if backlog == 0:
+            self._buffered = False
+        return backlog > self.limit_bytes
+
+    def start(self, cname: str) -> None:
+        """Start the sender-report loop (once the DTLS transport is up)."""
+        if self._rtcp_task is None:
+            self._rtcp_task = asyncio.ensure_future(self._run_rtcp(cname))
+
+    def close(self) -> None:
+        """Stop the sender-report loop."""
+        if self._rtcp_task is not None:
+            self._rtcp_task.cancel()
+            self._rtcp_task = None
+
+    async def _run_rtcp(self, cname: str) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                await asyncio.sleep(RTCP_INTERVAL_SECS * (0.5 + random.random()))
+                now = loop.time()
+                reports: list[AnyRtcpPacket] = [
+                    out.sender_report(now) for out in self.outbounds if out.packets
+                ]
+                if not reports:
+                    continue
+                chunks = [
+                    RtcpSourceInfo(ssrc=out.ssrc, items=[(1, cname.encode())])
+                    for out in self.outbounds
+                    if out.packets
+                ]
+                reports.append(RtcpSdesPacket(chunks=chunks))
+                try:
+                    await self._dtls._send_rtp(b"".join(bytes(p) for p in reports))
+                except ConnectionError:
+                    pass
+        except asyncio.CancelledError:
+            pass
+
+
+class Outbound:
+    """One slot of one subscriber: an RTCRtpSender whose packets are written here."""
+
+    def __init__(self, sender: RTCRtpSender, egress_for: Callable[[RTCRtpSender], Egress]):
+        self.kind = sender.kind
+        self.ssrc = sender._ssrc
+        self.egress: Egress | None = None
+        self.source: Source | None = None
+        self.pts: dict[str, int] = {}  # codec mime type (lower case) -> our payload type
+        self.clock_rate = 90000 if self.kind == "video" else 48000
+        self.ready = False
+        self.waiting = True  # for a keyframe: nothing is sent until one starts
+        self.seq_off = 0
+        self.ts_off = 0
+        self.last_seq = random.randrange(0x8000)
+        self.last_ts = random.randrange(0x1_0000_0000)
+        self.base_seq = self.last_seq
+        self.switched = True  # the next keyframe comes from a new source
+        self.packets = 0
+        self.octets = 0
+        self.skips = 0  # times this slot fell behind and skipped to a keyframe
+        self._egress_for = egress_for
+        self._adopt(sender)
+
+    def _adopt(self, sender: RTCRtpSender) -> None:
+        original_send = sender.send
+
+        async def send(parameters: RTCRtpSendParameters) -> None:
+            await original_send(parameters)
+            for codec in parameters.codecs:
+                if not is_rtx(codec) and codec.payloadType is not None:
+                    self.pts.setdefault(codec.mimeType.lower(), codec.payloadType)
+            self.egress = self._egress_for(sender)
+            self.egress.outbounds.append(self)
+            self.egress.start(parameters.rtcp.cname or "meet")
+            self.ready = True
+            if self.source is not None:
+                self.source.request_keyframe()
+
+        async def idle_rtcp() -> None:
+            # Sender reports come from Egress, one compound packet per connection.
+            sender._RTCRtpSender__rtcp_started.set()  # type: ignore[attr-defined]
+            try:
+                await asyncio.Future()
+            except asyncio.CancelledError:
+                pass
+            sender._RTCRtpSender__rtcp_exited.set()  # type: ignore[attr-defined]
+
+        sender.send = send  # type: ignore[method-assign]
+        sender._run_rtcp = idle_rtcp  # type: ignore[method-assign]
+        sender._handle_rtcp_packet = self._handle_rtcp  # type: ignore[method-assign]
+        sender.replaceTrack(SlotTrack(self.kind))
+
+    def resume(self, seq: int, ts: int, now: float) -> bool:
+        """Start (again) at a keyframe: continue our sequence and timestamps without a gap."""
+        if not self.ready:
+            return False
+        self.seq_off = (self.last_seq + 1 - seq) & 0xFFFF
+        if self.switched:
+            assert self.source is not None
+            elapsed = max(now - self.source.frame_time, 0.0) + 0.02
+            self.ts_off = (self.last_ts + int(elapsed * self.clock_rate) - ts) & 0xFFFFFFFF
+            self.switched = False
+        self.base_seq = (seq + self.seq_off) & 0xFFFF
+        self.waiting = False
+        return True
+
+    def sender_report(self, now: float) -> RtcpSrPacket:
+        """An RTCP sender report mapping our RTP clock to wall-clock time now."""
+        rtp_ts = self.last_ts
+        source = self.source
+        if source is not None and not self.waiting:
+            ahead = int((now - source.frame_time) * self.clock_rate)
+            rtp_ts = (source.last_ts + self.ts_off + ahead) & 0xFFFFFFFF
+        info = RtcpSenderInfo(
+            ntp_timestamp=current_ntp_time(),
+            rtp_timestamp=rtp_ts,
+            packet_count=self.packets & 0xFFFFFFFF,
+            octet_count=self.octets & 0xFFFFFFFF,
+        )
+        return RtcpSrPacket(ssrc=self.ssrc, sender_info=info)
+
+    def retransmit(self, out_seq: int) -> None:
+        """Resend one packet a subscriber reported lost (RTCP NACK), if we still hold it."""
+        source, egress = self.source, self.egress
+        if source is None or egress is None or self.waiting:
+            return
+        if seq_newer(self.base_seq, out_seq):
+            return  # before our last cut: another stream's packet
+        src_seq = (out_seq - self.seq_off) & 0xFFFF
+        packet = source.ring[src_seq & RING_MASK]
+        if packet is None or packet.sequence_number != src_seq:
+            return
+        pt = self.pts.get(source.mimes.get(packet.payload_type, ""))
+        if pt is None:
+            return
+        header = RTP_HEADER.pack(
+            RTP_VERSION_BYTE,
+            (packet.marker << 7) | pt,
+            out_seq,
+            (packet.timestamp + self.ts_off) & 0xFFFFFFFF,
+            self.ssrc,
+        )
+        egress.send(header + packet.payload)
+
+    async def _handle_rtcp(self, packet: AnyRtcpPacket) -> None:
+        if isinstance(packet, RtcpPsfbPacket):
+            if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR) and self.source is not None:
+                self.source.request_keyframe()
+        elif isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+            for seq in packet.lost:
+                self.retransmit(seq)

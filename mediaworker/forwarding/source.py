@@ -1,0 +1,235 @@
+"""Publisher side: a tapped receiver fanned out to subscriber slots (aiortc 1.16)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from aiortc import RTCRtpReceiver
+from aiortc.codecs import is_rtx
+from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
+from aiortc.rtp import RtpPacket, unwrap_rtx
+
+from mediaworker.keyframes import KeyframeRequester
+from mediaworker.rtp import keyframe_test, seq_newer
+
+if TYPE_CHECKING:
+    from mediaworker.forwarding.outbound import Outbound
+
+RING_SIZE = 1024  # packets kept per source for retransmission (~6 s of 1.4 Mbps video)
+RING_MASK = RING_SIZE - 1
+
+# A recorder's tap: (source, packet, starts a keyframe, arrival time of its frame).
+Sink = Callable[["Source", RtpPacket, bool, float], None]
+
+
+class _NoJitterBuffer:
+    """Stands in for the receiver's jitter buffer: frames are never assembled."""
+
+    def add(self, packet: RtpPacket) -> tuple[bool, None]:
+        return False, None
+
+
+_NO_JITTER_BUFFER = _NoJitterBuffer()
+
+
+class Source:
+    """One published stream (a publisher's m-line), fanned out to subscriber slots."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.outs: list[Outbound] = []
+        self.mimes: dict[int, str] = {}  # publisher payload type -> codec mime type
+        self.media_ssrc: int | None = None
+        self.rtx_ssrc: int | None = None
+        self.rtx_apt: dict[int, int] = {}
+        self.ring: list[RtpPacket | None] = [None] * RING_SIZE
+        self.last_ts = 0
+        self.frame_time = 0.0
+        self.packets = 0
+        self.frames = 0
+        self.keyframes = 0
+        self._new_ts = -1
+        self._is_key: dict[int, Callable[[bytes], bool]] = {}
+        self._receiver: RTCRtpReceiver | None = None
+        self._level_sum = 0
+        self._level_count = 0
+        self._keyframes = KeyframeRequester(self._send_pli, self._anyone_waiting)
+        # The room's recorder, only while it records this stream (mediaworker/recording).
+        self.sink: Sink | None = None
+        # A host muted this stream: its packets are dropped here, before anything
+        # (subscribers, recorder, mixer, speaker levels) sees them.
+        self.held = False
+
+    # -- wiring ------------------------------------------------------------------
+
+    def tap(self, receiver: RTCRtpReceiver) -> None:
+        """Take this receiver's RTP packets; keep aiortc's RTCP, drop its decoding."""
+        self._receiver = receiver
+        original_receive = receiver.receive
+        original_handle = receiver._handle_rtp_packet
+
+        async def receive(parameters: RTCRtpReceiveParameters) -> None:
+            await original_receive(parameters)
+            receiver._RTCRtpReceiver__stop_decoder()  # type: ignore[attr-defined]
+            self._configure(parameters)
+
+        async def handle(packet: RtpPacket, arrival_time_ms: int) -> None:
+            self.forward(packet)
+            await original_handle(packet, arrival_time_ms)
+
+        receiver._RTCRtpReceiver__jitter_buffer = _NO_JITTER_BUFFER  # type: ignore[attr-defined]
+        receiver.receive = receive  # type: ignore[method-assign]
+        receiver._handle_rtp_packet = handle  # type: ignore[method-assign]
+
+    def _configure(self, parameters: RTCRtpReceiveParameters) -> None:
+        for codec in parameters.codecs:
+            pt = codec.payloadType
+            if pt is None:
+                continue
+            if is_rtx(codec):
+                apt = codec.parameters.get("apt")
+                if isinstance(apt, int):
+                    self.rtx_apt[pt] = apt
+                continue
+            test = keyframe_test(codec.mimeType)
+            if test is not None:
+                self.mimes[pt] = codec.mimeType.lower()
+                self._is_key[pt] = test
+        for encoding in parameters.encodings:
+            self.media_ssrc = encoding.ssrc
+            if encoding.rtx is not None:
+                self.rtx_ssrc = encoding.rtx.ssrc
+        if self.outs:
+            self.request_keyframe()
+
+    def attach(self, out: Outbound) -> None:
+        """Start forwarding to a subscriber slot (from the next keyframe on)."""
+        if out.source is not None:
+            out.source.detach(out)
+        out.source = self
+        out.waiting = True
+        out.switched = True
+        self.outs.append(out)
+        if out.ready:  # otherwise the slot asks once its connection is up
+            self.request_keyframe()
+
+    def detach(self, out: Outbound) -> None:
+        """Stop forwarding to a subscriber slot."""
+        if out in self.outs:
+            self.outs.remove(out)
+        if out.source is self:
+            out.source = None
+            out.waiting = True
+
+    def close(self) -> None:
+        """The publisher's connection is gone."""
+        for out in list(self.outs):
+            self.detach(out)
+        self._keyframes.cancel()
+
+    # -- keyframes and levels ----------------------------------------------------
+
+    def request_keyframe(self) -> None:
+        """Ask the publisher for a keyframe (throttled); audio needs none."""
+        if self.kind == "video":
+            self._keyframes.request()
+
+    @property
+    def keyframe_requests(self) -> int:
+        """How many PLIs went to the publisher."""
+        return self._keyframes.sent
+
+    def _anyone_waiting(self) -> bool:
+        return any(out.waiting and out.ready for out in self.outs)
+
+    def _send_pli(self) -> None:
+        receiver, ssrc = self._receiver, self.media_ssrc
+        if receiver is not None and ssrc is not None:
+            asyncio.ensure_future(receiver._send_rtcp_pli(ssrc))
+
+    def take_level(self) -> float:
+        """Average audio level since the last call, as 127 - dBov (0 when silent)."""
+        count = self._level_count
+        level = self._level_sum / count if count else 0.0
+        self._level_sum = self._level_count = 0
+        return level
+
+    # -- the hot path -------------------------------------------------------------
+
+    def forward(self, packet: RtpPacket) -> None:
+        """Fan one packet from the publisher out to every attached slot."""
+        if self.held:
+            return
+        ssrc = packet.ssrc
+        if ssrc != self.media_ssrc:
+            if ssrc == self.rtx_ssrc:
+                apt = self.rtx_apt.get(packet.payload_type)
+                if apt is None or len(packet.payload) < 2:
+                    return
+                packet = unwrap_rtx(packet, payload_type=apt, ssrc=self.media_ssrc or 0)
+                self.ring[packet.sequence_number & RING_MASK] = packet
+                self._send_recovered(packet.sequence_number)
+                if self.sink is not None:  # the recorder's jitter buffer fills the gap
+                    self.sink(self, packet, False, self.frame_time)
+                return
+            if self.media_ssrc is not None or packet.payload_type not in self.mimes:
+                return
+            self.media_ssrc = ssrc  # the offer did not signal SSRCs: take the first
+        pt_in = packet.payload_type
+        mime = self.mimes.get(pt_in)
+        if mime is None:
+            return
+        payload = packet.payload
+        seq = packet.sequence_number
+        ts = packet.timestamp
+        self.packets += 1
+        self.ring[seq & RING_MASK] = packet
+        key = False
+        now = self.frame_time
+        new_frame = ts != self._new_ts
+        if new_frame:
+            self._new_ts = ts
+            self.last_ts = ts
+            self.frame_time = now = asyncio.get_running_loop().time()
+            self.frames += 1
+            key = self._is_key[pt_in](payload)
+            if key:
+                self.keyframes += 1
+        if self.kind == "audio":
+            level = packet.extensions.audio_level
+            if level is not None:
+                self._level_sum += 127 - level[1]
+                self._level_count += 1
+        if self.sink is not None:
+            self.sink(self, packet, key, now)
+        marker_bit = packet.marker << 7
+        size = len(payload)
+        for out in self.outs:
+            if out.waiting:
+                if not key or not out.resume(seq, ts, now):
+                    continue
+            elif new_frame and out.egress.congested():  # type: ignore[union-attr]
+                out.waiting = True
+                out.skips += 1
+                self.request_keyframe()
+                continue
+            pt = out.pts.get(mime)
+            if pt is None:
+                continue
+            out_seq = (seq + out.seq_off) & 0xFFFF
+            out_ts = (ts + out.ts_off) & 0xFFFFFFFF
+            out.egress.forward(marker_bit | pt, out_seq, out_ts, out.ssrc, payload)  # type: ignore[union-attr]
+            out.last_seq = out_seq
+            out.last_ts = out_ts
+            out.packets += 1
+            out.octets += size
+
+    def _send_recovered(self, seq: int) -> None:
+        # A retransmission from the publisher fills a gap our subscribers also have.
+        for out in self.outs:
+            if not out.waiting:
+                out_seq = (seq + out.seq_off) & 0xFFFF
+                if not seq_newer(out_seq, out.last_seq):
+                    out.retransmit(out_seq)

@@ -1,0 +1,356 @@
+"""The media worker: reads ``MEDIA_WORKER_CHANNEL``, runs one ``Router`` per live room.
+
+Embedded default (no ``REDIS_URL``): ``start_in_process`` runs it as a task inside the
+daphne process, on the same in-memory channel layer as the consumers (meet/asgi.py
+starts it on the first connection). With Redis: ``meet media`` runs ``run_forever`` in
+its own process. Either way the consumer only ever sends wire messages
+(mediaworker/wire.py) and the worker answers to the consumer's channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from channels.exceptions import ChannelFull
+
+from mediaworker import dtls, ice
+from mediaworker.config import MediaConfig
+from mediaworker.peer import ConnectionRegistry
+from mediaworker.router import ControlIn, RecordingIn, Router, SignalIn
+from mediaworker.seats import ViewerSeats
+from mediaworker.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS, viewer_refused
+from mediaworker.wire.layout import is_recording_id, recording_dir
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECS = 0.5
+SHUTDOWN_GRACE_SECS = 20.0  # closing rooms (5 s), connections (5 s), the outbox (2 s)
+OUTBOX_RETRY_FIRST_SECS = 0.05
+OUTBOX_RETRY_LAST_SECS = 1.6  # about 3 s of retries in all
+# All of a consumer process's channels share one capacity in channels_redis (the
+# process-wide key); 100 is too few for a process serving hundreds of participants.
+MIN_CONSUMER_CAPACITY = 1000
+# channels_redis blocks 5 s in BZPOPMIN; redis-py 8 gives up reading after 5 s by default.
+REDIS_SOCKET_TIMEOUT_SECS = 30
+
+_CONTROL_ACTIONS = frozenset(
+    {"leave", "close_room", "mute_audio", "stop_video", "presenter_on", "presenter_off"}
+)
+
+
+class Outbox:
+    """Sends the worker's messages to consumers in order, off the routers' tasks."""
+
+    def __init__(self, layer: Any) -> None:
+        self._layer = layer
+        self._queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+
+    def send(self, channel: str, message: dict[str, Any]) -> None:
+        """Queue a message for a consumer's channel."""
+        self._queue.put_nowait((channel, message))
+
+    async def run(self) -> None:
+        """Deliver queued messages until cancelled."""
+        while True:
+            channel, message = await self._queue.get()
+            try:
+                await self._deliver(channel, message)
+            except Exception as exc:  # a full or gone consumer must not stop the others
+                logger.warning("media worker: could not send to %s: %r", channel, exc)
+            finally:
+                self._queue.task_done()
+
+    async def _deliver(self, channel: str, message: dict[str, Any]) -> None:
+        # A consumer process busy with a join storm may be "full" for a moment; an
+        # rtc.answer dropped there would be a failed join, so wait a little.
+        delay = OUTBOX_RETRY_FIRST_SECS
+        while True:
+            try:
+                await self._layer.send(channel, message)
+                return
+            except ChannelFull:
+                if delay > OUTBOX_RETRY_LAST_SECS:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
+
+    async def flush(self) -> None:
+        """Wait until every queued message was handed to the layer."""
+        await self._queue.join()
+
+
+class MediaWorker:
+    """Owns the routers of the live rooms and every peer connection."""
+
+    def __init__(
+        self,
+        layer: Any,
+        *,
+        config: MediaConfig | None = None,
+        channel: str = MEDIA_WORKER_CHANNEL,
+    ) -> None:
+        self.layer = layer
+        self.config = config or MediaConfig.from_env()
+        self.channel = channel
+        self.routers: dict[str, Router] = {}
+        self.registry = ConnectionRegistry()
+        self.seats = ViewerSeats(self.config.max_viewers)
+        self.outbox = Outbox(layer)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        """Serve until cancelled, then close every room and connection."""
+        ice.configure(self.config)
+        dtls.configure()
+        quiet = logging.getLogger("aioice")  # INFO logs every candidate pair of every peer
+        if quiet.level == logging.NOTSET:
+            quiet.setLevel(logging.WARNING)
+        outbox = asyncio.ensure_future(self.outbox.run())
+        if self.config.recordings_root is not None:
+            # Recordings a killed worker left behind become MP4s, off the loop.
+            _in_thread("recordings-orphans", _finalise_orphans, self.config.recordings_root)
+        try:
+            self.ready.set()
+            while True:
+                try:
+                    message = await self.layer.receive(self.channel)
+                except (OSError, TimeoutError, ConnectionError) as exc:  # Redis restarted
+                    logger.warning("media worker: channel layer: %r; retrying", exc)
+                    await asyncio.sleep(RETRY_SECS)
+                    continue
+                try:
+                    self.dispatch(message)
+                except Exception:
+                    logger.exception("media worker: cannot handle %r", message.get("type"))
+        finally:
+            await self.shutdown()
+            await asyncio.wait_for(self.outbox.flush(), timeout=2)
+            outbox.cancel()
+
+    def dispatch(self, message: dict[str, Any]) -> None:
+        """Hand one wire message to its room's router."""
+        if message.get("type") == "media.recording":
+            self._recording(message)
+            return
+        room, peer, reply = message.get("room"), message.get("peer"), message.get("reply")
+        if not (isinstance(room, str) and isinstance(peer, str) and isinstance(reply, str)):
+            logger.warning("media worker: message without room/peer/reply ignored")
+            return
+        kind = message.get("type")
+        if kind == "media.signal" and isinstance(message.get("signal"), dict):
+            name, role = message.get("name"), message.get("role")
+            viewer = message.get("viewer") is True
+            action: Any = SignalIn(
+                peer,
+                reply,
+                name if isinstance(name, str) else "",
+                message["signal"],
+                viewer,
+                role if isinstance(role, str) else "guest",
+            )
+            # A viewer never opens a room: only a broadcasting one admits viewers.
+            router = self._router(room, create=not viewer)
+            if router is not None:
+                router.post(action)
+            elif message["signal"].get("type") == "rtc.offer":
+                self.outbox.send(reply, dict(viewer_refused(peer=peer, code="not_live")))
+        elif kind == "media.control" and _one_of(message.get("action"), _CONTROL_ACTIONS):
+            target = message.get("target")
+            action = ControlIn(
+                peer, reply, message["action"], target if isinstance(target, str) else ""
+            )
+            router = self._router(room, create=False)
+            if router is not None:
+                router.post(action)
+        else:
+            logger.warning("media worker: unknown message %r ignored", kind)
+
+    def _recording(self, message: dict[str, Any]) -> None:
+        """A recording command from the web side (wire.ToWorkerRecording)."""
+        room, action = message.get("room"), message.get("action")
+        recording = message.get("recording")
+        # The live room marks a chapter at each slide change without knowing whether,
+        # or what, the room is recording: an empty id means "the current recording".
+        any_current = (
+            action == "chapter"
+            and isinstance(room, str)
+            and room != ""
+            and recording == message.get("directory") == ""
+        )
+        directory = "" if any_current else self._recording_directory(message)
+        if not any_current and not (
+            isinstance(room, str) and room and _one_of(action, RECORDING_ACTIONS) and directory
+        ):
+            logger.warning("media worker: malformed media.recording ignored")
+            return
+        title, text = message.get("title"), message.get("text")
+        command = RecordingIn(
+            action=str(action),
+            recording=str(recording),
+            directory=directory,
+            broadcast=bool(message.get("broadcast")),
+            title=title if isinstance(title, str) else "",
+            text=text if isinstance(text, str) else "",
+        )
+        router = self._router(str(room), create=action == "start")
+        if router is not None:
+            router.post(command)
+        elif action == "stop":
+            # No live room (the worker restarted, the room closed): finish it anyway.
+            _in_thread(
+                f"finalise-{command.recording[:8]}",
+                _finalise_orphans,
+                Path(command.directory).parent,
+            )
+
+    def _recording_directory(self, message: dict[str, Any]) -> str:
+        """``<recordings root>/<id>`` for a valid recording id, else "" (refused).
+
+        Never a path from the message: anyone who can write to the channel layer
+        (Redis) must not choose where the worker writes. A ``directory`` in the message
+        is only compared with ours; a different one is refused.
+        """
+        recording, given = message.get("recording"), message.get("directory")
+        root = self.config.recordings_root
+        if root is None or not isinstance(recording, str) or not is_recording_id(recording):
+            return ""
+        ours = recording_dir(root.resolve(), recording)
+        if given not in (None, "") and (
+            not isinstance(given, str) or Path(given).resolve() != ours
+        ):
+            logger.warning("media worker: recording %s for a foreign directory refused", recording)
+            return ""
+        return str(ours)
+
+    def _router(self, room: str, *, create: bool) -> Router | None:
+        router = self.routers.get(room)
+        if router is not None and not router.closed:
+            return router
+        if not create:
+            return None
+        router = Router(
+            room,
+            send=self.outbox.send,
+            config=self.config,
+            registry=self.registry,
+            on_closed=self._forget,
+            seats=self.seats,
+        )
+        self.routers[room] = router
+        task = asyncio.ensure_future(router.run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return router
+
+    def _forget(self, router: Router) -> None:
+        if self.routers.get(router.slug) is router:
+            del self.routers[router.slug]
+
+    async def shutdown(self) -> None:
+        """Close every room, then any connection left."""
+        for router in list(self.routers.values()):
+            router.post(ControlIn("", "", "close_room"))
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
+        await self.registry.close_all()
+
+
+def _one_of(value: Any, choices: frozenset[str]) -> bool:
+    """``value in choices`` for a value from the wire (a list or dict is unhashable)."""
+    return isinstance(value, str) and value in choices
+
+
+def _in_thread(name: str, target: Any, *args: Any) -> None:
+    # Not a daemon: a finalise under way keeps the process alive until it is done.
+    threading.Thread(target=target, args=args, name=name).start()
+
+
+def _finalise_orphans(root: Path) -> None:
+    from mediaworker.recording.finalise import finalise_orphans
+
+    try:
+        finalise_orphans(root)
+    except Exception:
+        logger.exception("media worker: could not finalise recordings in %s", root)
+
+
+_in_process: MediaWorker | None = None
+_in_process_task: asyncio.Task[None] | None = None
+
+
+def start_in_process() -> MediaWorker:
+    """Start the worker on this event loop and the default channel layer, once."""
+    global _in_process, _in_process_task
+    if _in_process is None:
+        from channels.layers import get_channel_layer
+
+        _in_process = MediaWorker(patient_redis(get_channel_layer()))
+        _in_process_task = asyncio.get_running_loop().create_task(_in_process.run())
+    return _in_process
+
+
+async def stop_in_process() -> None:
+    """Stop the in-process worker (tests; daphne just exits)."""
+    global _in_process, _in_process_task
+    task, _in_process, _in_process_task = _in_process_task, None, None
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def patient_redis(layer: Any) -> Any:
+    """Fit a Redis layer to the worker (applied before its first connection).
+
+    Let an idle BZPOPMIN (5 s) finish before redis-py's read timeout (also 5 s with
+    redis-py 8, so an idle ``receive()`` raises ``TimeoutError`` now and then), and
+    raise the capacity the worker enforces when sending to consumers.
+    """
+    hosts = getattr(layer, "hosts", None)
+    if isinstance(hosts, list):
+        for i, host in enumerate(hosts):
+            if isinstance(host, dict) and "address" in host:
+                hosts[i] = {"socket_timeout": REDIS_SOCKET_TIMEOUT_SECS, **host}
+        # The sender enforces the capacity: ours must fit a busy consumer process.
+        layer.capacity = max(getattr(layer, "capacity", 0), MIN_CONSUMER_CAPACITY)
+    return layer
+
+
+async def run_forever(layer: Any = None) -> None:
+    """Run the worker as its own process until SIGINT or SIGTERM (``meet media``)."""
+    if layer is None:
+        from channels.layers import get_channel_layer
+
+        layer = patient_redis(get_channel_layer())
+    worker = MediaWorker(layer)
+    task = asyncio.ensure_future(worker.run())
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        task.cancel()
+        # A stale worker still reading the channel (and forwarding) would split the
+        # rooms' messages with its successor. If the shutdown hangs — an aiortc task
+        # that ignores cancellation, a stuck flush — end the process from a thread the
+        # loop cannot block. Recordings lose nothing: their segments are on disk and
+        # the next worker finalises them.
+        watchdog = threading.Timer(SHUTDOWN_GRACE_SECS, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
+    print(f"meet media worker is reading channel {worker.channel!r}", flush=True)
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception:  # a failed shutdown step must not keep the process alive
+        logger.exception("media worker: shutdown did not finish cleanly")
+    for leftover in asyncio.all_tasks() - {asyncio.current_task()}:
+        leftover.cancel()

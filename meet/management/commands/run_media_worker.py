@@ -1,0 +1,20 @@
+"""``manage.py run_media_worker``: the media worker as its own process (= ``meet media``)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    """Run the media worker until SIGINT or SIGTERM."""
+
+    help = "Run the media worker (aiortc SFU) on the configured channel layer."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Serve until stopped."""
+        from mediaworker.worker import run_forever
+
+        asyncio.run(run_forever())

@@ -1,0 +1,331 @@
+"""A real aiortc participant that talks to the media worker as a browser would.
+
+It builds the same offer as static/js/room/media.js (publish m-lines for mic, camera
+and screen, then recvonly slots), sends the same ``rtc.*`` messages wrapped in wire
+messages over a channel layer, and decodes what the worker forwards. Reusable for
+the through-the-consumer tests: only ``send`` and ``handle`` touch the transport.
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import fractions
+import math
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from aiortc.rtcconfiguration import RTCBundlePolicy
+from av import AudioFrame, VideoFrame
+
+from mediaworker.wire import (
+    MEDIA_WORKER_CHANNEL,
+    ControlAction,
+    to_worker_control,
+    to_worker_signal,
+)
+
+
+class PatternTrack(VideoStreamTrack):
+    """Synthetic camera or screen: ``width``×``height`` at 30 fps, a moving bar."""
+
+    def __init__(self, width: int, height: int) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+        self._count = 0
+
+    async def recv(self) -> VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = VideoFrame(width=self.width, height=self.height, format="yuv420p")
+        luma = frame.planes[0]
+        x = (self._count * 4) % self.width
+        row = bytearray([90]) * luma.line_size
+        row[x : x + 8] = bytes([230]) * len(row[x : x + 8])
+        luma.update(bytes(row) * self.height)
+        for chroma in frame.planes[1:]:
+            chroma.update(bytes([128]) * chroma.buffer_size)
+        self._count += 1
+        frame.pts, frame.time_base = pts, time_base
+        return frame
+
+
+class Tone(AudioStreamTrack):
+    """A 440 Hz tone at about -10 dBov (silence when ``loud`` is false)."""
+
+    def __init__(self, *, loud: bool = True) -> None:
+        super().__init__()
+        self.loud = loud
+        self._phase = 0
+
+    async def recv(self) -> AudioFrame:
+        frame = await super().recv()
+        assert isinstance(frame, AudioFrame)
+        if self.loud:
+            samples, rate = frame.samples, frame.sample_rate
+            wave = array.array(
+                "h",
+                (
+                    int(10000 * math.sin(2 * math.pi * 440 * (self._phase + i) / rate))
+                    for i in range(samples)
+                ),
+            )
+            self._phase += samples
+            frame = AudioFrame(format="s16", layout="mono", samples=samples)
+            frame.planes[0].update(wave.tobytes())
+            frame.sample_rate = rate
+            frame.pts = self._timestamp
+            frame.time_base = fractions.Fraction(1, rate)
+        return frame
+
+
+@dataclass
+class Received:
+    """What one slot decoded from one publisher's source."""
+
+    frames: int = 0
+    first_at: float | None = None
+    sizes: list[tuple[int, int]] = field(default_factory=list)
+
+
+class MediaClient:
+    """One participant: a peer connection plus the wire messages around it."""
+
+    def __init__(
+        self,
+        layer: Any,
+        *,
+        room: str,
+        peer: str,
+        camera: tuple[int, int] | None = (160, 120),
+        mic: bool = True,
+        loud: bool = False,
+        audio_slots: int = 3,
+        camera_slots: int = 9,
+        screen_slots: int = 1,
+        worker_channel: str = MEDIA_WORKER_CHANNEL,
+        video_codec: str | None = None,
+        viewer: bool = False,
+        role: str = "host",
+    ) -> None:
+        self.layer = layer
+        self.role = role  # what the room consumer takes from the join token
+        self.room, self.peer = room, peer
+        self.worker_channel = worker_channel
+        self.camera_size = camera
+        self.mic, self.loud = mic, loud
+        self.video_codec = video_codec  # e.g. "video/H264": publish only that codec
+        self.slot_counts = {"audio": audio_slots, "camera": camera_slots, "screen": screen_slots}
+        # A public viewer (the watch page's offer): the program and three audio slots.
+        self.viewer = viewer
+        if viewer:
+            self.slot_counts = {"audio": audio_slots, "program": 1}
+        self.ended = False
+        self.codes: list[str] = []  # rtc.error codes (a viewer refused: not_live, full)
+        self.reply = ""
+        self.pc: RTCPeerConnection | None = None
+        self.slots: dict[str, dict[str, Any]] = {}  # mid -> latest rtc.tracks entry
+        self.received: dict[tuple[str, str], Received] = defaultdict(Received)
+        self.speaker: str | None = None
+        self.muted: list[str] = []
+        self.errors: list[str] = []
+        self.error_signals: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.joined_at = 0.0
+        self._publish: dict[str, RTCRtpTransceiver] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._answered = asyncio.Event()
+        self._changed = asyncio.Condition()
+
+    # -- transport ---------------------------------------------------------------
+
+    async def send(self, signal: dict[str, Any]) -> None:
+        """Send one ``rtc.*`` message to the worker, as the consumer would."""
+        message = to_worker_signal(
+            room=self.room,
+            peer=self.peer,
+            reply=self.reply,
+            name=self.peer,
+            signal=signal,  # type: ignore[arg-type]
+            viewer=self.viewer,
+            role=None if self.viewer else self.role,
+        )
+        await self.layer.send(self.worker_channel, message)
+
+    async def control(self, action: ControlAction, target: str = "") -> None:
+        """Send a consumer control action about this participant."""
+        message = to_worker_control(
+            room=self.room, peer=self.peer, reply=self.reply, action=action, target=target
+        )
+        await self.layer.send(self.worker_channel, message)
+
+    async def _read(self) -> None:
+        while True:
+            message = await self.layer.receive(self.reply)
+            if message["type"] == "client.stop":
+                return
+            if message["type"] == "media.signal":
+                await self.handle(message["signal"])
+            elif message["type"] == "media.event":
+                self.events.append(message["event"])
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def handle(self, signal: dict[str, Any]) -> None:
+        """Apply one message from the worker."""
+        kind = signal["type"]
+        if kind == "rtc.answer":
+            assert self.pc is not None
+            await self.pc.setRemoteDescription(RTCSessionDescription(signal["sdp"], "answer"))
+            self._answered.set()
+        elif kind == "rtc.tracks":
+            self.slots = {t["mid"]: t for t in signal["tracks"]}
+        elif kind == "rtc.speaker":
+            self.speaker = signal["peer"]
+        elif kind == "rtc.muted":
+            self.muted.append(signal["source"])
+        elif kind == "rtc.error":
+            self.errors.append(signal["message"])
+            self.error_signals.append(signal)
+            if "code" in signal:
+                self.codes.append(signal["code"])
+        elif kind == "rtc.ended":
+            self.ended = True
+
+    # -- joining -----------------------------------------------------------------
+
+    async def join(self, timeout: float = 30.0) -> None:
+        """Offer, get the worker's answer, start decoding every slot."""
+        self.joined_at = time.monotonic()
+        self.reply = self.reply or await self.layer.new_channel()
+        if not self._tasks:
+            self._tasks.append(asyncio.ensure_future(self._read()))
+        self._answered.clear()
+        pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self.pc = pc
+        mic = Tone(loud=self.loud) if self.mic and not self.viewer else None
+        camera = PatternTrack(*self.camera_size) if self.camera_size else None
+        self._publish = {}
+        if not self.viewer:
+            self._publish = {
+                "mic": pc.addTransceiver(mic or "audio", direction="sendonly"),
+                "camera": pc.addTransceiver(camera or "video", direction="sendonly"),
+                "screen": pc.addTransceiver("video", direction="sendonly"),
+            }
+        if self.video_codec:
+            codecs = RTCRtpSender.getCapabilities("video").codecs
+            wanted = [c for c in codecs if c.mimeType.lower() == self.video_codec.lower()]
+            for source in ("camera", "screen"):
+                self._publish[source].setCodecPreferences(wanted)
+        slots: list[tuple[RTCRtpTransceiver, str]] = []
+        for slot, count in self.slot_counts.items():
+            kind = "audio" if slot == "audio" else "video"
+            slots += [(pc.addTransceiver(kind, direction="recvonly"), slot) for _ in range(count)]
+        await pc.setLocalDescription(await pc.createOffer())
+        tracks: list[dict[str, Any]] = [
+            {"mid": t.mid, "kind": t.kind, "source": source, "active": t.sender.track is not None}
+            for source, t in self._publish.items()
+        ]
+        tracks += [{"mid": t.mid, "kind": t.kind, "slot": slot} for t, slot in slots]
+        await self.send({"type": "rtc.offer", "sdp": pc.localDescription.sdp, "tracks": tracks})
+        # A viewer may be refused (rtc.error with a code), a bad offer refused, instead.
+        await self.wait_for(lambda: self._answered.is_set() or bool(self.errors), timeout)
+        if not self._answered.is_set():
+            return
+        for transceiver, _ in slots:
+            self._tasks.append(asyncio.ensure_future(self._decode(transceiver)))
+
+    async def _decode(self, transceiver: RTCRtpTransceiver) -> None:
+        track = transceiver.receiver.track
+        mid = transceiver.mid
+        assert mid is not None
+        try:
+            while True:
+                frame = await track.recv()
+                entry = self.slots.get(mid)
+                if not entry or not entry.get("peer"):
+                    continue
+                got = self.received[(entry["peer"], entry["source"])]
+                got.frames += 1
+                if got.first_at is None:
+                    got.first_at = time.monotonic()
+                if isinstance(frame, VideoFrame):
+                    got.sizes.append((frame.width, frame.height))
+        except MediaStreamError:
+            pass
+
+    # -- publishing --------------------------------------------------------------
+
+    async def publish(self, source: str, track: MediaStreamTrack | None) -> None:
+        """Start or stop a source without renegotiation (replaceTrack + rtc.tracks)."""
+        transceiver = self._publish[source]
+        old = transceiver.sender.track
+        transceiver.sender.replaceTrack(track)
+        if old is not None:
+            old.stop()
+        entry = {"mid": transceiver.mid, "source": source, "active": track is not None}
+        await self.send({"type": "rtc.tracks", "tracks": [entry]})
+
+    async def subscribe(self, peers: list[str]) -> None:
+        """Tell the worker whose camera to prefer for last-N."""
+        await self.send({"type": "rtc.subscribe", "peers": peers})
+
+    # -- waiting -----------------------------------------------------------------
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until ``predicate()`` holds, re-checking on messages and every 50 ms."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.peer}: condition not met in {timeout} s")
+            await asyncio.sleep(0.05)
+
+    def frames_from(self, peer: str, source: str = "camera") -> int:
+        """Decoded frames received from one publisher's source."""
+        return self.received[(peer, source)].frames
+
+    def receives(self, peers: list[str], frames: int = 5) -> Callable[[], bool]:
+        """A condition: camera and microphone frames arrived from each of ``peers``."""
+        return lambda: all(
+            self.frames_from(p) >= frames and self.frames_from(p, "mic") >= frames for p in peers
+        )
+
+    def slot_of(self, peer: str, source: str) -> str | None:
+        """The mid of the slot that carries ``peer``'s ``source``, if any."""
+        for mid, entry in self.slots.items():
+            if entry.get("peer") == peer and entry.get("source") == source:
+                return mid
+        return None
+
+    async def close(self, *, leave: bool = True) -> None:
+        """Leave (as the consumer would on disconnect) and close the connection."""
+        if leave and self.reply:
+            await self.control("leave")
+        reader, decoders = self._tasks[:1], self._tasks[1:]
+        if reader:
+            # Cancelling a pending channels_redis receive() can hang: ask it to stop.
+            await self.layer.send(self.reply, {"type": "client.stop"})
+        for task in decoders:
+            task.cancel()
+        await asyncio.wait_for(asyncio.gather(*reader, *decoders, return_exceptions=True), 10)
+        self._tasks = []
+        if self.pc is not None:
+            await asyncio.wait_for(self.pc.close(), 10)
+
+
+async def gather_clients(*steps: Awaitable[Any]) -> list[Any]:
+    """Run several clients' steps at once; fail on the first error."""
+    return list(await asyncio.gather(*steps))

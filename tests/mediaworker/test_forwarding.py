@@ -1,0 +1,230 @@
+"""mediaworker.forwarding against real aiortc peers on loopback, without the router.
+
+These pin what the module assumes about aiortc 1.16's internals: a tapped receiver
+never decodes, a slot's packets are decodable by a real receiver, keyframe requests
+and NACKs travel the right way, and sequence numbers stay contiguous through source
+switches and congestion skips.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcconfiguration import RTCBundlePolicy
+from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtp import RtpPacket
+from av import VideoFrame
+
+from mediaworker import ice
+from mediaworker.forwarding import Egress, Outbound, Source, on_keyframe_request
+from tests.mediaworker.client import PatternTrack
+
+
+def _pc() -> RTCPeerConnection:
+    return RTCPeerConnection(
+        RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+    )
+
+
+async def _negotiate(offerer: RTCPeerConnection, answerer: RTCPeerConnection) -> None:
+    await offerer.setLocalDescription(await offerer.createOffer())
+    await answerer.setRemoteDescription(offerer.localDescription)
+    for transceiver in answerer.getTransceivers():
+        if transceiver.direction == "recvonly" and transceiver._offerDirection == "sendonly":
+            transceiver.direction = "sendonly"
+    await answerer.setLocalDescription(await answerer.createAnswer())
+    await offerer.setRemoteDescription(answerer.localDescription)
+
+
+@dataclass
+class Published:
+    pc: RTCPeerConnection
+    server: RTCPeerConnection
+    source: Source
+    receiver_transceiver: RTCRtpTransceiver
+    keyframe_requests: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Subscribed:
+    pc: RTCPeerConnection
+    server: RTCPeerConnection
+    out: Outbound
+    transceiver: RTCRtpTransceiver
+    sizes: list[tuple[int, int]] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+
+
+class Bench:
+    """Publishers and subscribers wired by hand through a forwarding 'server'."""
+
+    def __init__(self) -> None:
+        self.pcs: list[RTCPeerConnection] = []
+
+    async def publish(self, width: int, height: int) -> Published:
+        pc, server = _pc(), _pc()
+        self.pcs += [pc, server]
+        sender_transceiver = pc.addTransceiver(PatternTrack(width, height), direction="sendonly")
+        requests: list[float] = []
+        loop = asyncio.get_running_loop()
+        on_keyframe_request(sender_transceiver.sender, lambda: requests.append(loop.time()))
+        await pc.setLocalDescription(await pc.createOffer())
+        await server.setRemoteDescription(pc.localDescription)
+        transceiver = server.getTransceivers()[0]
+        source = Source("video")
+        source.tap(transceiver.receiver)
+        await server.setLocalDescription(await server.createAnswer())
+        await pc.setRemoteDescription(server.localDescription)
+        return Published(pc, server, source, transceiver, requests)
+
+    async def subscribe(self) -> Subscribed:
+        pc, server = _pc(), _pc()
+        self.pcs += [pc, server]
+        transceiver = pc.addTransceiver("video", direction="recvonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        await server.setRemoteDescription(pc.localDescription)
+        slot = server.getTransceivers()[0]
+        slot.direction = "sendonly"
+        egresses: dict[RTCDtlsTransport, Egress] = {}
+
+        def egress_for(sender: RTCRtpSender) -> Egress:
+            return egresses.setdefault(sender.transport, Egress(sender.transport))
+
+        out = Outbound(slot.sender, egress_for)
+        await server.setLocalDescription(await server.createAnswer())
+        await pc.setRemoteDescription(server.localDescription)
+        sub = Subscribed(pc, server, out, transceiver)
+        original = transceiver.receiver._handle_rtp_packet
+
+        async def record(packet: RtpPacket, arrival_time_ms: int) -> None:
+            sub.seqs.append(packet.sequence_number)
+            await original(packet, arrival_time_ms)
+
+        transceiver.receiver._handle_rtp_packet = record  # type: ignore[method-assign]
+        sub.task = asyncio.ensure_future(self._decode(sub))
+        return sub
+
+    async def _decode(self, sub: Subscribed) -> None:
+        track = sub.transceiver.receiver.track
+        try:
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, VideoFrame)
+                sub.sizes.append((frame.width, frame.height))
+        except MediaStreamError:
+            pass
+
+    async def close(self) -> None:
+        await asyncio.gather(*(pc.close() for pc in self.pcs))
+
+
+@pytest.fixture
+async def bench() -> AsyncIterator[Bench]:
+    ice.use_host_addresses(["127.0.0.1"], loopback=True)
+    bench = Bench()
+    yield bench
+    await bench.close()
+    ice.restore_host_addresses()
+
+
+async def until(predicate, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def contiguous(seqs: list[int]) -> bool:
+    """No sequence number is missing between the first and the last received."""
+    unique = sorted({(s - seqs[0]) & 0xFFFF for s in seqs})
+    return unique == list(range(unique[-1] + 1))
+
+
+async def test_forwards_encoded_frames_without_decoding(bench: Bench) -> None:
+    published = await bench.publish(160, 120)
+    sub = await bench.subscribe()
+    published.source.attach(sub.out)
+    await until(lambda: len(sub.sizes) >= 10)
+    assert set(sub.sizes) == {(160, 120)}
+    receiver = published.receiver_transceiver.receiver
+    assert receiver._RTCRtpReceiver__decoder_thread is None  # type: ignore[attr-defined]
+    assert published.source.frames >= 10 and sub.out.packets > 0
+    assert published.keyframe_requests  # asked for one when the slot became ready
+    assert contiguous(sub.seqs)
+
+
+async def test_subscriber_keyframe_requests_reach_the_publisher_throttled(bench: Bench) -> None:
+    published = await bench.publish(160, 120)
+    sub = await bench.subscribe()
+    published.source.attach(sub.out)
+    await until(lambda: len(sub.sizes) >= 5)
+    await asyncio.sleep(0.35)
+    before = len(published.keyframe_requests)
+    receiver = sub.transceiver.receiver
+    for _ in range(5):  # a burst of PLIs from the viewer...
+        await receiver._send_rtcp_pli(sub.out.ssrc)
+    await until(lambda: len(published.keyframe_requests) > before)
+    await asyncio.sleep(0.1)
+    assert len(published.keyframe_requests) == before + 1  # ...is one request upstream
+
+
+async def test_switching_source_keeps_the_subscriber_decoding(bench: Bench) -> None:
+    first = await bench.publish(160, 120)
+    second = await bench.publish(176, 144)
+    sub = await bench.subscribe()
+    first.source.attach(sub.out)
+    await until(lambda: (160, 120) in sub.sizes)
+    second.source.attach(sub.out)  # on the next keyframe of the second publisher
+    await until(lambda: sub.sizes[-1] == (176, 144))
+    await until(lambda: sub.sizes.count((176, 144)) >= 10)
+    assert sub.out not in first.source.outs
+    assert contiguous(sub.seqs)
+
+
+async def test_congested_subscriber_skips_to_a_keyframe_alone(bench: Bench) -> None:
+    published = await bench.publish(160, 120)
+    slow, fast = await bench.subscribe(), await bench.subscribe()
+    published.source.attach(slow.out)
+    published.source.attach(fast.out)
+    await until(lambda: len(slow.sizes) >= 5 and len(fast.sizes) >= 5)
+    egress = slow.out.egress
+    assert egress is not None
+    egress.limit_bytes, egress._buffered = -1, True  # its queue is "over the limit"
+    await until(lambda: slow.out.skips > 0)
+    requests = len(published.keyframe_requests)
+    fast_frames, slow_frames = len(fast.sizes), len(slow.sizes)
+    await asyncio.sleep(0.2)
+    assert len(fast.sizes) - fast_frames >= 4  # the others are not held back
+    egress.limit_bytes = 256_000  # it catches up: resume on the next keyframe
+    await until(lambda: len(slow.sizes) >= slow_frames + 5)
+    assert len(published.keyframe_requests) > requests
+    assert contiguous(slow.seqs)
+
+
+async def test_lost_packets_are_resent_from_the_ring(bench: Bench) -> None:
+    published = await bench.publish(160, 120)
+    sub = await bench.subscribe()
+    published.source.attach(sub.out)
+    await until(lambda: len(sub.sizes) >= 5)
+    egress = sub.out.egress
+    assert egress is not None and egress._sendto is not None
+    send, lost = egress._sendto, list[int]()
+
+    def lose_one(data: bytes, addr: tuple[str, int]) -> None:
+        if not lost:  # the network drops one packet...
+            lost.append((sub.out.last_seq + 1) & 0xFFFF)  # sent before last_seq moves
+            return
+        send(data, addr)
+
+    egress._sendto = lose_one
+    await until(lambda: bool(lost))
+    assert lost[0] not in sub.seqs
+    # ...the viewer's NACK brings it back from the source's ring.
+    await until(lambda: lost[0] in sub.seqs)
+    assert contiguous(sub.seqs)

@@ -1,0 +1,110 @@
+"""The production shape: Redis channel layer, ``meet media`` as its own process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from mediaworker import ice
+from tests.conftest import ROOT, missing_service
+from tests.mediaworker.client import MediaClient, PatternTrack
+
+TEST_REDIS_URL = os.environ.get("MEET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+START_TIMEOUT_SECS = 30
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+def redis_url() -> str:
+    try:
+        client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1)
+        client.ping()
+    except redis.RedisError:
+        missing_service(f"Redis at {TEST_REDIS_URL}")
+    for key in client.scan_iter("asgi*"):  # stale messages of an earlier run
+        client.delete(key)
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+async def media_process(redis_url: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``meet media`` on the test Redis database, offering loopback candidates."""
+    env = dict(
+        os.environ,
+        REDIS_URL=redis_url,
+        MEET_MEDIA_ICE_HOSTS="127.0.0.1",
+        DJANGO_SETTINGS_MODULE="meet.settings",
+        LOG_LEVEL="WARNING",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "meet", "media", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_SECS)
+    assert b"media worker" in line, line
+    yield process
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 15)
+
+
+@pytest.fixture
+def redis_layer(redis_url: str) -> Iterator[Any]:
+    """The test's own layer; its participants offer loopback candidates like the worker."""
+    from channels_redis.core import RedisChannelLayer
+
+    ice.use_host_addresses(["127.0.0.1"], loopback=True)
+    yield RedisChannelLayer(hosts=[{"address": redis_url, "socket_timeout": 30}])
+    ice.restore_host_addresses()
+
+
+async def test_three_participants_and_a_late_joiner_through_a_separate_worker(
+    media_process: asyncio.subprocess.Process, redis_layer: Any
+) -> None:
+    sizes = {"a": (160, 120), "b": (176, 144), "c": (128, 96)}
+    clients = [MediaClient(redis_layer, room="redis", peer=p, camera=s) for p, s in sizes.items()]
+    late = MediaClient(redis_layer, room="redis", peer="late", camera=None)
+    try:
+        await asyncio.gather(*(c.join() for c in clients))
+        for client in clients:
+            others = [p for p in sizes if p != client.peer]
+            await client.wait_for(client.receives(others))
+            for peer in others:
+                assert set(client.received[(peer, "camera")].sizes) == {sizes[peer]}
+
+        await clients[0].publish("screen", PatternTrack(320, 180))
+        b = clients[1]
+        await b.wait_for(lambda: b.frames_from("a", "screen") >= 3)
+        await clients[0].publish("screen", None)
+        await b.wait_for(lambda: b.slot_of("a", "screen") is None)
+
+        await asyncio.sleep(0.5)
+        await late.join()
+        await late.wait_for(lambda: all(late.frames_from(p) for p in sizes), timeout=3)
+        for peer in sizes:
+            first = late.received[(peer, "camera")].first_at
+            assert first is not None and first - late.joined_at < 1.0
+    finally:
+        await asyncio.gather(*(c.close() for c in [*clients, late]), return_exceptions=True)
+
+
+async def test_the_worker_process_stops_cleanly_on_sigterm(
+    media_process: asyncio.subprocess.Process, redis_layer: Any
+) -> None:
+    client = MediaClient(redis_layer, room="stop", peer="a")
+    await client.join()
+    await client.wait_for(lambda: {"kind": "connection", "state": "connected"} in client.events)
+    media_process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(media_process.wait(), 15) == 0
+    await client.wait_for(
+        lambda: client.pc is not None and client.pc.connectionState != "connected"
+    )
+    await client.close(leave=False)
