@@ -279,6 +279,26 @@ def to_worker_recording(
     }
 
 
+# worker → web: the worker's news about recordings, on a channel any web process reads
+# (each message reaches one reader). The archive entry is made as soon as it arrives; the
+# minute sweep of unfinished recordings stays only to recover from a crash.
+RECORDINGS_CHANNEL = "meet-recordings"
+FinishedState = Literal["ready", "failed"]
+
+
+class RecordingFinished(TypedDict):
+    """worker → web: a recording's files are final (``ready``) or will never be (``failed``)."""
+
+    type: Literal["recording.finished"]
+    recording: str  # the recording's id (its folder's name)
+    state: FinishedState
+
+
+def recording_finished(*, recording: str, state: FinishedState) -> RecordingFinished:
+    """Tell the web side a recording is finished (send it to ``RECORDINGS_CHANNEL``)."""
+    return {"type": "recording.finished", "recording": recording, "state": state}
+
+
 def media_error(code: str) -> Signal:
     """worker → browser: ``rtc.error`` with a stable code and its fixed message."""
     return {"type": "rtc.error", "code": code, "message": MEDIA_ERRORS[code]}
