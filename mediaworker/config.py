@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mediaworker.peer_addresses import LOCAL_NETWORKS, Network, parse_networks
-from meet.env import env_bool
 
 EGRESS_LIMIT_BYTES = 256_000  # a subscriber's unsent backlog before it skips to a keyframe
 # A viewer costs a video and up to three audio forwards: ~200 fit in half a core next
@@ -106,6 +105,22 @@ def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in environ.get(name, "").split(",") if item.strip())
 
 
+# The same spellings the web side's settings accept (meet/env.py): one .env serves both
+# processes, and the worker imports nothing of the web side to read it.
+_YES, _NO = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
+
+
+def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """A yes/no variable; a value that is neither must not start a worker that guesses."""
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in _YES or word in _NO:
+        return word in _YES
+    raise ValueError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}.")
+
+
 def worker_mode(environ: Mapping[str, str] = os.environ) -> str:
     """``inprocess`` (embedded default) or ``external`` (``meet media`` runs it)."""
     default = "external" if environ.get("REDIS_URL") else "inprocess"
@@ -141,7 +156,7 @@ class MediaConfig:
         environ = os.environ
         return cls(
             ice_hosts=_list(environ, "MEET_MEDIA_ICE_HOSTS"),
-            ice_loopback=env_bool("MEET_MEDIA_ICE_LOOPBACK", default=True),
+            ice_loopback=_flag(environ, "MEET_MEDIA_ICE_LOOPBACK", default=True),
             stun_urls=_list(environ, "MEET_MEDIA_STUN_URLS"),
             turn_urls=_list(environ, "MEET_MEDIA_TURN_URLS"),
             turn_username=environ.get("MEET_MEDIA_TURN_USERNAME", ""),

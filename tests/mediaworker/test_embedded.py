@@ -133,3 +133,16 @@ def test_turn_credentials_last_ten_minutes_for_viewers_and_six_hours_for_partici
     monkeypatch.setenv("MEET_TURN_VIEWER_TTL_SECS", "120")
     [viewer] = browser_ice_servers("w1", now=1_700_000_000, viewer=True)
     assert viewer["username"] == "1700000120:w1"
+
+
+def test_a_yes_no_variable_that_is_neither_stops_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker reads its yes/no variables itself (issue 11) as strictly as settings do."""
+    monkeypatch.setenv("MEET_MEDIA_ICE_LOOPBACK", " On ")
+    assert MediaConfig.from_env().ice_loopback is True
+    monkeypatch.setenv("MEET_MEDIA_ICE_LOOPBACK", "")
+    assert MediaConfig.from_env().ice_loopback is False
+    monkeypatch.setenv("MEET_MEDIA_ICE_LOOPBACK", "maybe")
+    with pytest.raises(ValueError, match="MEET_MEDIA_ICE_LOOPBACK"):
+        MediaConfig.from_env()
