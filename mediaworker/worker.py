@@ -1,10 +1,12 @@
 """The media worker: reads ``MEDIA_WORKER_CHANNEL``, runs one ``Router`` per live room.
 
-Embedded default (no ``REDIS_URL``): ``start_in_process`` runs it as a task inside the
-daphne process, on the same in-memory channel layer as the consumers (meet/asgi.py
-starts it on the first connection). With Redis: ``meet media`` runs ``run_forever`` in
-its own process. Either way the consumer only ever sends wire messages
-(mediaworker/wire.py) and the worker answers to the consumer's channel.
+The worker is handed its channel layer and never looks one up (that would read Django's
+settings). Embedded default (no ``REDIS_URL``): meet/media_worker.py runs a
+``MediaWorker`` as a task inside the daphne process, on daphne's in-memory layer (the
+first connection starts it). With Redis: ``meet media`` / ``python -m mediaworker``
+(mediaworker/standalone.py) runs ``run_forever`` in its own process on a Redis layer it
+builds itself. Either way the consumer only ever sends wire messages
+(mediaworker/wire/) and the worker answers to the consumer's channel.
 """
 
 from __future__ import annotations
@@ -281,30 +283,6 @@ def _finalise_orphans(root: Path) -> None:
         logger.exception("media worker: could not finalise recordings in %s", root)
 
 
-_in_process: MediaWorker | None = None
-_in_process_task: asyncio.Task[None] | None = None
-
-
-def start_in_process() -> MediaWorker:
-    """Start the worker on this event loop and the default channel layer, once."""
-    global _in_process, _in_process_task
-    if _in_process is None:
-        from channels.layers import get_channel_layer
-
-        _in_process = MediaWorker(patient_redis(get_channel_layer()))
-        _in_process_task = asyncio.get_running_loop().create_task(_in_process.run())
-    return _in_process
-
-
-async def stop_in_process() -> None:
-    """Stop the in-process worker (tests; daphne just exits)."""
-    global _in_process, _in_process_task
-    task, _in_process, _in_process_task = _in_process_task, None, None
-    if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-
 def patient_redis(layer: Any) -> Any:
     """Fit a Redis layer to the worker (applied before its first connection).
 
@@ -322,12 +300,8 @@ def patient_redis(layer: Any) -> Any:
     return layer
 
 
-async def run_forever(layer: Any = None) -> None:
-    """Run the worker as its own process until SIGINT or SIGTERM (``meet media``)."""
-    if layer is None:
-        from channels.layers import get_channel_layer
-
-        layer = patient_redis(get_channel_layer())
+async def run_forever(layer: Any) -> None:
+    """Run the worker as its own process on ``layer`` until SIGINT or SIGTERM."""
     worker = MediaWorker(layer)
     task = asyncio.ensure_future(worker.run())
     loop = asyncio.get_running_loop()

@@ -73,12 +73,11 @@ def serve(*, host: str, port: int) -> None:
 
 def media() -> None:
     """Run the media worker until SIGINT/SIGTERM (production: one process per core)."""
-    _django()
-    import asyncio
+    # No django.setup(): the worker reads its own environment and builds its own Redis
+    # layer (mediaworker/standalone.py), so it needs no settings, database or secret.
+    from mediaworker.standalone import main as run_media_worker
 
-    from mediaworker.worker import run_forever
-
-    asyncio.run(run_forever())
+    run_media_worker()
 
 
 def main(argv: list[str] | None = None) -> None:

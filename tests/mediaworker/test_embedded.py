@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 
-from mediaworker import ice, worker
+from mediaworker import ice
 from mediaworker.config import MAX_VIEWERS, MediaConfig, max_viewers, worker_mode
 from mediaworker.wire import browser_ice_servers
+from meet import media_worker
 from meet.media_worker import with_media_worker
 from tests.mediaworker.client import MediaClient
 
@@ -82,7 +83,7 @@ async def started(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[dict[st
     await wrapped({"type": "http"}, None, None)
     await wrapped({"type": "websocket"}, None, None)
     yield scopes
-    await worker.stop_in_process()
+    await media_worker.stop_in_process()
     ice.restore_host_addresses()
 
 
@@ -90,10 +91,10 @@ async def test_first_connection_starts_the_worker_once(
     monkeypatch: pytest.MonkeyPatch, started: list[dict[str, Any]]
 ) -> None:
     assert [s["type"] for s in started] == ["http", "websocket"]
-    running = worker._in_process
+    running = media_worker._in_process
     assert running is not None
     await running.ready.wait()
-    assert worker.start_in_process() is running  # once
+    assert media_worker.start_in_process() is running  # once
     # A participant on the same (default) layer reaches it.
     client = MediaClient(get_channel_layer(), room="embedded", peer="a")
     await client.join()
@@ -105,7 +106,7 @@ async def test_external_mode_starts_nothing(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("MEET_MEDIA_WORKER", "external")
     wrapped = with_media_worker(lambda scope, receive, send: _noop())
     await wrapped({"type": "http"}, None, None)
-    assert worker._in_process is None
+    assert media_worker._in_process is None
 
 
 async def _noop() -> None:

@@ -108,3 +108,26 @@ async def test_the_worker_process_stops_cleanly_on_sigterm(
         lambda: client.pc is not None and client.pc.connectionState != "connected"
     )
     await client.close(leave=False)
+
+
+async def test_python_m_mediaworker_serves_without_django_settings(
+    redis_url: str, redis_layer: Any
+) -> None:
+    """Issue 11: the worker starts from its package alone, with no settings module."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(REDIS_URL=redis_url, MEET_MEDIA_ICE_HOSTS="127.0.0.1", LOG_LEVEL="WARNING")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "mediaworker", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    client = MediaClient(redis_layer, room="bare", peer="a")
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_SECS)
+        assert b"media worker" in line, line
+        await client.join()
+        await client.wait_for(lambda: {"kind": "connection", "state": "connected"} in client.events)
+    finally:
+        await client.close()
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 15) == 0

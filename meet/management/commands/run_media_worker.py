@@ -15,6 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Serve until stopped."""
-        from mediaworker.worker import run_forever
+        from channels.layers import get_channel_layer
 
-        asyncio.run(run_forever())
+        from mediaworker.worker import patient_redis, run_forever
+
+        # The configured layer (settings.CHANNEL_LAYERS); ``meet media`` builds the same
+        # Redis layer without Django (mediaworker/standalone.py).
+        asyncio.run(run_forever(patient_redis(get_channel_layer())))

@@ -1,0 +1,57 @@
+"""The media worker as its own process: ``meet media`` and ``python -m mediaworker``.
+
+Production shape (``REDIS_URL`` set): the worker builds its Redis channel layer and its
+logging from the environment itself, so it starts without Django settings, a database
+or a secret key. The web processes reach it through the same Redis (meet/settings.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from mediaworker.worker import REDIS_SOCKET_TIMEOUT_SECS, patient_redis, run_forever
+
+# The web side's log line (meet/settings.py LOGGING): one format in one log stream.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# Equal to the web side's Redis host entry (meet/settings.py CHANNEL_LAYERS): the two
+# sides share one Redis, and a worker answering a join storm opens as many connections
+# as a web process does (redis-py's pool stops at 100 otherwise; shared/MEASURED.md).
+REDIS_MAX_CONNECTIONS = 1000
+
+
+def redis_layer(url: str) -> Any:
+    """The Redis channel layer the web side configures, fitted to the worker."""
+    # channels_redis's layer subclasses channels.layers.BaseChannelLayer, and that module
+    # imports django.conf: the transport library's import, not ours. Nothing reads
+    # Django's settings here; the layer is built from its arguments alone.
+    from channels_redis.core import RedisChannelLayer
+
+    host = {
+        "address": url,
+        "max_connections": REDIS_MAX_CONNECTIONS,
+        # Longer than channels_redis's 5 s BZPOPMIN, as the web side sets it (worker.py).
+        "socket_timeout": REDIS_SOCKET_TIMEOUT_SECS,
+    }
+    return patient_redis(RedisChannelLayer(hosts=[host]))
+
+
+def configure_logging(environ: Mapping[str, str] = os.environ) -> None:
+    """Log to stderr at ``LOG_LEVEL`` (default INFO), as the web processes do."""
+    logging.basicConfig(format=LOG_FORMAT, level=environ.get("LOG_LEVEL", "INFO"))
+
+
+def main(environ: Mapping[str, str] = os.environ) -> None:
+    """Run the worker on ``REDIS_URL``'s channel layer until SIGINT or SIGTERM."""
+    url = environ.get("REDIS_URL", "").strip()
+    if not url:
+        # A worker on a layer of its own would wait for messages no web process sends.
+        raise SystemExit(
+            "The media worker runs as its own process only with REDIS_URL set (the channel "
+            "layer it shares with the web processes); without it daphne runs the worker."
+        )
+    configure_logging(environ)
+    asyncio.run(run_forever(redis_layer(url)))
