@@ -7,19 +7,14 @@ state) and a speaker tick. No two coroutines change a room at once, and no handl
 awaits aiortc: negotiation runs in each participant's ``PeerSession``.
 
 Each subscriber's slots are refilled after every change (``_refill``): last-N camera
-video (the browser's preferred peers, then recent speakers, then join order), top-N
-audio (recent speakers), screen shares (oldest first). A slot that changes source
-is switched on the new source's next keyframe, which is requested at once.
+video, top-N audio, screen shares (mediaworker/slot_filling.py, ranked by
+mediaworker/slots.py).
 
-While the room is recorded (``RecordingIn`` start → stop), the router also picks
-the program after every change (mediaworker/recording/program.py) and hands its video
-and every microphone to the room's ``Recorder``, which taps them.
-
-While the recording is a broadcast, public viewers (``SignalIn.viewer``, from the watch
-socket) may join, up to the worker's seats: receive-only members kept apart from the
-participants (``viewers``), whose one video slot carries the program and whose audio
-slots the presenters who spoke last. They hear no room events; when the broadcast
-stops they get ``rtc.ended`` and are let go.
+The router drives two parts of its own: the room's recording (``RecordingControl``,
+mediaworker/recording_control.py: the ``Recorder`` and the program it shows, picked
+after every change) and, while the recording is a broadcast, its public viewers
+(``Viewers``, mediaworker/viewers.py), whose slots it fills with the program and the
+presenters who spoke last. The dominant speaker comes from mediaworker/speakers.py.
 """
 
 from __future__ import annotations
@@ -28,13 +23,19 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from mediaworker import slots as ranking
+from mediaworker.actions import ControlIn, RecordingIn, SignalIn, Tick
 from mediaworker.config import MediaConfig
-from mediaworker.forwarding import Source
+from mediaworker.members import (
+    Member,
+    Send,
+    Streams,
+    apply_tracks,
+    hold,
+    to_browser,
+    to_consumer,
+)
 from mediaworker.peer import (
     ConnectionChanged,
     ConnectionRegistry,
@@ -42,91 +43,21 @@ from mediaworker.peer import (
     Negotiated,
     PeerSession,
 )
-from mediaworker.recording.program import choose_program
-from mediaworker.recording.recorder import Recorder, RecordingError
+from mediaworker.recording.recorder import Recorder
+from mediaworker.recording_control import RecordingControl, recording_event
 from mediaworker.seats import ViewerSeats
+from mediaworker.slot_filling import fill_slots, published_streams, slot_map
 from mediaworker.speakers import SpeakerDetector
+from mediaworker.viewers import Viewers
 from mediaworker.wire import (
     FEEDING_ROLES,
     MAX_SUBSCRIBE_PEERS,
-    MAX_TRACKS,
     ROLES,
     SOURCES,
     media_error,
-    viewer_refused,
 )
 
 logger = logging.getLogger(__name__)
-
-Send = Callable[[str, dict[str, Any]], None]
-
-
-@dataclass
-class SignalIn:
-    """A browser's ``rtc.*`` message, relayed by its consumer."""
-
-    peer: str
-    reply: str
-    name: str
-    signal: dict[str, Any]
-    viewer: bool = False  # a public viewer of the broadcast (the watch socket)
-    role: str = "guest"  # from the consumer's verified join token (wire.Role)
-
-
-@dataclass
-class ControlIn:
-    """A consumer's control action: leave, close_room, mute_audio, stop_video."""
-
-    peer: str
-    reply: str
-    action: str
-    target: str = ""
-
-
-@dataclass
-class RecordingIn:
-    """The web side's recording command: start, stop, chapter (wire.ToWorkerRecording)."""
-
-    action: str
-    recording: str
-    directory: str
-    broadcast: bool = False
-    title: str = ""
-    text: str = ""
-
-
-@dataclass
-class Tick:
-    """Time to read the microphones' levels."""
-
-
-@dataclass
-class Member:
-    """A participant of the room as the router sees it."""
-
-    peer: str
-    reply: str
-    name: str
-    joined: int
-    session: PeerSession
-    task: asyncio.Task[None]
-    active: dict[str, bool] = field(default_factory=dict)  # source -> sending?
-    started: dict[str, float] = field(default_factory=dict)  # source -> since when
-    preferred: list[str] = field(default_factory=list)  # rtc.subscribe
-    reported: tuple[str, ...] | None = None  # last "published" event sent
-    viewer: bool = False
-    role: str = "guest"
-    held: set[str] = field(default_factory=set)  # sources a host muted: dropped
-
-
-# A recorded room stays open while empty (a presenter reconnecting), but not forever.
-EMPTY_RECORDING_TIMEOUT_SECS = 1800.0
-MAX_MIXED_MICS = 6  # microphones mixed into a recording (the most recent speakers)
-
-# Slot kind -> the published source it carries ("program": the recording's video).
-# Each published stream by key: its member, its source and its ranking candidate.
-Streams = dict[str, tuple[Member, Source, ranking.Candidate]]
-_KIND_OF_SLOT = {"audio": "mic", "camera": "camera", "screen": "screen", "program": ""}
 
 
 class Router:
@@ -144,9 +75,8 @@ class Router:
     ) -> None:
         self.slug = slug
         self.members: dict[str, Member] = {}  # the participants (panelists of a webinar)
-        self.viewers: dict[str, Member] = {}  # public viewers of the broadcast
-        self.program: str | None = None  # the recording's video, "<peer>/<source>"
-        self._seats = seats  # the worker's, shared by its rooms
+        self.audience = Viewers(seats=seats, send=send)  # public viewers of the broadcast
+        self.recording = RecordingControl(slug, segment_secs=config.segment_secs)
         self.speakers = SpeakerDetector()
         self._send = send
         self._config = config
@@ -160,8 +90,16 @@ class Router:
         # Peers a host made the presenter (media.control presenter_on/off): with the
         # hosts, they alone feed the recording, the broadcast and its viewers.
         self.presenters: set[str] = set()
-        self.recorder: Recorder | None = None
-        self._empty_since: float | None = None
+
+    @property
+    def viewers(self) -> dict[str, Member]:
+        """The public viewers of the broadcast, by peer id."""
+        return self.audience.by_peer
+
+    @property
+    def recorder(self) -> Recorder | None:
+        """The room's recording under way, if any."""
+        return self.recording.recorder
 
     def post(self, action: Any) -> None:
         """Queue an action for the room's task."""
@@ -190,18 +128,18 @@ class Router:
         elif isinstance(action, Negotiated):
             member = self._member_of(action.session)
             if member is not None:
-                self._hold(member)  # new sources of a muted member stay muted
+                hold(member)  # new sources of a muted member stay muted
                 self._refill(always_tell=member)
         elif isinstance(action, ConnectionChanged):
             member = self._member_of(action.session)
             if member is not None and not member.viewer:
                 self._event(member, {"kind": "connection", "state": action.state})
             elif member is not None and action.state in ("failed", "closed"):
-                self._viewer_failed(member, "")
+                self.audience.failed(member, "")
         elif isinstance(action, Failed):
             member = self._member_of(action.session)
             if member is not None and member.viewer:
-                self._viewer_failed(member, action.code)
+                self.audience.failed(member, action.code)
         elif isinstance(action, Tick):
             self._tick()
         elif isinstance(action, RecordingIn):
@@ -211,7 +149,12 @@ class Router:
 
     def _signal(self, action: SignalIn) -> None:
         if action.viewer:
-            self._viewer_signal(action)
+            self.audience.signal(
+                action,
+                broadcasting=self.recording.broadcasting,
+                participant=action.peer in self.members,
+                join=lambda viewer: self._join(viewer, viewer=True),
+            )
             return
         member = self.members.get(action.peer) or self._join(action)
         member.reply, member.name = action.reply, action.name
@@ -219,12 +162,12 @@ class Router:
         signal = action.signal
         kind = signal.get("type")
         if kind == "rtc.offer":
-            self._publish_state(member, signal.get("tracks"))
+            apply_tracks(member, signal.get("tracks"), _now())
             member.session.post(signal)
         elif kind == "rtc.ice":
             member.session.post(signal)
         elif kind == "rtc.tracks":
-            if self._publish_state(member, signal.get("tracks")):
+            if apply_tracks(member, signal.get("tracks"), _now()):
                 self._refill()
         elif kind == "rtc.subscribe":
             peers = signal.get("peers")
@@ -233,44 +176,6 @@ class Router:
                 self._refill()
         else:
             self._to_browser(member, dict(media_error("unknown_type")))
-
-    def _viewer_signal(self, action: SignalIn) -> None:
-        kind = action.signal.get("type")
-        viewer = self.viewers.get(action.peer)
-        if viewer is None:
-            if kind != "rtc.offer" or action.peer in self.members:
-                return  # a late candidate of a viewer let go; never a participant's id
-            refusal = self._viewer_refusal()
-            if refusal is not None:
-                self._send(action.reply, dict(viewer_refused(peer=action.peer, code=refusal)))
-                return
-            viewer = self._join(action, viewer=True)
-        viewer.reply = action.reply
-        if kind in ("rtc.offer", "rtc.ice"):
-            viewer.session.post(action.signal)
-        else:
-            self._to_browser(viewer, dict(media_error("unknown_type")))
-
-    def _viewer_refusal(self) -> str | None:
-        """Why a new viewer cannot watch over WebRTC now (it then plays HLS), or None.
-
-        The seat itself is taken by the viewer's session once its offer is parsed and
-        accepted: garbage never holds one.
-        """
-        if self.recorder is None or not self.recorder.broadcast:
-            return "not_live"
-        if self._seats.full:
-            return "full"
-        return None
-
-    def _viewer_failed(self, viewer: Member, code: str) -> None:
-        """A viewer's offer failed or its connection did not come up: let it go."""
-        if self.viewers.get(viewer.peer) is not viewer:
-            return
-        del self.viewers[viewer.peer]
-        if code == "not_connected":  # the session said nothing yet: the page plays HLS
-            self._to_browser(viewer, dict(media_error(code)))
-        self._let_viewer_go(viewer)
 
     def _join(self, action: SignalIn, *, viewer: bool = False) -> Member:
         peer = action.peer
@@ -281,7 +186,7 @@ class Router:
             notify=self.post,
             reply=lambda signal: self._to_browser_peer(peer, signal),
             viewer=viewer,
-            seats=self._seats if viewer else None,
+            seats=self.audience.seats if viewer else None,
         )
         member = Member(
             peer=peer,
@@ -293,35 +198,12 @@ class Router:
             viewer=viewer,
         )
         if viewer:
-            self.viewers[peer] = member
-            return member
+            return member  # kept by the audience
         self.members[peer] = member
-        self._empty_since = None
+        self.recording.empty_since = None
         if self.recorder is not None:  # a late joiner sees the indicator too
-            self._event(member, self._recording_event("on", self.recorder))
+            self._event(member, recording_event("on", self.recorder))
         return member
-
-    def _publish_state(self, member: Member, tracks: Any) -> bool:
-        """Apply a browser's ``tracks`` list (source + active); return whether it changed."""
-        if not isinstance(tracks, list):
-            return False
-        changed = False
-        now = asyncio.get_running_loop().time()
-        for track in tracks[:MAX_TRACKS]:
-            if not isinstance(track, dict) or track.get("source") not in SOURCES:
-                continue
-            source, active = track["source"], bool(track.get("active", True))
-            if active and source in member.held:
-                # The participant turned it on again after a host's mute (the room's
-                # own unmute button): from now on its packets flow again.
-                member.held.discard(source)
-                self._hold(member)
-            if member.active.get(source, False) != active:
-                changed = True
-                member.active[source] = active
-                if active:
-                    member.started[source] = now
-        return changed
 
     # -- control -----------------------------------------------------------------
 
@@ -338,7 +220,7 @@ class Router:
             # Enforced here, not asked of the browser: its packets are dropped until
             # the participant turns the source on again.
             target.held.add(source)
-            self._hold(target)
+            hold(target)
             if target.active.get(source):
                 target.active[source] = False
                 self._to_browser(target, {"type": "rtc.muted", "source": source})
@@ -350,11 +232,6 @@ class Router:
                 self.presenters.discard(action.target)
             self._refill()
 
-    def _hold(self, member: Member) -> None:
-        """Drop the packets of the sources a host muted (at the source: nothing sees them)."""
-        for source, published in member.session.published.items():
-            published.stream.held = source in member.held
-
     def _fed(self, streams: Streams) -> Streams:
         """The streams that feed the recording, its mix and the viewers' slots: those of
         hosts and of the peers a host made presenter."""
@@ -365,8 +242,7 @@ class Router:
         }
 
     def _leave(self, peer: str) -> None:
-        if peer in self.viewers:
-            self._let_viewer_go(self.viewers.pop(peer))
+        if self.audience.leave(peer):
             return
         member = self.members.pop(peer, None)
         if member is None:
@@ -379,7 +255,7 @@ class Router:
             if self.recorder is None:
                 self.closed = True
             else:  # a presenter reconnecting must not end the recording
-                self._empty_since = asyncio.get_running_loop().time()
+                self.recording.empty_since = asyncio.get_running_loop().time()
 
     # -- speakers ----------------------------------------------------------------
 
@@ -389,7 +265,7 @@ class Router:
             self.post(Tick())
 
     def _tick(self) -> None:
-        if not self.members and self._recording_abandoned():
+        if not self.members and self.recording.abandoned(asyncio.get_running_loop().time()):
             logger.warning("room %s: empty for too long while recording; closing", self.slug)
             self.closed = True
             return
@@ -416,28 +292,14 @@ class Router:
 
     def _streams(self) -> Streams:
         """Every active published stream of the room, by key."""
-        streams = {}
-        for member in self.members.values():
-            for source, published in member.session.published.items():
-                if not member.active.get(source):
-                    continue
-                key = f"{member.peer}/{source}"
-                candidate = ranking.Candidate(
-                    key=key,
-                    peer=member.peer,
-                    joined=member.joined,
-                    last_active=self.speakers.last_active.get(member.peer, ranking.NEVER),
-                    started=member.started.get(source, 0.0),
-                )
-                streams[key] = (member, published.stream, candidate)
-        return streams
+        return published_streams(self.members, self.speakers.last_active)
 
     def _refill(self, always_tell: Member | None = None) -> None:
         """Refill every subscriber's slots; tell those whose slots changed."""
         streams = self._streams()
         fed = self._fed(streams)
         if self.recorder is not None:
-            self._update_program(fed)  # first: the viewers' slots follow it
+            self.recording.update_program(fed, self.speakers.dominant)  # first: viewers follow
         for member in self.members.values():
             self._refill_member(member, streams, tell=member is always_tell)
         # Viewers own no stream and prefer no one: one ranking serves them all (a
@@ -451,65 +313,15 @@ class Router:
     def _refill_member(
         self,
         member: Member,
-        streams: dict[str, Any],
+        streams: Streams,
         *,
         tell: bool,
         shared: dict[str, list[str]] | None = None,
     ) -> None:
-        changed = tell
-        for slot_kind in _KIND_OF_SLOT:
-            slots = [s for s in member.session.slots if s.slot == slot_kind]
-            if not slots:
-                continue
-            ranked = shared.get(slot_kind) if shared is not None else None
-            if ranked is None:
-                ranked = self._ranked(slot_kind, member, streams)
-                if shared is not None:
-                    shared[slot_kind] = ranked
-            placed = ranking.assign([s.key for s in slots], ranked)
-            for slot, key in zip(slots, placed, strict=True):
-                stream = streams[key][1] if key is not None else None
-                if slot.out.source is not stream:
-                    if stream is None:
-                        slot.out.source.detach(slot.out)  # type: ignore[union-attr]
-                    else:
-                        stream.attach(slot.out)
-                if slot.key != key:
-                    slot.key, changed = key, True
-        if changed:
-            self._to_browser(member, {"type": "rtc.tracks", "tracks": self._slot_map(member)})
-
-    def _ranked(self, slot_kind: str, member: Member, streams: dict[str, Any]) -> list[str]:
-        """The streams ``member``'s slots of ``slot_kind`` should carry, best first."""
-        if slot_kind == "program":
-            return [self.program] if self.program in streams else []
-        source = _KIND_OF_SLOT[slot_kind]
-        candidates = [
-            c
-            for key, (owner, _, c) in streams.items()
-            if owner is not member and key.endswith("/" + source)
-        ]
-        if slot_kind == "camera":
-            return ranking.rank_cameras(candidates, member.preferred)
-        if slot_kind == "audio":
-            return ranking.rank_audio(candidates)
-        return ranking.rank_screens(candidates)
-
-    def _slot_map(self, member: Member) -> list[dict[str, Any]]:
-        tracks = []
-        for slot in member.session.slots:
-            owner = self.members.get(slot.key.split("/")[0]) if slot.key else None
-            tracks.append(
-                {
-                    "mid": slot.mid,
-                    "kind": slot.kind,
-                    "slot": slot.slot,
-                    "peer": owner.peer if owner else None,
-                    "name": owner.name if owner else None,
-                    "source": slot.key.split("/")[1] if slot.key and owner else None,
-                }
-            )
-        return tracks
+        program = self.recording.program
+        if fill_slots(member, streams, program=program, shared=shared) or tell:
+            tracks = slot_map(member, self.members)
+            self._to_browser(member, {"type": "rtc.tracks", "tracks": tracks})
 
     def _report_published(self, member: Member) -> None:
         sources = tuple(
@@ -522,94 +334,27 @@ class Router:
     # -- recording ---------------------------------------------------------------
 
     def _recording(self, action: RecordingIn) -> None:
-        current = self.recorder
-        if action.action == "start":
-            if current is not None and current.recording_id == action.recording:
+        step = self.recording.step(action)
+        if step == "start":
+            self._stop_recording()  # another recording of the room ends first
+            recorder = self.recording.start(action)
+            if recorder is None:
                 return
-            if current is not None:
-                self._stop_recording()
-            recorder = Recorder(
-                recording_id=action.recording,
-                directory=Path(action.directory),
-                broadcast=action.broadcast,
-                segment_secs=self._config.segment_secs,
-                room=self.slug,
-            )
-            try:
-                recorder.start()
-            except (RecordingError, OSError) as exc:
-                logger.warning("room %s: cannot record %s: %s", self.slug, action.recording, exc)
-                return
-            self.recorder = recorder
-            logger.info("room %s: recording %s started", self.slug, action.recording)
-            self._update_program(self._fed(self._streams()))
+            self.recording.update_program(self._fed(self._streams()), self.speakers.dominant)
             for member in self.members.values():
-                self._event(member, self._recording_event("on", recorder))
-        elif action.action == "chapter" and current is not None and not action.recording:
-            current.chapter(action.title, action.text)  # a slide change: the current one
-        elif current is None or current.recording_id != action.recording:
-            if not action.recording:  # a slide change while nothing is recorded
-                return
-            logger.info(
-                "room %s: %s for recording %s ignored: not recording it",
-                self.slug,
-                action.action,
-                action.recording,
-            )
-        elif action.action == "stop":
+                self._event(member, recording_event("on", recorder))
+        elif step == "stop":
             self._stop_recording()
-        elif action.action == "chapter":
-            current.chapter(action.title, action.text)
-
-    def _recording_abandoned(self) -> bool:
-        """An empty room still recording, long after everyone left (the web side forgot)."""
-        since = self._empty_since
-        if self.recorder is None or since is None:
-            return False
-        return asyncio.get_running_loop().time() - since > EMPTY_RECORDING_TIMEOUT_SECS
 
     def _stop_recording(self) -> None:
-        recorder, self.recorder = self.recorder, None
+        recorder = self.recording.stop()
         if recorder is None:
             return
-        recorder.stop()  # the recorder's thread finalises in the background
-        logger.info("room %s: recording %s stopped", self.slug, recorder.recording_id)
-        self.program = None
-        self._end_viewers()
+        self.audience.end()
         if not self.members:
             self.closed = True  # kept open only for the recording
         for member in self.members.values():
-            self._event(member, self._recording_event("off", recorder))
-
-    def _recording_event(self, state: str, recorder: Recorder) -> dict[str, Any]:
-        return {
-            "kind": "recording",
-            "state": state,
-            "recording": recorder.recording_id,
-            "broadcast": recorder.broadcast,
-        }
-
-    def _update_program(self, streams: dict[str, tuple[Member, Source, Any]]) -> None:
-        recorder = self.recorder
-        assert recorder is not None
-        by_join = sorted(streams.items(), key=lambda item: item[1][0].joined)
-        cameras = [key for key, _ in by_join if key.endswith("/camera")]
-        screens = sorted(
-            (key for key in streams if key.endswith("/screen")),
-            key=lambda key: streams[key][2].started,
-        )
-        key = choose_program(
-            cameras=cameras,
-            screens=screens,
-            dominant=self.speakers.dominant,
-            current=recorder.pending_key or recorder.video_key,
-        )
-        # Mix the microphones that spoke last (top-N, as the audio slots): decoding
-        # all sixty sites of a briefing would cost the worker a tenth of a core.
-        heard = ranking.rank_audio(c for k, (_, _, c) in streams.items() if k.endswith("/mic"))
-        mics = {k: streams[k][1] for k in heard[:MAX_MIXED_MICS]}
-        recorder.set_program(key, streams[key][1] if key else None, mics)
-        self.program = key
+            self._event(member, recording_event("off", recorder))
 
     # -- output ------------------------------------------------------------------
 
@@ -623,28 +368,20 @@ class Router:
             self._to_browser(member, signal)
 
     def _to_browser(self, member: Member, signal: dict[str, Any]) -> None:
-        self._send(member.reply, {"type": "media.signal", "peer": member.peer, "signal": signal})
+        to_browser(self._send, member, signal)
 
     def _event(self, member: Member, event: dict[str, Any]) -> None:
-        self._send(member.reply, {"type": "media.event", "peer": member.peer, "event": event})
-
-    # -- viewers -----------------------------------------------------------------
-
-    def _let_viewer_go(self, viewer: Member) -> None:
-        viewer.session.close()  # gives its seat back, if it holds one
-
-    def _end_viewers(self) -> None:
-        """The broadcast stopped: tell every viewer and let them go."""
-        viewers, self.viewers = list(self.viewers.values()), {}
-        for viewer in viewers:
-            self._to_browser(viewer, {"type": "rtc.ended"})
-            self._let_viewer_go(viewer)
+        to_consumer(self._send, member, event)
 
     async def _shutdown(self) -> None:
         viewers = [v.task for v in self.viewers.values()]
         self._stop_recording()  # the room closed: finalise what was recorded (ends viewers)
-        self._end_viewers()
+        self.audience.end()
         members, self.members = list(self.members.values()), {}
         for member in members:
             member.session.close()
         await asyncio.gather(*(m.task for m in members), *viewers, return_exceptions=True)
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()

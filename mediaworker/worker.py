@@ -22,9 +22,10 @@ from typing import Any
 from channels.exceptions import ChannelFull
 
 from mediaworker import dtls, ice
+from mediaworker.actions import ControlIn, RecordingIn, SignalIn
 from mediaworker.config import MediaConfig
 from mediaworker.peer import ConnectionRegistry
-from mediaworker.router import ControlIn, RecordingIn, Router, SignalIn
+from mediaworker.router import Router
 from mediaworker.seats import ViewerSeats
 from mediaworker.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS, viewer_refused
 from mediaworker.wire.layout import is_recording_id, recording_dir
