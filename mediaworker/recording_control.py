@@ -9,6 +9,7 @@ room stays open while empty (a presenter reconnecting), but not forever.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,9 +32,16 @@ RoomStep = Literal["start", "stop", ""]
 class RecordingControl:
     """The room's ``Recorder`` (if any), the program it shows and the empty-room clock."""
 
-    def __init__(self, room: str, *, segment_secs: float) -> None:
+    def __init__(
+        self,
+        room: str,
+        *,
+        segment_secs: float,
+        on_finished: Callable[[Path], None] | None = None,
+    ) -> None:
         self.room = room
         self.segment_secs = segment_secs
+        self.on_finished = on_finished  # from the recorder's thread, when it is done
         self.recorder: Recorder | None = None
         self.program: str | None = None  # the recording's video, "<peer>/<source>"
         self.empty_since: float | None = None  # loop time the recorded room emptied
@@ -78,6 +86,7 @@ class RecordingControl:
             broadcast=action.broadcast,
             segment_secs=self.segment_secs,
             room=self.room,
+            on_finished=self.on_finished,
         )
         try:
             recorder.start()

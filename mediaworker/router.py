@@ -23,6 +23,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from mediaworker.actions import ControlIn, RecordingIn, SignalIn, Tick
@@ -72,11 +73,14 @@ class Router:
         registry: ConnectionRegistry,
         on_closed: Callable[[Router], None],
         seats: ViewerSeats,
+        on_recording_finished: Callable[[Path], None] | None = None,
     ) -> None:
         self.slug = slug
         self.members: dict[str, Member] = {}  # the participants (panelists of a webinar)
         self.audience = Viewers(seats=seats, send=send)  # public viewers of the broadcast
-        self.recording = RecordingControl(slug, segment_secs=config.segment_secs)
+        self.recording = RecordingControl(
+            slug, segment_secs=config.segment_secs, on_finished=on_recording_finished
+        )
         self.speakers = SpeakerDetector()
         self._send = send
         self._config = config

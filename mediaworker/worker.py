@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from mediaworker import dtls, ice
 from mediaworker.actions import ControlIn, RecordingIn, SignalIn
 from mediaworker.config import MediaConfig
 from mediaworker.peer import ConnectionRegistry
+from mediaworker.recording_news import RecordingNews
 from mediaworker.router import Router
 from mediaworker.seats import ViewerSeats
 from mediaworker.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS, viewer_refused
@@ -105,11 +107,13 @@ class MediaWorker:
         self.registry = ConnectionRegistry()
         self.seats = ViewerSeats(self.config.max_viewers)
         self.outbox = Outbox(layer)
+        self.news = RecordingNews(layer)  # recording.finished, to the web side
         self._tasks: set[asyncio.Task[None]] = set()
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
         """Serve until cancelled, then close every room and connection."""
+        self.news.attach(asyncio.get_running_loop())
         ice.configure(self.config)
         dtls.configure()
         quiet = logging.getLogger("aioice")  # INFO logs every candidate pair of every peer
@@ -118,7 +122,12 @@ class MediaWorker:
         outbox = asyncio.ensure_future(self.outbox.run())
         if self.config.recordings_root is not None:
             # Recordings a killed worker left behind become MP4s, off the loop.
-            _in_thread("recordings-orphans", _finalise_orphans, self.config.recordings_root)
+            _in_thread(
+                "recordings-orphans",
+                _finalise_orphans,
+                self.config.recordings_root,
+                self.news.finished,
+            )
         try:
             self.ready.set()
             while True:
@@ -211,6 +220,7 @@ class MediaWorker:
                 f"finalise-{command.recording[:8]}",
                 _finalise_orphans,
                 Path(command.directory).parent,
+                self.news.finished,
             )
 
     def _recording_directory(self, message: dict[str, Any]) -> str:
@@ -245,6 +255,7 @@ class MediaWorker:
             registry=self.registry,
             on_closed=self._forget,
             seats=self.seats,
+            on_recording_finished=self.news.finished,
         )
         self.routers[room] = router
         task = asyncio.ensure_future(router.run())
@@ -275,11 +286,12 @@ def _in_thread(name: str, target: Any, *args: Any) -> None:
     threading.Thread(target=target, args=args, name=name).start()
 
 
-def _finalise_orphans(root: Path) -> None:
+def _finalise_orphans(root: Path, on_finished: Callable[[Path], None]) -> None:
     from mediaworker.recording.finalise import finalise_orphans
 
     try:
-        finalise_orphans(root)
+        for directory in finalise_orphans(root):
+            on_finished(directory)
     except Exception:
         logger.exception("media worker: could not finalise recordings in %s", root)
 

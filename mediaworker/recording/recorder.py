@@ -11,7 +11,8 @@ segment cadence, so every HLS segment starts on one.
 Thread side (``_Session``): frames assembled from RTP, H.264 copied into the HLS
 muxer (VP8 decoded and encoded to H.264 once, ``status.transcoded``), every
 microphone decoded and mixed into one AAC track, ``status.json`` updated per
-segment; on stop the muxer is closed and the recording finalised into one MP4.
+segment; on stop the muxer is closed and the recording finalised into one MP4, then
+``on_finished(directory)`` is called from that thread (the worker tells the web side).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,6 +94,7 @@ class Recorder:
         broadcast: bool,
         segment_secs: float,
         room: str = "",
+        on_finished: Callable[[Path], None] | None = None,
     ) -> None:
         self.recording_id = recording_id
         self.directory = Path(directory)
@@ -116,6 +119,8 @@ class Recorder:
         self._session: Any = None
         self._thread: threading.Thread | None = None
         self.stopped = False
+        # Called from the recorder's thread once it is done (finalised, or given up).
+        self._on_finished = on_finished
 
     # -- life --------------------------------------------------------------------
 
@@ -146,13 +151,18 @@ class Recorder:
             lock=self._lock,
             label=f"recording {self.recording_id[:8]} of room {self.room}",
         )
-        self._thread = threading.Thread(
-            target=self._session.run,
-            args=(self._queue, self.done),
-            name=f"recorder-{self.recording_id[:8]}",
-        )
+        self._thread = threading.Thread(target=self._run, name=f"recorder-{self.recording_id[:8]}")
         self._thread.start()
         self._ticker = loop.call_later(KEYFRAME_TICK_SECS, self._tick)
+
+    def _run(self) -> None:
+        """The thread's body: the session, then whoever waits for the recording's end."""
+        self._session.run(self._queue, self.done)
+        if self._on_finished is not None:
+            try:
+                self._on_finished(self.directory)
+            except Exception:  # the recording is on disk whatever the listener does
+                logger.exception("recording %s: on_finished failed", self.recording_id[:8])
 
     def stop(self, *, finalise: bool = True) -> None:
         """Stop taking packets; the thread closes the HLS output and finalises."""
