@@ -1,7 +1,7 @@
 """The messages between the web process's room consumer and the media worker.
 
 Plain Python on purpose (no aiortc, no Django): the consumer imports only this module
-from ``streaming``. Both sides talk over the Channels layer:
+from ``mediaworker``. Both sides talk over the Channels layer:
 
 * The consumer sends to the worker's control channel, ``MEDIA_WORKER_CHANNEL``, with
   ``channel_layer.send(MEDIA_WORKER_CHANNEL, message)``.
