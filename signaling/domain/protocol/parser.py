@@ -1,10 +1,8 @@
-"""The live-room WebSocket protocol, version 1 (docs/protocol.md): parse and serialize.
+"""Parsing a browser's frame into a typed message (docs/protocol.md), and back.
 
-Every frame is one JSON object with a ``type``. ``parse_client`` turns a browser's frame
-into a typed message or raises ``ProtocolError`` naming the problem (its ``code`` and
-``field``; the consumer words it for people). ``to_wire`` is its inverse, used by tests and
-the benchmark's clients. The ``serialize_*`` functions build what the server sends.
-Plain Python: no Django, no Channels.
+``parse_client`` turns a frame into a message from ``messages`` or raises ``ProtocolError``
+naming the problem (its ``code`` and ``field``; the consumer words it for people).
+``to_wire`` is its inverse, used by tests and the benchmark's clients. Plain Python.
 """
 
 from __future__ import annotations
@@ -12,29 +10,49 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
 
-PROTOCOL_VERSION = 1
-
-# Sizes (characters unless the name says bytes).
-MAX_FRAME_BYTES = 80_000  # an rtc.offer of MAX_SDP_BYTES plus its track list
-MAX_TOKEN_CHARS = 1_000
-MAX_REF_CHARS = 64
-MAX_PEER_CHARS = 32
-MAX_CHAT_CHARS = 2_000
-MAX_NAME_CHARS = 60
-MAX_QUESTION_CHARS = 300
-MAX_OPTION_CHARS = 120
-MIN_POLL_OPTIONS = 2
-MAX_POLL_OPTIONS = 10
-MAX_ID = 2**53 - 1  # integers a browser keeps exactly
-
-# Defaults of the wire limits that mediaworker/wire.py owns; the consumer passes the real ones.
-RTC_SOURCES: tuple[str, ...] = ("mic", "camera", "screen")
-RTC_SLOTS: tuple[str, ...] = ("audio", "camera", "screen")
-MAX_MID_CHARS = 32
+from signaling.domain.protocol.messages import (
+    MAX_CHAT_CHARS,
+    MAX_FRAME_BYTES,
+    MAX_ID,
+    MAX_MID_CHARS,
+    MAX_OPTION_CHARS,
+    MAX_PEER_CHARS,
+    MAX_POLL_OPTIONS,
+    MAX_QUESTION_CHARS,
+    MAX_REF_CHARS,
+    MAX_TOKEN_CHARS,
+    MIN_POLL_OPTIONS,
+    PROTOCOL_VERSION,
+    ChatSend,
+    ClientMessage,
+    HandLower,
+    HandRaise,
+    Hello,
+    MediaState,
+    ModAdmit,
+    ModDeny,
+    ModEnd,
+    ModLobby,
+    ModLock,
+    ModMute,
+    ModMuteAll,
+    ModPresenter,
+    ModRemove,
+    ModStopVideo,
+    PeerMessage,
+    Ping,
+    PollClose,
+    PollCreate,
+    PollVote,
+    RtcLimits,
+    RtcSignal,
+    SlidesShow,
+    SlidesStop,
+)
 
 _PEER_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 # Lone surrogates (JSON can escape them) are no text: they break UTF-8 on the way out.
@@ -59,174 +77,9 @@ class ProtocolError(Exception):
         self.ref = ref
 
 
-# -- client → server messages --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClientMessage:
-    """Base of every message a browser sends; ``ref`` is echoed in errors."""
-
-    type: ClassVar[str] = ""
-    ref: str = field(default="", kw_only=True)
-
-
-@dataclass(frozen=True)
-class Hello(ClientMessage):
-    type: ClassVar[str] = "hello"
-    v: int
-    token: str
-    resume: str = ""
-
-
-@dataclass(frozen=True)
-class Ping(ClientMessage):
-    type: ClassVar[str] = "ping"
-
-
-@dataclass(frozen=True)
-class ChatSend(ClientMessage):
-    type: ClassVar[str] = "chat.send"
-    text: str
-
-
-@dataclass(frozen=True)
-class HandRaise(ClientMessage):
-    type: ClassVar[str] = "hand.raise"
-
-
-@dataclass(frozen=True)
-class HandLower(ClientMessage):
-    """Lower one's own hand, or (a host) somebody else's."""
-
-    type: ClassVar[str] = "hand.lower"
-    peer: str = ""
-
-
-@dataclass(frozen=True)
-class PollCreate(ClientMessage):
-    type: ClassVar[str] = "poll.create"
-    question: str
-    options: tuple[str, ...]
-    multiple: bool = False
-
-
-@dataclass(frozen=True)
-class PollVote(ClientMessage):
-    type: ClassVar[str] = "poll.vote"
-    poll: int
-    choices: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class PollClose(ClientMessage):
-    type: ClassVar[str] = "poll.close"
-    poll: int
-
-
-@dataclass(frozen=True)
-class SlidesShow(ClientMessage):
-    type: ClassVar[str] = "slides.show"
-    deck: int
-    page: int = 1
-
-
-@dataclass(frozen=True)
-class SlidesStop(ClientMessage):
-    type: ClassVar[str] = "slides.stop"
-
-
-@dataclass(frozen=True)
-class ModMute(ClientMessage):
-    type: ClassVar[str] = "mod.mute"
-    peer: str
-
-
-@dataclass(frozen=True)
-class ModMuteAll(ClientMessage):
-    type: ClassVar[str] = "mod.mute_all"
-
-
-@dataclass(frozen=True)
-class ModStopVideo(ClientMessage):
-    type: ClassVar[str] = "mod.stop_video"
-    peer: str
-
-
-@dataclass(frozen=True)
-class ModRemove(ClientMessage):
-    type: ClassVar[str] = "mod.remove"
-    peer: str
-
-
-@dataclass(frozen=True)
-class ModPresenter(ClientMessage):
-    type: ClassVar[str] = "mod.presenter"
-    peer: str
-    on: bool = True
-
-
-@dataclass(frozen=True)
-class ModLock(ClientMessage):
-    type: ClassVar[str] = "mod.lock"
-    locked: bool
-
-
-@dataclass(frozen=True)
-class ModLobby(ClientMessage):
-    type: ClassVar[str] = "mod.lobby"
-    enabled: bool
-
-
-@dataclass(frozen=True)
-class ModAdmit(ClientMessage):
-    type: ClassVar[str] = "mod.admit"
-    peer: str
-
-
-@dataclass(frozen=True)
-class ModDeny(ClientMessage):
-    type: ClassVar[str] = "mod.deny"
-    peer: str
-
-
-@dataclass(frozen=True)
-class ModEnd(ClientMessage):
-    type: ClassVar[str] = "mod.end"
-
-
-@dataclass(frozen=True)
-class MediaState(ClientMessage):
-    """What this browser sends now (for the participant list; the worker is not told)."""
-
-    type: ClassVar[str] = "media.state"
-    audio: bool
-    video: bool
-    screen: bool = False
-
-
-@dataclass(frozen=True)
-class RtcSignal(ClientMessage):
-    """A browser's WebRTC message for the media worker (rtc.offer/ice/tracks/subscribe)."""
-
-    type: ClassVar[str] = "rtc"
-    signal: dict[str, Any]
-
-    @property
-    def kind(self) -> str:
-        """The rtc.* type of the signal."""
-        return str(self.signal["type"])
-
-
-@dataclass(frozen=True)
-class RtcLimits:
-    """Sizes from mediaworker/wire.py, passed in so the domain imports nothing."""
-
-    max_sdp_bytes: int = 64_000
-    max_candidate_bytes: int = 1_000
-    max_tracks: int = 64
-    max_subscribe_peers: int = 64
-    sources: tuple[str, ...] = RTC_SOURCES
-    slots: tuple[str, ...] = RTC_SLOTS
+def _is_integer(value: Any) -> bool:
+    """A JSON integer: Python's ``True`` is an ``int`` too, but not a number here."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # -- field readers ---------------------------------------------------------------------------
@@ -272,7 +125,7 @@ class _Fields:
         value = self.raw(name, required=required)
         if value is None and not required:
             return minimum
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not _is_integer(value):
             raise self.error("bad_field", name)
         if not minimum <= value <= MAX_ID:
             raise self.error("out_of_range", name, minimum)
@@ -333,7 +186,7 @@ def clean_text(
 
 def _hello(f: _Fields) -> Hello:
     version = f.raw("v", required=True)
-    if isinstance(version, bool) or not isinstance(version, int):
+    if not _is_integer(version):
         raise f.error("bad_field", "v")
     if version != PROTOCOL_VERSION:
         raise f.error("bad_version", "v", PROTOCOL_VERSION)
@@ -363,7 +216,7 @@ def _poll_vote(f: _Fields) -> PollVote:
     raw = f.array("choices", most=MAX_POLL_OPTIONS, least=1)
     choices: list[int] = []
     for choice in raw:
-        if isinstance(choice, bool) or not isinstance(choice, int):
+        if not _is_integer(choice):
             raise f.error("bad_field", "choices")
         if not 0 <= choice < MAX_POLL_OPTIONS:
             raise f.error("out_of_range", "choices", 0)
@@ -373,13 +226,23 @@ def _poll_vote(f: _Fields) -> PollVote:
     return PollVote(poll=poll, choices=tuple(choices), ref=f.ref)
 
 
+def _bare(kind: type[ClientMessage]) -> Callable[[_Fields], ClientMessage]:
+    """The reader of a message that has no field but ``ref``."""
+    return lambda f: kind(ref=f.ref)
+
+
+def _on_peer(kind: type[PeerMessage]) -> Callable[[_Fields], ClientMessage]:
+    """The reader of a host's action on one participant."""
+    return lambda f: kind(peer=f.peer(), ref=f.ref)
+
+
 _SIMPLE: dict[str, Callable[[_Fields], ClientMessage]] = {
     "hello": _hello,
-    "ping": lambda f: Ping(ref=f.ref),
+    "ping": _bare(Ping),
     "chat.send": lambda f: ChatSend(
         text=f.text("text", limit=MAX_CHAT_CHARS, multiline=True), ref=f.ref
     ),
-    "hand.raise": lambda f: HandRaise(ref=f.ref),
+    "hand.raise": _bare(HandRaise),
     "hand.lower": lambda f: HandLower(peer=f.peer(required=False), ref=f.ref),
     "poll.create": _poll_create,
     "poll.vote": _poll_vote,
@@ -387,19 +250,19 @@ _SIMPLE: dict[str, Callable[[_Fields], ClientMessage]] = {
     "slides.show": lambda f: SlidesShow(
         deck=f.integer("deck"), page=f.integer("page", required=False), ref=f.ref
     ),
-    "slides.stop": lambda f: SlidesStop(ref=f.ref),
-    "mod.mute": lambda f: ModMute(peer=f.peer(), ref=f.ref),
-    "mod.mute_all": lambda f: ModMuteAll(ref=f.ref),
-    "mod.stop_video": lambda f: ModStopVideo(peer=f.peer(), ref=f.ref),
-    "mod.remove": lambda f: ModRemove(peer=f.peer(), ref=f.ref),
+    "slides.stop": _bare(SlidesStop),
+    "mod.mute": _on_peer(ModMute),
+    "mod.mute_all": _bare(ModMuteAll),
+    "mod.stop_video": _on_peer(ModStopVideo),
+    "mod.remove": _on_peer(ModRemove),
     "mod.presenter": lambda f: ModPresenter(
         peer=f.peer(), on=f.boolean("on", default=True), ref=f.ref
     ),
     "mod.lock": lambda f: ModLock(locked=f.boolean("locked"), ref=f.ref),
     "mod.lobby": lambda f: ModLobby(enabled=f.boolean("enabled"), ref=f.ref),
-    "mod.admit": lambda f: ModAdmit(peer=f.peer(), ref=f.ref),
-    "mod.deny": lambda f: ModDeny(peer=f.peer(), ref=f.ref),
-    "mod.end": lambda f: ModEnd(ref=f.ref),
+    "mod.admit": _on_peer(ModAdmit),
+    "mod.deny": _on_peer(ModDeny),
+    "mod.end": _bare(ModEnd),
     "media.state": lambda f: MediaState(
         audio=f.boolean("audio"),
         video=f.boolean("video"),
@@ -528,124 +391,3 @@ def to_wire(message: ClientMessage) -> dict[str, Any]:
     if message.ref:
         data["ref"] = message.ref
     return data
-
-
-# -- server → client messages ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParticipantView:
-    """A participant as every member sees them."""
-
-    peer: str
-    name: str
-    role: str  # host | participant | guest
-    presenter: bool = False
-    hand: str | None = None  # ISO time the hand went up
-    audio: bool = False
-    video: bool = False
-    screen: bool = False
-
-
-@dataclass(frozen=True)
-class ChatView:
-    id: int
-    peer: str
-    name: str
-    text: str
-    at: str
-    ref: str = ""
-
-
-@dataclass(frozen=True)
-class PollView:
-    id: int
-    question: str
-    options: tuple[str, ...]
-    multiple: bool
-    closed: bool
-    counts: tuple[int, ...]
-    voters: int
-    by: str
-
-
-@dataclass(frozen=True)
-class FileView:
-    id: int
-    name: str
-    size: int
-    url: str
-    by: str
-    at: str
-
-
-@dataclass(frozen=True)
-class SlidesView:
-    deck: int
-    title: str
-    page: int
-    pages: int
-    image: str
-    text: str
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class DeckView:
-    id: int
-    title: str
-    pages: int
-    by: str
-
-
-def _plain(value: Any) -> Any:
-    data = asdict(value)
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
-
-
-def serialize_participant(view: ParticipantView) -> dict[str, Any]:
-    """One participant for the wire."""
-    return _plain(view)
-
-
-def serialize_chat(view: ChatView) -> dict[str, Any]:
-    """``chat.message``."""
-    data = _plain(view)
-    if not view.ref:
-        del data["ref"]
-    return {"type": "chat.message", **data}
-
-
-def serialize_poll(view: PollView) -> dict[str, Any]:
-    """A poll with its live results."""
-    return _plain(view)
-
-
-def event(type_: str, **payload: Any) -> dict[str, Any]:
-    """Any server message: ``{"type": type_, **payload}`` (docs/protocol.md lists them)."""
-    return {"type": type_, **payload}
-
-
-def error(
-    code: str, message: str, *, field: str = "", for_type: str = "", ref: str = ""
-) -> dict[str, Any]:
-    """``error``: what was wrong, worded for people, and which frame it answers."""
-    data: dict[str, Any] = {"type": "error", "code": code, "message": message}
-    if field:
-        data["field"] = field
-    if for_type:
-        data["for"] = for_type
-    if ref:
-        data["ref"] = ref
-    return data
-
-
-def encode(message: dict[str, Any]) -> str:
-    """The text of one frame (compact JSON, UTF-8 kept as is)."""
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
-
-
-def batch(texts: Iterable[str]) -> str:
-    """One ``batch`` frame from already encoded messages, without decoding them again."""
-    return '{"type":"batch","messages":[' + ",".join(texts) + "]}"
