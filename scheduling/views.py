@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rooms.models import Room
-from rooms.selectors import room_get
+from rooms.shortcuts import room_or_404
 from scheduling import selectors
 from scheduling.domain.recurrence import parse_rrule
 from scheduling.errors import InvalidSchedule, ScheduleConflict, SchedulingError
@@ -41,13 +41,6 @@ from scheduling.services.sessions import (
 ICS_TYPE = "text/calendar; charset=utf-8"
 
 
-def _room(slug: str) -> Room:
-    room = room_get(slug=slug)
-    if room is None:
-        raise Http404(_("There is no room at this address."))
-    return room
-
-
 def monday_of(value: str | None) -> date:
     """The Monday of the week that holds the day given (this week's if none)."""
     day = day_or_today(value)
@@ -65,7 +58,7 @@ def _meetings(request: HttpRequest, room: Room, start: datetime, end: datetime) 
 
 def room_month(request: HttpRequest, slug: str) -> HttpResponse:
     """A month as a grid of weeks (a list of days on phones)."""
-    room = _room(slug)
+    room = room_or_404(slug)
     first = month_or_this(request.GET.get("month"))
     following = (first + timedelta(days=32)).replace(day=1)
     grid_start = first - timedelta(days=first.weekday())
@@ -92,7 +85,7 @@ def room_month(request: HttpRequest, slug: str) -> HttpResponse:
 
 def room_week(request: HttpRequest, slug: str) -> HttpResponse:
     """The room's meetings of one week, day by day (a list on phones)."""
-    room = _room(slug)
+    room = room_or_404(slug)
     monday = monday_of(request.GET.get("week"))
     zone = timezone.get_current_timezone()
     start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
@@ -152,7 +145,7 @@ def _schedule_with_invitations(request: HttpRequest, room: Room, form: SessionFo
 @login_required
 def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Schedule a session or a series in this room."""
-    room = _room(slug)
+    room = room_or_404(slug)
     if not can_schedule(request.user, room):
         raise PermissionDenied(_("Only the room's manager or its hosts may schedule here."))
     form = SessionForm(request.POST or None)
@@ -211,7 +204,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
 
 def room_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """The room's public sessions as a calendar to subscribe to."""
-    room = _room(slug)
+    room = room_or_404(slug)
     body = calendar_for(selectors.room_feed_sessions(room=room), name=room.display_name)
     return _ics(body, f"{room.slug}.ics")
 
@@ -253,7 +246,7 @@ def _initial(session: Session) -> dict[str, object]:
 @login_required
 def session_edit(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     """Change a session or series; the invited sites get the change with a higher SEQUENCE."""
-    room = _room(slug)
+    room = room_or_404(slug)
     session = selectors.session_get(uid=uid)
     if session is None or session.room_id != room.pk:
         raise Http404(_("There is no such session."))
