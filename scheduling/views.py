@@ -31,7 +31,6 @@ from scheduling.services.invitations import (
     people_invite,
 )
 from scheduling.services.sessions import (
-    SessionInput,
     occurrence_cancel,
     session_cancel,
     session_schedule,
@@ -117,22 +116,9 @@ def room_week(request: HttpRequest, slug: str) -> HttpResponse:
 @transaction.atomic
 def _schedule_with_invitations(request: HttpRequest, room: Room, form: SessionForm) -> Session:
     """The session, its sites and its people, all saved or none (a refused name undoes it)."""
-    start, end = form.moments()
     data = form.cleaned_data
     session = session_schedule(
-        data=SessionInput(
-            room=room,
-            host_unit=room.unit,  # type: ignore[arg-type]
-            kind=data["kind"],
-            title=data["title"],
-            description=data["description"],
-            start=start,
-            end=end,
-            rule=data["rule"],
-            public=data["public"],
-            broadcast=data["broadcast"],
-            presenters=data["presenters"],
-        ),
+        data=form.session_input(room=room, host_unit=room.unit),  # type: ignore[arg-type]
         by=request.user,
     )
     if room.unit is not None:
@@ -255,25 +241,12 @@ def session_edit(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     form = SessionForm(request.POST or None, initial=_initial(session))
     conflicts: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
-        start, end = form.moments()
         data = form.cleaned_data
         try:
             with transaction.atomic():
                 updated = session_update(
                     session=session,
-                    data=SessionInput(
-                        room=room,
-                        host_unit=session.host_unit,
-                        kind=data["kind"],
-                        title=data["title"],
-                        description=data["description"],
-                        start=start,
-                        end=end,
-                        rule=data["rule"],
-                        public=data["public"],
-                        broadcast=data["broadcast"],
-                        presenters=data["presenters"],
-                    ),
+                    data=form.session_input(room=room, host_unit=session.host_unit),
                 )
                 rules = form.invitation_rules(room.unit) if room.unit else []
                 if rules:
