@@ -14,45 +14,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
-from signaling.domain.protocol.messages import (
-    MAX_CHAT_CHARS,
-    MAX_FRAME_BYTES,
-    MAX_ID,
-    MAX_MID_CHARS,
-    MAX_OPTION_CHARS,
-    MAX_PEER_CHARS,
-    MAX_POLL_OPTIONS,
-    MAX_QUESTION_CHARS,
-    MAX_REF_CHARS,
-    MAX_TOKEN_CHARS,
-    MIN_POLL_OPTIONS,
-    PROTOCOL_VERSION,
-    ChatSend,
-    ClientMessage,
-    HandLower,
-    HandRaise,
-    Hello,
-    MediaState,
-    ModAdmit,
-    ModDeny,
-    ModEnd,
-    ModLobby,
-    ModLock,
-    ModMute,
-    ModMuteAll,
-    ModPresenter,
-    ModRemove,
-    ModStopVideo,
-    PeerMessage,
-    Ping,
-    PollClose,
-    PollCreate,
-    PollVote,
-    RtcLimits,
-    RtcSignal,
-    SlidesShow,
-    SlidesStop,
-)
+from signaling.domain.protocol import messages as m
 
 _PEER_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 # Lone surrogates (JSON can escape them) are no text: they break UTF-8 on the way out.
@@ -118,7 +80,7 @@ class _Fields:
         if value == "" and not required:
             return ""
         if not _PEER_RE.match(value):
-            raise self.error("bad_peer", name, MAX_PEER_CHARS)
+            raise self.error("bad_peer", name, m.MAX_PEER_CHARS)
         return value
 
     def integer(self, name: str, *, minimum: int = 1, required: bool = True) -> int:
@@ -127,7 +89,7 @@ class _Fields:
             return minimum
         if not _is_integer(value):
             raise self.error("bad_field", name)
-        if not minimum <= value <= MAX_ID:
+        if not minimum <= value <= m.MAX_ID:
             raise self.error("out_of_range", name, minimum)
         return value
 
@@ -184,86 +146,86 @@ def clean_text(
 # -- parsers ---------------------------------------------------------------------------------
 
 
-def _hello(f: _Fields) -> Hello:
+def _hello(f: _Fields) -> m.Hello:
     version = f.raw("v", required=True)
     if not _is_integer(version):
         raise f.error("bad_field", "v")
-    if version != PROTOCOL_VERSION:
-        raise f.error("bad_version", "v", PROTOCOL_VERSION)
+    if version != m.PROTOCOL_VERSION:
+        raise f.error("bad_version", "v", m.PROTOCOL_VERSION)
     token = f.raw("token", required=True)
     if not isinstance(token, str) or not token:
         raise f.error("bad_field", "token")
-    if len(token) > MAX_TOKEN_CHARS:
-        raise f.error("too_long", "token", MAX_TOKEN_CHARS)
-    return Hello(v=version, token=token, resume=f.peer("resume", required=False), ref=f.ref)
+    if len(token) > m.MAX_TOKEN_CHARS:
+        raise f.error("too_long", "token", m.MAX_TOKEN_CHARS)
+    return m.Hello(v=version, token=token, resume=f.peer("resume", required=False), ref=f.ref)
 
 
-def _poll_create(f: _Fields) -> PollCreate:
-    question = f.text("question", limit=MAX_QUESTION_CHARS)
-    raw = f.array("options", most=MAX_POLL_OPTIONS, least=MIN_POLL_OPTIONS)
+def _poll_create(f: _Fields) -> m.PollCreate:
+    question = f.text("question", limit=m.MAX_QUESTION_CHARS)
+    raw = f.array("options", most=m.MAX_POLL_OPTIONS, least=m.MIN_POLL_OPTIONS)
     options = tuple(
-        clean_text(option, name="options", limit=MAX_OPTION_CHARS, fields=f) for option in raw
+        clean_text(option, name="options", limit=m.MAX_OPTION_CHARS, fields=f) for option in raw
     )
     if len({option.casefold() for option in options}) != len(options):
         raise f.error("duplicate", "options")
-    return PollCreate(
+    return m.PollCreate(
         question=question, options=options, multiple=f.boolean("multiple", default=False), ref=f.ref
     )
 
 
-def _poll_vote(f: _Fields) -> PollVote:
+def _poll_vote(f: _Fields) -> m.PollVote:
     poll = f.integer("poll")
-    raw = f.array("choices", most=MAX_POLL_OPTIONS, least=1)
+    raw = f.array("choices", most=m.MAX_POLL_OPTIONS, least=1)
     choices: list[int] = []
     for choice in raw:
         if not _is_integer(choice):
             raise f.error("bad_field", "choices")
-        if not 0 <= choice < MAX_POLL_OPTIONS:
+        if not 0 <= choice < m.MAX_POLL_OPTIONS:
             raise f.error("out_of_range", "choices", 0)
         choices.append(choice)
     if len(set(choices)) != len(choices):
         raise f.error("duplicate", "choices")
-    return PollVote(poll=poll, choices=tuple(choices), ref=f.ref)
+    return m.PollVote(poll=poll, choices=tuple(choices), ref=f.ref)
 
 
-def _bare(kind: type[ClientMessage]) -> Callable[[_Fields], ClientMessage]:
+def _bare(kind: type[m.ClientMessage]) -> Callable[[_Fields], m.ClientMessage]:
     """The reader of a message that has no field but ``ref``."""
     return lambda f: kind(ref=f.ref)
 
 
-def _on_peer(kind: type[PeerMessage]) -> Callable[[_Fields], ClientMessage]:
+def _on_peer(kind: type[m.PeerMessage]) -> Callable[[_Fields], m.ClientMessage]:
     """The reader of a host's action on one participant."""
     return lambda f: kind(peer=f.peer(), ref=f.ref)
 
 
-_SIMPLE: dict[str, Callable[[_Fields], ClientMessage]] = {
+_SIMPLE: dict[str, Callable[[_Fields], m.ClientMessage]] = {
     "hello": _hello,
-    "ping": _bare(Ping),
-    "chat.send": lambda f: ChatSend(
-        text=f.text("text", limit=MAX_CHAT_CHARS, multiline=True), ref=f.ref
+    "ping": _bare(m.Ping),
+    "chat.send": lambda f: m.ChatSend(
+        text=f.text("text", limit=m.MAX_CHAT_CHARS, multiline=True), ref=f.ref
     ),
-    "hand.raise": _bare(HandRaise),
-    "hand.lower": lambda f: HandLower(peer=f.peer(required=False), ref=f.ref),
+    "hand.raise": _bare(m.HandRaise),
+    "hand.lower": lambda f: m.HandLower(peer=f.peer(required=False), ref=f.ref),
     "poll.create": _poll_create,
     "poll.vote": _poll_vote,
-    "poll.close": lambda f: PollClose(poll=f.integer("poll"), ref=f.ref),
-    "slides.show": lambda f: SlidesShow(
+    "poll.close": lambda f: m.PollClose(poll=f.integer("poll"), ref=f.ref),
+    "slides.show": lambda f: m.SlidesShow(
         deck=f.integer("deck"), page=f.integer("page", required=False), ref=f.ref
     ),
-    "slides.stop": _bare(SlidesStop),
-    "mod.mute": _on_peer(ModMute),
-    "mod.mute_all": _bare(ModMuteAll),
-    "mod.stop_video": _on_peer(ModStopVideo),
-    "mod.remove": _on_peer(ModRemove),
-    "mod.presenter": lambda f: ModPresenter(
+    "slides.stop": _bare(m.SlidesStop),
+    "mod.mute": _on_peer(m.ModMute),
+    "mod.mute_all": _bare(m.ModMuteAll),
+    "mod.stop_video": _on_peer(m.ModStopVideo),
+    "mod.remove": _on_peer(m.ModRemove),
+    "mod.presenter": lambda f: m.ModPresenter(
         peer=f.peer(), on=f.boolean("on", default=True), ref=f.ref
     ),
-    "mod.lock": lambda f: ModLock(locked=f.boolean("locked"), ref=f.ref),
-    "mod.lobby": lambda f: ModLobby(enabled=f.boolean("enabled"), ref=f.ref),
-    "mod.admit": _on_peer(ModAdmit),
-    "mod.deny": _on_peer(ModDeny),
-    "mod.end": _bare(ModEnd),
-    "media.state": lambda f: MediaState(
+    "mod.lock": lambda f: m.ModLock(locked=f.boolean("locked"), ref=f.ref),
+    "mod.lobby": lambda f: m.ModLobby(enabled=f.boolean("enabled"), ref=f.ref),
+    "mod.admit": _on_peer(m.ModAdmit),
+    "mod.deny": _on_peer(m.ModDeny),
+    "mod.end": _bare(m.ModEnd),
+    "media.state": lambda f: m.MediaState(
         audio=f.boolean("audio"),
         video=f.boolean("video"),
         screen=f.boolean("screen", default=False),
@@ -281,7 +243,7 @@ def _utf8_len(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _rtc_tracks(f: _Fields, limits: RtcLimits) -> list[dict[str, Any]]:
+def _rtc_tracks(f: _Fields, limits: m.RtcLimits) -> list[dict[str, Any]]:
     """A track list: publish entries ``{mid, kind?, source, active?}`` and (in an offer)
     receive slots ``{mid, kind?, slot}``."""
     tracks: list[dict[str, Any]] = []
@@ -292,7 +254,7 @@ def _rtc_tracks(f: _Fields, limits: RtcLimits) -> list[dict[str, Any]]:
         if unknown:
             raise f.error("unknown_field", f"tracks.{sorted(unknown)[0]}")
         mid = raw.get("mid")
-        if not isinstance(mid, str) or not 0 < len(mid) <= MAX_MID_CHARS:
+        if not isinstance(mid, str) or not 0 < len(mid) <= m.MAX_MID_CHARS:
             raise f.error("bad_field", "tracks.mid")
         track: dict[str, Any] = {"mid": mid}
         if "slot" in raw:
@@ -314,7 +276,7 @@ def _rtc_tracks(f: _Fields, limits: RtcLimits) -> list[dict[str, Any]]:
     return tracks
 
 
-def _rtc(f: _Fields, limits: RtcLimits) -> RtcSignal:
+def _rtc(f: _Fields, limits: m.RtcLimits) -> m.RtcSignal:
     signal: dict[str, Any] = {"type": f.type}
     if f.type == "rtc.offer":
         sdp = f.raw("sdp", required=True)
@@ -342,17 +304,17 @@ def _rtc(f: _Fields, limits: RtcLimits) -> RtcSignal:
         peers = f.array("peers", most=limits.max_subscribe_peers)
         for peer in peers:
             if not isinstance(peer, str) or not _PEER_RE.match(peer):
-                raise f.error("bad_peer", "peers", MAX_PEER_CHARS)
+                raise f.error("bad_peer", "peers", m.MAX_PEER_CHARS)
         signal["peers"] = list(peers)
-    return RtcSignal(signal=signal, ref=f.ref)
+    return m.RtcSignal(signal=signal, ref=f.ref)
 
 
-def parse_client(text: str | bytes | None, *, rtc: RtcLimits | None = None) -> ClientMessage:
+def parse_client(text: str | bytes | None, *, rtc: m.RtcLimits | None = None) -> m.ClientMessage:
     """Parse and validate one frame from a browser; raise ``ProtocolError`` if it is bad."""
     if text is None or isinstance(text, bytes):
         raise ProtocolError("not_text")
-    if _utf8_len(text) > MAX_FRAME_BYTES:
-        raise ProtocolError("too_large", limit=MAX_FRAME_BYTES)
+    if _utf8_len(text) > m.MAX_FRAME_BYTES:
+        raise ProtocolError("too_large", limit=m.MAX_FRAME_BYTES)
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
@@ -361,8 +323,8 @@ def parse_client(text: str | bytes | None, *, rtc: RtcLimits | None = None) -> C
         raise ProtocolError("not_object")
     ref = data.get("ref", "")
     # ref is echoed in errors, so it must be plain text that encodes.
-    if not isinstance(ref, str) or len(ref) > MAX_REF_CHARS or _CONTROL_RE.search(ref):
-        raise ProtocolError("bad_field", field="ref", limit=MAX_REF_CHARS)
+    if not isinstance(ref, str) or len(ref) > m.MAX_REF_CHARS or _CONTROL_RE.search(ref):
+        raise ProtocolError("bad_field", field="ref", limit=m.MAX_REF_CHARS)
     type_ = data.get("type")
     if not isinstance(type_, str) or not type_:
         raise ProtocolError("missing_type", field="type", ref=ref)
@@ -371,15 +333,15 @@ def parse_client(text: str | bytes | None, *, rtc: RtcLimits | None = None) -> C
         raise ProtocolError("unknown_type", field="type", type=shown, ref=ref)
     reader = _Fields(data, type_, ref)
     message = (
-        _rtc(reader, rtc or RtcLimits()) if type_ in RTC_BROWSER_TYPES else _SIMPLE[type_](reader)
+        _rtc(reader, rtc or m.RtcLimits()) if type_ in RTC_BROWSER_TYPES else _SIMPLE[type_](reader)
     )
     reader.done()
     return message
 
 
-def to_wire(message: ClientMessage) -> dict[str, Any]:
+def to_wire(message: m.ClientMessage) -> dict[str, Any]:
     """The JSON object a browser would send for ``message`` (inverse of ``parse_client``)."""
-    if isinstance(message, RtcSignal):
+    if isinstance(message, m.RtcSignal):
         data = dict(message.signal)
     else:
         data = {"type": message.type}
