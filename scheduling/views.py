@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -128,6 +129,44 @@ def _schedule_with_invitations(request: HttpRequest, room: Room, form: SessionFo
     return session
 
 
+@transaction.atomic
+def _update_with_invitations(
+    request: HttpRequest, room: Room, session: Session, form: SessionForm
+) -> Session:
+    """The changed session, its sites (if the form names any) and people: all saved or none."""
+    updated = session_update(
+        session=session, data=form.session_input(room=room, host_unit=session.host_unit)
+    )
+    rules = form.invitation_rules(room.unit) if room.unit else []
+    if rules:  # the form starts with none ticked: ticking none keeps the saved rules
+        invitations_set(session=updated, rules=rules)
+    people_invite(session=updated, names=form.cleaned_data["people"], by=request.user)
+    invitations_send_on_commit(updated)
+    return updated
+
+
+def _saved(
+    form: SessionForm, save: Callable[[], Session]
+) -> tuple[Session | None, list[dict[str, object]]]:
+    """``save()``'s session, or None with the refusal on the form (and a conflict's meetings)."""
+    try:
+        return save(), []
+    except ScheduleConflict as exc:
+        form.add_error(None, str(exc))
+        return None, exc.conflicts
+    except InvalidSchedule as exc:
+        form.add_error(None, str(exc))
+    except SchedulingError as exc:  # people refused or looked up too often
+        form.add_error("invite_people", str(exc))
+    return None, []
+
+
+def _to_week(slug: str, moment: datetime) -> HttpResponse:
+    """Back to the room's calendar, at the week of ``moment``."""
+    week = timezone.localtime(moment).date().isoformat()
+    return redirect(f"{reverse('scheduling:room-week', args=[slug])}?week={week}")
+
+
 @login_required
 def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Schedule a session or a series in this room."""
@@ -137,24 +176,15 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = SessionForm(request.POST or None)
     conflicts: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            session = _schedule_with_invitations(request, room, form)
-        except ScheduleConflict as exc:
-            conflicts = exc.conflicts
-            form.add_error(None, str(exc))
-        except InvalidSchedule as exc:
-            form.add_error(None, str(exc))
-        except SchedulingError as exc:  # people refused or looked up too often
-            form.add_error("invite_people", str(exc))
-        else:
+        session, conflicts = _saved(form, lambda: _schedule_with_invitations(request, room, form))
+        if session is not None:
             count = session.occurrences.count()
             messages.success(
                 request,
                 _("Scheduled “%(title)s”: %(count)d meeting(s).")
                 % {"title": session.title, "count": count},
             )
-            week = timezone.localtime(session.start).date().isoformat()
-            return redirect(f"{reverse('scheduling:room-week', args=[room.slug])}?week={week}")
+            return _to_week(room.slug, session.start)
     return render(
         request,
         "scheduling/session_form.html",
@@ -177,8 +207,7 @@ def occurrence_cancel_view(request: HttpRequest, slug: str, pk: int) -> HttpResp
     else:
         occurrence_cancel(occurrence=occurrence)
         messages.success(request, _("The meeting is cancelled; the series goes on."))
-    week = timezone.localtime(occurrence.start).date().isoformat()
-    return redirect(f"{reverse('scheduling:room-week', args=[slug])}?week={week}")
+    return _to_week(slug, occurrence.start)
 
 
 def _ics(body: bytes, filename: str) -> HttpResponse:
@@ -241,28 +270,11 @@ def session_edit(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     form = SessionForm(request.POST or None, initial=_initial(session))
     conflicts: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                updated = session_update(
-                    session=session,
-                    data=form.session_input(room=room, host_unit=session.host_unit),
-                )
-                rules = form.invitation_rules(room.unit) if room.unit else []
-                if rules:
-                    invitations_set(session=updated, rules=rules)
-                people_invite(session=updated, names=data["people"], by=request.user)
-                invitations_send_on_commit(updated)
-        except ScheduleConflict as exc:
-            conflicts = exc.conflicts
-            form.add_error(None, str(exc))
-        except InvalidSchedule as exc:
-            form.add_error(None, str(exc))
-        except SchedulingError as exc:  # people refused or looked up too often
-            form.add_error("invite_people", str(exc))
-        else:
+        updated, conflicts = _saved(
+            form, lambda: _update_with_invitations(request, room, session, form)
+        )
+        if updated is not None:
             messages.success(request, _("The changes are saved; the invited sites are told."))
-            week = timezone.localtime(updated.start).date().isoformat()
-            return redirect(f"{reverse('scheduling:room-week', args=[room.slug])}?week={week}")
+            return _to_week(room.slug, updated.start)
     context = {"room": room, "form": form, "conflicts": conflicts, "session": session}
     return render(request, "scheduling/session_form.html", context)
