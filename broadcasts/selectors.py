@@ -20,7 +20,7 @@ from broadcasts.models import (
     WatchSettings,
 )
 from rooms.models import Room
-from rooms.permissions import AnyUser, Role, role_in_room
+from rooms.permissions import HOST_ROLES, AnyUser, Role, role_in_room
 from scheduling.models import Occurrence
 from scheduling.selectors import OPENS_BEFORE
 
@@ -33,8 +33,7 @@ QUESTIONS_SHOWN = 200
 CHAT_SHOWN = 50
 
 State = Literal["upcoming", "waiting", "live", "ended"]
-PANELIST_ROLES = (Role.ADMIN, Role.MANAGER, Role.HOST, Role.PARTICIPANT)
-HOST_ROLES = (Role.ADMIN, Role.MANAGER, Role.HOST)
+PANELIST_ROLES = (*HOST_ROLES, Role.PARTICIPANT)
 
 
 @dataclass(frozen=True)

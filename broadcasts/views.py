@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,16 +23,10 @@ from broadcasts import selectors, vendor
 from broadcasts.selectors import Broadcast
 from rooms.models import Room
 from rooms.selectors import room_get
+from rooms.shortcuts import room_or_404
 
 # Viewers poll the state while waiting; a few seconds of shared caching spares the server.
 STATE_MAX_AGE_SECS = 5
-
-
-def _room(slug: str) -> Room:
-    room = room_get(slug=slug)
-    if room is None:
-        raise Http404(_("There is no room at this address."))
-    return room
 
 
 def status_text(broadcast: Broadcast) -> str:
@@ -106,7 +100,7 @@ def _watch_page(
 @require_GET
 def state(request: HttpRequest, slug: str) -> JsonResponse:
     """The broadcast's state for the watch page's polling (public, briefly cached)."""
-    room = _room(slug)
+    room = room_or_404(slug)
     broadcast = selectors.broadcast_state(room)
     if broadcast is None:
         data: dict[str, Any] = {"state": "none", "status": _("Ended"), "playlist": ""}
@@ -124,7 +118,7 @@ def state(request: HttpRequest, slug: str) -> JsonResponse:
 @require_GET
 def questions(request: HttpRequest, slug: str) -> HttpResponse:
     """The hosts' Q&A and chat moderation panel, to keep open beside the live room."""
-    room = _room(slug)
+    room = room_or_404(slug)
     if not selectors.is_host(request.user, room):
         raise PermissionDenied(_("Only a host of this room may moderate its questions."))
     broadcast = selectors.broadcast_state(room)

@@ -27,6 +27,11 @@ class Role(StrEnum):
     PUBLIC = "public"
 
 
+# Who hosts a room's meetings (moderates, records, answers the public): its administrators,
+# manager and unit login, and host members. One tuple, so every app draws the line alike.
+HOST_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.MANAGER, Role.HOST)
+
+
 def acting_pk(user: AnyUser) -> int | None:
     """The id of a signed-in, active person; None for anyone else.
 

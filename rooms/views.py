@@ -18,6 +18,7 @@ from rooms.forms import DirectoryFilterForm, EquipmentFormSet, EquipmentItemForm
 from rooms.models import Category, Room, Site
 from rooms.permissions import can_manage_room, can_manage_site, is_system_admin
 from rooms.services.sites import site_checklist_save
+from rooms.shortcuts import room_or_404
 
 DIRECTORY_PAGE_SIZE = 60
 
@@ -39,16 +40,9 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, "rooms/directory.html", {"form": form, "page": page})
 
 
-def _room_or_404(slug: str) -> Room:
-    room = selectors.room_get(slug=slug)
-    if room is None:
-        raise Http404(_("There is no room at this address."))
-    return room
-
-
 def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A room's page: its unit, address, manager's contact and its sub-units' rooms."""
-    room = _room_or_404(slug)
+    room = room_or_404(slug)
     site = selectors.site_for_room(room=room)
     manages = can_manage_room(request.user, room)
     context = {
@@ -61,7 +55,7 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _managed_site(request: HttpRequest, slug: str) -> tuple[Room, Site]:
-    room = _room_or_404(slug)
+    room = room_or_404(slug)
     site = selectors.site_for_room(room=room)
     if site is None:
         raise Http404(_("This room has no meeting site."))

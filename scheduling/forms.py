@@ -8,12 +8,14 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
-from rooms.models import Unit
+from rooms.models import Room, Unit
 from scheduling.domain.recurrence import WEEKDAYS, Rule, RuleError, validate
 from scheduling.errors import rule_error_message
 from scheduling.models import RuleKind, SessionKind
 from scheduling.services.invitations import RuleInput
+from scheduling.services.sessions import SessionInput
 
 REPEAT_CHOICES = [
     ("none", _("Does not repeat")),
@@ -32,6 +34,37 @@ WEEKDAY_CHOICES = [
 ]
 
 
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _day_field() -> forms.DateField:
+    """The date of a meeting, with the browser's date picker."""
+    return forms.DateField(label=_("Date"), widget=_date_input())
+
+
+def _time_field(label: StrOrPromise) -> forms.TimeField:
+    """A time of day (hours and minutes), with the browser's time picker."""
+    return forms.TimeField(
+        label=label, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+
+
+def _check_end_after_start(form: forms.Form, data: dict[str, Any]) -> None:
+    start, end = data.get("start_time"), data.get("end_time")
+    if start and end and end <= start:
+        form.add_error("end_time", _("The end must come after the start."))
+
+
+def _moments(data: dict[str, Any]) -> tuple[datetime, datetime]:
+    """The day's start and end times, aware, in the site's zone."""
+    zone = timezone.get_current_timezone()
+    day: date = data["day"]
+    start: time = data["start_time"]
+    end: time = data["end_time"]
+    return datetime.combine(day, start, tzinfo=zone), datetime.combine(day, end, tzinfo=zone)
+
+
 class SessionForm(forms.Form):
     """One session or a series: date, times, and how it repeats until when."""
 
@@ -41,15 +74,9 @@ class SessionForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     presenters = forms.CharField(label=_("Presenters"), required=False, max_length=500)
-    day = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    start_time = forms.TimeField(
-        label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    end_time = forms.TimeField(
-        label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    day = _day_field()
+    start_time = _time_field(_("Starts"))
+    end_time = _time_field(_("Ends"))
     repeat = forms.ChoiceField(label=_("Repeats"), choices=REPEAT_CHOICES, initial="none")
     weekdays = forms.MultipleChoiceField(
         label=_("On"),
@@ -61,7 +88,7 @@ class SessionForm(forms.Form):
     until = forms.DateField(
         label=_("Until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=_date_input(),
         help_text=_("For example the last day of the semester. Empty: 18 months ahead."),
     )
     invite_districts = forms.BooleanField(
@@ -87,9 +114,7 @@ class SessionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("start_time"), data.get("end_time")
-        if start and end and end <= start:
-            self.add_error("end_time", _("The end must come after the start."))
+        _check_end_after_start(self, data)
         day, until = data.get("day"), data.get("until")
         if day and until and until < day:
             self.add_error("until", _("The repetition must end after the first meeting."))
@@ -133,43 +158,40 @@ class SessionForm(forms.Form):
 
     def moments(self) -> tuple[datetime, datetime]:
         """The first meeting's start and end, aware, in the site's zone."""
+        return _moments(self.cleaned_data)
+
+    def session_input(self, *, room: Room, host_unit: Unit) -> SessionInput:
+        """What the service schedules or changes: the form's session in ``room``."""
         data = self.cleaned_data
-        zone = timezone.get_current_timezone()
-        day: date = data["day"]
-        start: time = data["start_time"]
-        end: time = data["end_time"]
-        return datetime.combine(day, start, tzinfo=zone), datetime.combine(day, end, tzinfo=zone)
+        start, end = self.moments()
+        return SessionInput(
+            room=room,
+            host_unit=host_unit,
+            kind=data["kind"],
+            title=data["title"],
+            description=data["description"],
+            start=start,
+            end=end,
+            rule=data["rule"],
+            public=data["public"],
+            broadcast=data["broadcast"],
+            presenters=data["presenters"],
+        )
 
 
 class MoveForm(forms.Form):
     """A new date and time (and optionally a title) for one meeting."""
 
-    day = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    start_time = forms.TimeField(
-        label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    end_time = forms.TimeField(
-        label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    day = _day_field()
+    start_time = _time_field(_("Starts"))
+    end_time = _time_field(_("Ends"))
     title = forms.CharField(label=_("Title for this meeting only"), max_length=200, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if (
-            data.get("start_time")
-            and data.get("end_time")
-            and data["end_time"] <= data["start_time"]
-        ):
-            self.add_error("end_time", _("The end must come after the start."))
+        _check_end_after_start(self, data)
         return data
 
     def moments(self) -> tuple[datetime, datetime]:
         """The meeting's new start and end, aware, in the site's zone."""
-        zone = timezone.get_current_timezone()
-        data = self.cleaned_data
-        return (
-            datetime.combine(data["day"], data["start_time"], tzinfo=zone),
-            datetime.combine(data["day"], data["end_time"], tzinfo=zone),
-        )
+        return _moments(self.cleaned_data)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from rooms.models import Room
 from rooms.permissions import can_manage_room
-from rooms.selectors import room_get
+from rooms.shortcuts import room_or_404
 from scheduling.errors import InvalidSchedule, ScheduleConflict, SchedulingError
 from scheduling.forms import MoveForm
 from scheduling.models import Invitation, Occurrence, Reply, SessionDocument, SessionKind
@@ -26,13 +26,6 @@ from scheduling.services.documents import can_download, document_add
 from scheduling.services.ical_import import MAX_IMPORT_BYTES, describe, ics_import, ics_preview
 from scheduling.services.invitations import invitation_reply, meeting_reply
 from scheduling.services.sessions import occurrence_change
-
-
-def _room(slug: str) -> Room:
-    room = room_get(slug=slug)
-    if room is None:
-        raise Http404(_("There is no room at this address."))
-    return room
 
 
 def _hosted_occurrence(request: HttpRequest, slug: str, pk: int) -> Occurrence:
@@ -108,7 +101,7 @@ def _csv(text: str, filename: str) -> HttpResponse:
 
 
 def _managed_room(request: HttpRequest, slug: str) -> Room:
-    room = _room(slug)
+    room = room_or_404(slug)
     if not can_manage_room(request.user, room):
         raise PermissionDenied(_("Only the room's manager or an administrator may see this."))
     return room
@@ -239,7 +232,7 @@ IMPORT_SESSION_KEY = "meet_ics_import"
 @login_required
 def ics_import_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Upload an .ics, see what it would create, refuse or clash; confirm to write it."""
-    room = _room(slug)
+    room = room_or_404(slug)
     if not can_schedule(request.user, room):
         raise PermissionDenied(_("Only the room's manager or its hosts may schedule here."))
     items, error = [], ""

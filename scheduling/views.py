@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rooms.models import Room
-from rooms.selectors import room_get
+from rooms.shortcuts import room_or_404
 from scheduling import selectors
 from scheduling.domain.recurrence import parse_rrule
 from scheduling.errors import InvalidSchedule, ScheduleConflict, SchedulingError
@@ -31,7 +32,6 @@ from scheduling.services.invitations import (
     people_invite,
 )
 from scheduling.services.sessions import (
-    SessionInput,
     occurrence_cancel,
     session_cancel,
     session_schedule,
@@ -39,13 +39,6 @@ from scheduling.services.sessions import (
 )
 
 ICS_TYPE = "text/calendar; charset=utf-8"
-
-
-def _room(slug: str) -> Room:
-    room = room_get(slug=slug)
-    if room is None:
-        raise Http404(_("There is no room at this address."))
-    return room
 
 
 def monday_of(value: str | None) -> date:
@@ -65,7 +58,7 @@ def _meetings(request: HttpRequest, room: Room, start: datetime, end: datetime) 
 
 def room_month(request: HttpRequest, slug: str) -> HttpResponse:
     """A month as a grid of weeks (a list of days on phones)."""
-    room = _room(slug)
+    room = room_or_404(slug)
     first = month_or_this(request.GET.get("month"))
     following = (first + timedelta(days=32)).replace(day=1)
     grid_start = first - timedelta(days=first.weekday())
@@ -92,7 +85,7 @@ def room_month(request: HttpRequest, slug: str) -> HttpResponse:
 
 def room_week(request: HttpRequest, slug: str) -> HttpResponse:
     """The room's meetings of one week, day by day (a list on phones)."""
-    room = _room(slug)
+    room = room_or_404(slug)
     monday = monday_of(request.GET.get("week"))
     zone = timezone.get_current_timezone()
     start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
@@ -124,22 +117,9 @@ def room_week(request: HttpRequest, slug: str) -> HttpResponse:
 @transaction.atomic
 def _schedule_with_invitations(request: HttpRequest, room: Room, form: SessionForm) -> Session:
     """The session, its sites and its people, all saved or none (a refused name undoes it)."""
-    start, end = form.moments()
     data = form.cleaned_data
     session = session_schedule(
-        data=SessionInput(
-            room=room,
-            host_unit=room.unit,  # type: ignore[arg-type]
-            kind=data["kind"],
-            title=data["title"],
-            description=data["description"],
-            start=start,
-            end=end,
-            rule=data["rule"],
-            public=data["public"],
-            broadcast=data["broadcast"],
-            presenters=data["presenters"],
-        ),
+        data=form.session_input(room=room, host_unit=room.unit),  # type: ignore[arg-type]
         by=request.user,
     )
     if room.unit is not None:
@@ -149,33 +129,62 @@ def _schedule_with_invitations(request: HttpRequest, room: Room, form: SessionFo
     return session
 
 
+@transaction.atomic
+def _update_with_invitations(
+    request: HttpRequest, room: Room, session: Session, form: SessionForm
+) -> Session:
+    """The changed session, its sites (if the form names any) and people: all saved or none."""
+    updated = session_update(
+        session=session, data=form.session_input(room=room, host_unit=session.host_unit)
+    )
+    rules = form.invitation_rules(room.unit) if room.unit else []
+    if rules:  # the form starts with none ticked: ticking none keeps the saved rules
+        invitations_set(session=updated, rules=rules)
+    people_invite(session=updated, names=form.cleaned_data["people"], by=request.user)
+    invitations_send_on_commit(updated)
+    return updated
+
+
+def _saved(
+    form: SessionForm, save: Callable[[], Session]
+) -> tuple[Session | None, list[dict[str, object]]]:
+    """``save()``'s session, or None with the refusal on the form (and a conflict's meetings)."""
+    try:
+        return save(), []
+    except ScheduleConflict as exc:
+        form.add_error(None, str(exc))
+        return None, exc.conflicts
+    except InvalidSchedule as exc:
+        form.add_error(None, str(exc))
+    except SchedulingError as exc:  # people refused or looked up too often
+        form.add_error("invite_people", str(exc))
+    return None, []
+
+
+def _to_week(slug: str, moment: datetime) -> HttpResponse:
+    """Back to the room's calendar, at the week of ``moment``."""
+    week = timezone.localtime(moment).date().isoformat()
+    return redirect(f"{reverse('scheduling:room-week', args=[slug])}?week={week}")
+
+
 @login_required
 def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Schedule a session or a series in this room."""
-    room = _room(slug)
+    room = room_or_404(slug)
     if not can_schedule(request.user, room):
         raise PermissionDenied(_("Only the room's manager or its hosts may schedule here."))
     form = SessionForm(request.POST or None)
     conflicts: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            session = _schedule_with_invitations(request, room, form)
-        except ScheduleConflict as exc:
-            conflicts = exc.conflicts
-            form.add_error(None, str(exc))
-        except InvalidSchedule as exc:
-            form.add_error(None, str(exc))
-        except SchedulingError as exc:  # people refused or looked up too often
-            form.add_error("invite_people", str(exc))
-        else:
+        session, conflicts = _saved(form, lambda: _schedule_with_invitations(request, room, form))
+        if session is not None:
             count = session.occurrences.count()
             messages.success(
                 request,
                 _("Scheduled “%(title)s”: %(count)d meeting(s).")
                 % {"title": session.title, "count": count},
             )
-            week = timezone.localtime(session.start).date().isoformat()
-            return redirect(f"{reverse('scheduling:room-week', args=[room.slug])}?week={week}")
+            return _to_week(room.slug, session.start)
     return render(
         request,
         "scheduling/session_form.html",
@@ -198,8 +207,7 @@ def occurrence_cancel_view(request: HttpRequest, slug: str, pk: int) -> HttpResp
     else:
         occurrence_cancel(occurrence=occurrence)
         messages.success(request, _("The meeting is cancelled; the series goes on."))
-    week = timezone.localtime(occurrence.start).date().isoformat()
-    return redirect(f"{reverse('scheduling:room-week', args=[slug])}?week={week}")
+    return _to_week(slug, occurrence.start)
 
 
 def _ics(body: bytes, filename: str) -> HttpResponse:
@@ -211,7 +219,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
 
 def room_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """The room's public sessions as a calendar to subscribe to."""
-    room = _room(slug)
+    room = room_or_404(slug)
     body = calendar_for(selectors.room_feed_sessions(room=room), name=room.display_name)
     return _ics(body, f"{room.slug}.ics")
 
@@ -253,7 +261,7 @@ def _initial(session: Session) -> dict[str, object]:
 @login_required
 def session_edit(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     """Change a session or series; the invited sites get the change with a higher SEQUENCE."""
-    room = _room(slug)
+    room = room_or_404(slug)
     session = selectors.session_get(uid=uid)
     if session is None or session.room_id != room.pk:
         raise Http404(_("There is no such session."))
@@ -262,41 +270,11 @@ def session_edit(request: HttpRequest, slug: str, uid: str) -> HttpResponse:
     form = SessionForm(request.POST or None, initial=_initial(session))
     conflicts: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
-        start, end = form.moments()
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                updated = session_update(
-                    session=session,
-                    data=SessionInput(
-                        room=room,
-                        host_unit=session.host_unit,
-                        kind=data["kind"],
-                        title=data["title"],
-                        description=data["description"],
-                        start=start,
-                        end=end,
-                        rule=data["rule"],
-                        public=data["public"],
-                        broadcast=data["broadcast"],
-                        presenters=data["presenters"],
-                    ),
-                )
-                rules = form.invitation_rules(room.unit) if room.unit else []
-                if rules:
-                    invitations_set(session=updated, rules=rules)
-                people_invite(session=updated, names=data["people"], by=request.user)
-                invitations_send_on_commit(updated)
-        except ScheduleConflict as exc:
-            conflicts = exc.conflicts
-            form.add_error(None, str(exc))
-        except InvalidSchedule as exc:
-            form.add_error(None, str(exc))
-        except SchedulingError as exc:  # people refused or looked up too often
-            form.add_error("invite_people", str(exc))
-        else:
+        updated, conflicts = _saved(
+            form, lambda: _update_with_invitations(request, room, session, form)
+        )
+        if updated is not None:
             messages.success(request, _("The changes are saved; the invited sites are told."))
-            week = timezone.localtime(updated.start).date().isoformat()
-            return redirect(f"{reverse('scheduling:room-week', args=[room.slug])}?week={week}")
+            return _to_week(room.slug, updated.start)
     context = {"room": room, "form": form, "conflicts": conflicts, "session": session}
     return render(request, "scheduling/session_form.html", context)

@@ -15,7 +15,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from signaling.bus import ALL, HOSTS, get_bus
-from signaling.domain.protocol import encode
+from signaling.domain.protocol.serializers import encode
 
 # Presence may reach members up to a quarter of a second late, together with other
 # presence: that keeps a join storm into a big room from costing members^2 writes.

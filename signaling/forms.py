@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rooms.domain.display_names import NameRefused, check_display_name
 from signaling import conf
-from signaling.domain.protocol import MAX_NAME_CHARS, ProtocolError, clean_text
+from signaling.domain.protocol.messages import MAX_NAME_CHARS
+from signaling.domain.protocol.parser import ProtocolError, clean_text
 from signaling.errors import SignalingError
 
 MIXED_SCRIPTS_TEXT = _(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rooms.models import Room
-from rooms.permissions import AnyUser, Role, role_in_room
+from rooms.permissions import HOST_ROLES, AnyUser, Role, role_in_room
 from signaling import conf
 from signaling.domain.protocol import (
     PROTOCOL_VERSION,
@@ -422,7 +422,7 @@ def in_broadcast_slot(room: Room) -> bool:
 def live_role(user: AnyUser, room: Room) -> str:
     """A signed-in person's live role in a room now, or "" when they may not join it."""
     role = role_in_room(user, room)
-    if role in (Role.ADMIN, Role.MANAGER, Role.HOST):
+    if role in HOST_ROLES:
         return LiveRole.HOST
     if role == Role.PARTICIPANT or room.guest_access:
         return LiveRole.PARTICIPANT

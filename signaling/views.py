@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rooms import selectors as room_selectors
 from rooms.models import Room
 from rooms.permissions import can_manage_room
+from rooms.shortcuts import room_or_404
 from signaling import conf, selectors
 from signaling.errors import SignalingError
 from signaling.forms import GuestJoinForm, LiveSettingsForm
@@ -62,13 +62,6 @@ class Access:
     name: str = ""
     identity: str = ""
     refusal: str = ""  # sign_in | members_only | guest_name
-
-
-def _room(slug: str) -> Room:
-    room = room_selectors.room_get(slug=slug)
-    if room is None:
-        raise Http404(_("There is no room at this address."))
-    return room
 
 
 def _guest(request: HttpRequest, room: Room) -> dict[str, str] | None:
@@ -115,7 +108,7 @@ def _claims(request: HttpRequest, room: Room, access: Access) -> JoinClaims:
 @require_http_methods(["GET", "POST"])
 def live_room(request: HttpRequest, slug: str) -> HttpResponse:
     """The pre-join screen and the live room itself."""
-    room = _room(slug)
+    room = room_or_404(slug)
     access = access_for(request, room)
     if access.refusal == "sign_in":
         return redirect_to_login(request.get_full_path())
@@ -172,7 +165,7 @@ def live_room(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def join_token(request: HttpRequest, slug: str) -> JsonResponse:
     """A fresh join token for the WebSocket (the page asks before every connection)."""
-    room = _room(slug)
+    room = room_or_404(slug)
     access = access_for(request, room)
     if access.refusal:
         code = "sign_in" if access.refusal == "guest_name" else access.refusal
@@ -192,7 +185,7 @@ def join_token(request: HttpRequest, slug: str) -> JsonResponse:
 @require_POST
 def live_settings(request: HttpRequest, slug: str) -> HttpResponse:
     """The room's manager sets the lobby and the guests' password."""
-    room = _room(slug)
+    room = room_or_404(slug)
     if not can_manage_room(request.user, room):
         raise PermissionDenied(_("Only the room's manager or an administrator may do this."))
     form = LiveSettingsForm(request.POST)
@@ -246,7 +239,7 @@ def _body_refusal(request: HttpRequest, limit: int) -> JsonResponse | None:
 @require_POST
 def file_upload(request: HttpRequest, slug: str) -> JsonResponse:
     """A participant shares a file with the meeting."""
-    room = _room(slug)
+    room = room_or_404(slug)
     limit = conf.file_max_bytes()
     refusal = _body_refusal(request, limit)
     if refusal is not None:
@@ -277,7 +270,7 @@ def _private(response: HttpResponseBase) -> HttpResponseBase:
 @require_GET
 def file_download(request: HttpRequest, slug: str, pk: int) -> HttpResponseBase:
     """Download a shared file (participants of its meeting only), always as an attachment."""
-    room = _room(slug)
+    room = room_or_404(slug)
     shared = SharedFile.objects.filter(pk=pk, meeting__room=room).first()
     if shared is None or not _may_see(request, room, shared.meeting_id):
         raise Http404(_("There is no such file, or it is only for the meeting's participants."))
@@ -294,7 +287,7 @@ def file_download(request: HttpRequest, slug: str, pk: int) -> HttpResponseBase:
 @require_GET
 def slide_image(request: HttpRequest, slug: str, deck: int, page: int) -> HttpResponseBase:
     """One rendered slide page (participants of its meeting only)."""
-    room = _room(slug)
+    room = room_or_404(slug)
     found = (
         SlidePage.objects.select_related("deck")
         .filter(deck_id=deck, number=page, deck__meeting__room=room)
@@ -306,7 +299,7 @@ def slide_image(request: HttpRequest, slug: str, deck: int, page: int) -> HttpRe
 
 
 def _slides_prepare(request: HttpRequest, slug: str) -> tuple[str, bytes | Path, str]:
-    room = _room(slug)
+    room = room_or_404(slug)
     peer = _acting_peer(request, room)
     # Who may present is checked before the body is parsed: nothing is read (let alone
     # rendered) for someone who may not.

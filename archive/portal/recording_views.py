@@ -25,15 +25,8 @@ from archive.services import recordings as recording_services
 from archive.services.errors import RecordingError
 from archive.services.paths import MP4, POSTER, hls_file, recording_directory
 from rooms.models import Room
-from rooms.selectors import room_get
+from rooms.shortcuts import room_or_404
 from scheduling.models import Occurrence
-
-
-def _room(slug: str) -> Room:
-    room = room_get(slug=slug)
-    if room is None:
-        raise Http404(_("There is no room at this address."))
-    return room
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -57,7 +50,7 @@ def _as_json(recording: Recording) -> dict[str, object]:
 @require_POST
 def recording_start(request: HttpRequest, slug: str) -> JsonResponse:
     """Record button: start recording the room's program (hosts and managers)."""
-    room = _room(slug)
+    room = room_or_404(slug)
     if not selectors.may_record(request.user, room):
         return _error(_("Only the room's hosts may record."), 403)
     occurrence = None
@@ -85,7 +78,7 @@ def recording_start(request: HttpRequest, slug: str) -> JsonResponse:
 @require_POST
 def recording_stop(request: HttpRequest, slug: str, recording_id: uuid.UUID) -> JsonResponse:
     """Stop button: stop and finish the recording (hosts and managers)."""
-    room = _room(slug)
+    room = room_or_404(slug)
     recording = selectors.recording_get(recording_id)
     if (
         recording is None
@@ -103,7 +96,7 @@ def recording_stop(request: HttpRequest, slug: str, recording_id: uuid.UUID) -> 
 
 
 def _member_room(request: HttpRequest, slug: str) -> Room | HttpResponse:
-    room = _room(slug)
+    room = room_or_404(slug)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not selectors.is_member(request.user, room):

@@ -17,7 +17,7 @@ from archive.models import (
     Tag,
 )
 from rooms.models import Room
-from rooms.permissions import AnyUser, Role, role_in_room
+from rooms.permissions import HOST_ROLES, AnyUser, Role, role_in_room
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import Occurrence
 
@@ -31,7 +31,7 @@ def is_member(user: AnyUser, room: Room) -> bool:
 
 def may_record(user: AnyUser, room: Room) -> bool:
     """Hosts, the room's manager and unit login, administrators."""
-    return role_in_room(user, room) in (Role.ADMIN, Role.MANAGER, Role.HOST)
+    return role_in_room(user, room) in HOST_ROLES
 
 
 def occurrence_now(room: Room) -> Occurrence | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from signaling import selectors
-from signaling.domain.protocol import serialize_chat
+from signaling.domain.protocol.serializers import serialize_chat
 from signaling.events import notify_room
 from signaling.models import ChatMessage
 from signaling.services.meetings import actor

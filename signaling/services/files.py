@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from signaling import conf, selectors
-from signaling.domain.protocol import event
+from signaling.domain.protocol.serializers import event
 from signaling.errors import SignalingError
 from signaling.events import notify_room
 from signaling.models import Participant, SharedFile

@@ -20,7 +20,7 @@ from django.utils import timezone
 from rooms.models import Room
 from signaling import conf, selectors
 from signaling.domain.names import name_key
-from signaling.domain.protocol import event, serialize_participant
+from signaling.domain.protocol.serializers import event, serialize_participant
 from signaling.errors import JoinRefused
 from signaling.events import notify_peer, notify_room
 from signaling.models import LiveRole, Meeting, Participant, ParticipantState

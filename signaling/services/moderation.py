@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from signaling import selectors
-from signaling.domain.protocol import event
+from signaling.domain.protocol.serializers import event
 from signaling.errors import SignalingError
 from signaling.events import notify_peer, notify_room
 from signaling.models import LiveRole, Participant, ParticipantState

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from signaling import selectors
-from signaling.domain.protocol import event, serialize_poll
+from signaling.domain.protocol.serializers import event, serialize_poll
 from signaling.errors import SignalingError
 from signaling.events import notify_room
 from signaling.models import Poll, PollOption, PollVote

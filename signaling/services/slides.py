@@ -19,7 +19,7 @@ from django.db import transaction
 
 from signaling import conf, selectors
 from signaling.domain.chapters import chapter_title
-from signaling.domain.protocol import event
+from signaling.domain.protocol.serializers import event
 from signaling.errors import SignalingError
 from signaling.events import notify_room
 from signaling.models import Meeting, SlideDeck, SlidePage

@@ -16,7 +16,8 @@ from broadcasts.domain.protocol import ProtocolError as WatchProtocolError
 from broadcasts.domain.protocol import parse as parse_watch
 from rooms.domain.display_names import NameRefused, check_display_name, mixes_look_alikes
 from rooms.domain.naming import SLUG_PATTERN, compact, unique_slug
-from signaling.domain.protocol import MAX_NAME_CHARS, ProtocolError, clean_text
+from signaling.domain.protocol.messages import MAX_NAME_CHARS
+from signaling.domain.protocol.parser import ProtocolError, clean_text
 from tests.fuzz.strategies import TRICKY_CHARS, tricky_text, utf8_safe
 
 VIETNAMESE = "Nguyễn Thị Hồng Nhung ĐẶNG Quốc Bảo Lê Văn An Trường THPT Trần Phú số 2 "

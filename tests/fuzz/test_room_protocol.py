@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from signaling.domain import protocol as p
+from signaling.domain.protocol import parser
 from tests.fuzz.strategies import any_text, deep, json_values, tricky_text, utf8_safe
 
 # Every field name any message reads, so random frames hit the real readers.
@@ -43,7 +44,7 @@ def check(raw: Any) -> p.ClientMessage | p.ProtocolError:
         for one in values:
             if item.name in TEXT_FIELDS and isinstance(one, str):
                 assert unicodedata.is_normalized("NFC", one)
-                assert not p._CONTROL_RE.search(one.replace("\n", ""))
+                assert not parser._CONTROL_RE.search(one.replace("\n", ""))
     return message
 
 

@@ -19,7 +19,7 @@ from django.test import Client
 
 from mediaworker.wire import MEDIA_WORKER_CHANNEL
 from rooms.models import Room
-from signaling.domain.protocol import PROTOCOL_VERSION
+from signaling.domain.protocol.messages import PROTOCOL_VERSION
 from signaling.services.tokens import JoinClaims, join_token_issue, session_fingerprint
 from signaling.views import GUESTS_SESSION_KEY
 

@@ -2,7 +2,7 @@
 
 * HTTP routes: Django's resolver, walked through every include (DRF routers included).
 * WebSocket routes: ``meet.routing.websocket_urlpatterns``.
-* Room-socket message types: ``signaling.domain.protocol.CLIENT_TYPES``.
+* Room-socket message types: ``signaling.domain.protocol.parser.CLIENT_TYPES``.
 * Watch-socket message types: the string literals ``parse`` in
   ``broadcasts/domain/protocol.py`` compares the message's type with (read with
   ``ast``: that module keeps no list of them).
@@ -58,7 +58,7 @@ def websocket_route_keys() -> set[str]:
 
 def room_message_types() -> set[str]:
     """Every message type a browser may send on the live room's socket."""
-    from signaling.domain.protocol import CLIENT_TYPES
+    from signaling.domain.protocol.parser import CLIENT_TYPES
 
     return set(CLIENT_TYPES)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from signaling.domain.protocol import PROTOCOL_VERSION
+from signaling.domain.protocol.messages import PROTOCOL_VERSION
 from tests.security.matrix import roles as r
 
 Frame = dict[str, Any]
