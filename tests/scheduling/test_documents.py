@@ -14,7 +14,7 @@ from rooms.services.demo import demo_load
 from scheduling.models import RuleKind, SessionDocument
 from scheduling.services.invitations import RuleInput, invitations_set
 from scheduling.services.sessions import session_schedule
-from tests.scheduling.clients import as_user
+from tests.clients import as_user
 from tests.scheduling.test_invitations import province
 from tests.scheduling.test_sessions import briefing, next_monday
 

@@ -13,8 +13,7 @@ from rooms.models import Room
 from rooms.services.demo import demo_load
 from scheduling.models import Occurrence, Session
 from scheduling.services.sessions import session_schedule
-from tests.scheduling.clients import manager
-from tests.scheduling.test_sessions import briefing, next_monday
+from tests.scheduling.test_sessions import briefing, manager, next_monday
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from scheduling.services.invitations import (
     invitations_set,
 )
 from scheduling.services.sessions import occurrence_change, session_cancel, session_schedule
-from tests.scheduling.clients import as_user
+from tests.clients import as_user
 from tests.scheduling.test_sessions import briefing, briefing_form, next_monday
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from scheduling.services.sessions import (
     session_update,
     sessions_extend_horizon,
 )
-from tests.scheduling.clients import manager
+from tests.clients import as_user
 
 pytestmark = pytest.mark.django_db
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -57,6 +57,11 @@ def briefing(
         end=start + timedelta(minutes=90),
         rule=Rule("WEEKLY", weekdays=(weekday,), until=until),
     )
+
+
+def manager() -> Client:
+    """A client signed in as quanly.hanoi, who manages the Hanoi room's schedule."""
+    return as_user("quanly.hanoi")
 
 
 def briefing_form(day: date, *, weeks: int) -> dict[str, str]:

@@ -23,6 +23,7 @@ from signaling.models import (
 )
 from signaling.services.settings import live_settings_save
 from signaling.services.tokens import join_token_read
+from tests.clients import signed_in
 from tests.factories import RoomFactory, UserFactory
 from tests.meetings import one_meeting
 from tests.signaling.pdf import make_pdf
@@ -36,12 +37,6 @@ def new_user(**fields: Any) -> User:
 
 def new_room(**fields: Any) -> Room:
     return cast(Room, RoomFactory(**fields))
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 @pytest.fixture
