@@ -34,6 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.worker import start_worker
+
 ROOT = Path(__file__).resolve().parent.parent
 MIN_FPS = 29.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -88,29 +90,6 @@ class Child:
         self.process.join(5)
         if self.process.is_alive():
             self.process.kill()
-
-
-def start_worker(redis_url: str) -> subprocess.Popen[str]:
-    """``meet media`` on Redis, offering loopback candidates only."""
-    env = dict(
-        os.environ,
-        REDIS_URL=redis_url,
-        MEET_MEDIA_ICE_HOSTS="127.0.0.1",
-        DJANGO_SETTINGS_MODULE="meet.settings",
-        LOG_LEVEL="WARNING",
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "meet", "media"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert worker.stdout is not None
-    line = worker.stdout.readline()
-    if "media worker" not in line:
-        raise RuntimeError(f"media worker did not start: {line!r}")
-    return worker
 
 
 def stop_process(process: subprocess.Popen[str]) -> None:

@@ -56,6 +56,7 @@ import av
 
 from bench.fanout import CLK_TCK, flush_redis, proc_cpu_secs, stop_process, versions
 from bench.hls_media import CLIP_FRAMES, FPS, read_mark
+from bench.worker import start_worker
 from mediaworker.recording.playlist import read_playlist
 from mediaworker.wire.layout import RecordingPaths
 from mediaworker.wire.status import read_status
@@ -67,30 +68,6 @@ POLL_SECS = 0.1
 REQUIRED_CPU, TARGET_CPU = 0.05, 0.02
 REQUIRED_LATENCY, TARGET_LATENCY = 8.0, 3.0
 REQUIRED_FINALISE, TARGET_FINALISE = 30.0, 10.0
-
-
-def start_worker(redis_url: str, root: Path, segment_secs: float) -> subprocess.Popen[str]:
-    """``meet media`` on Redis writing recordings under ``root``."""
-    env = dict(
-        os.environ,
-        REDIS_URL=redis_url,
-        MEET_MEDIA_ICE_HOSTS="127.0.0.1",
-        MEET_RECORDINGS_DIR=str(root),
-        MEET_RECORDING_SEGMENT_SECS=str(segment_secs),
-        DJANGO_SETTINGS_MODULE="meet.settings",
-        LOG_LEVEL="WARNING",
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "meet", "media"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert worker.stdout is not None
-    if "media worker" not in worker.stdout.readline():
-        raise RuntimeError("media worker did not start")
-    return worker
 
 
 def start_publisher(redis_url: str) -> tuple[subprocess.Popen[str], float]:
@@ -195,7 +172,10 @@ def watch_webrtc(redis_url: str, started: float, secs: float) -> dict[str, Any]:
 
 def measure_live(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     flush_redis(args.redis)
-    worker = start_worker(args.redis, root, args.segment)
+    # Recordings under ``root``, cut into segments of ``--segment`` seconds.
+    worker = start_worker(
+        args.redis, MEET_RECORDINGS_DIR=str(root), MEET_RECORDING_SEGMENT_SECS=str(args.segment)
+    )
     publisher: subprocess.Popen[str] | None = None
     try:
         publisher, started = start_publisher(args.redis)

@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -339,39 +340,39 @@ def _py_spy(pid: int, directory: str, name: str) -> subprocess.Popen[bytes] | No
 
 def table(results: list[dict[str, Any]]) -> str:
     """The Markdown table of docs/benchmarks.md's Signaling section."""
-    head = "| | " + " | ".join(
-        "InMemory" if r["layer"] == "memory" else "Redis (pub/sub fan-out)" for r in results
-    )
+
+    def row(label: str, cell: Callable[[dict[str, Any]], str]) -> str:
+        """One line: ``label``, then ``cell`` of each layer's results."""
+        first = f"| {label} | " if label else "| | "
+        return first + " | ".join(cell(r) for r in results) + " |"
+
+    def ms(measure: dict[str, Any], *quantiles: str) -> str:
+        return " / ".join(str(measure[quantile]) for quantile in quantiles) + " ms"
+
     rows = [
-        head + " |",
+        row("", lambda r: "InMemory" if r["layer"] == "memory" else "Redis (pub/sub fan-out)"),
         "|---" * (len(results) + 1) + "|",
-        "| 500 joins within 5 s, open → welcome p50 / p95 / p99 | "
-        + " | ".join(
-            f"{r['join_paced']['p50']} / {r['join_paced']['p95']} / {r['join_paced']['p99']} ms"
-            f" ({r['join_paced']['errors']} errors)"
-            for r in results
-        )
-        + " |",
-        "| 500 joins at once, p50 / p99 | "
-        + " | ".join(f"{r['join_burst']['p50']} / {r['join_burst']['p99']} ms" for r in results)
-        + " |",
-        "| 1,000 members joined (100/s), p99 | "
-        + " | ".join(f"{r['members']['p99']} ms, {r['members']['errors']} errors" for r in results)
-        + " |",
-        "| chat into 1,000 members at 10 msg/s: p50 / p95 / p99 | "
-        + " | ".join(
-            f"{r['chat']['p50']} / {r['chat']['p95']} / {r['chat']['p99']} ms" for r in results
-        )
-        + " |",
-        "| deliveries per second (lost) | "
-        + " | ".join(f"{r['chat']['deliveries_per_sec']:,} ({r['chat']['lost']})" for r in results)
-        + " |",
-        "| daphne CPU per delivery | "
-        + " | ".join(f"{r['chat']['daphne_cpu_us_per_delivery']} µs" for r in results)
-        + " |",
-        "| RSS per idle connection | "
-        + " | ".join(f"{r['idle_rss_per_connection_kib']} KiB" for r in results)
-        + " |",
+        row(
+            "500 joins within 5 s, open → welcome p50 / p95 / p99",
+            lambda r: (
+                ms(r["join_paced"], "p50", "p95", "p99") + f" ({r['join_paced']['errors']} errors)"
+            ),
+        ),
+        row("500 joins at once, p50 / p99", lambda r: ms(r["join_burst"], "p50", "p99")),
+        row(
+            "1,000 members joined (100/s), p99",
+            lambda r: f"{r['members']['p99']} ms, {r['members']['errors']} errors",
+        ),
+        row(
+            "chat into 1,000 members at 10 msg/s: p50 / p95 / p99",
+            lambda r: ms(r["chat"], "p50", "p95", "p99"),
+        ),
+        row(
+            "deliveries per second (lost)",
+            lambda r: f"{r['chat']['deliveries_per_sec']:,} ({r['chat']['lost']})",
+        ),
+        row("daphne CPU per delivery", lambda r: f"{r['chat']['daphne_cpu_us_per_delivery']} µs"),
+        row("RSS per idle connection", lambda r: f"{r['idle_rss_per_connection_kib']} KiB"),
     ]
     return "\n".join(rows)
 

@@ -22,8 +22,9 @@ from archive.services.paths import recording_directory
 from archive.services.recordings import refresh
 from mediaworker.wire.status import Chapter, RecordingStatus, write_status
 from rooms.models import MemberRole, Room, RoomMembership
-from scheduling.models import Occurrence, Session, SessionKind
+from scheduling.models import Occurrence
 from tests.factories import RoomFactory, UnitFactory, UserFactory
+from tests.meetings import one_meeting
 
 EDITOR_GROUP = "Biên tập viên cổng thông tin"
 MP4_SECONDS = 2
@@ -103,20 +104,12 @@ def people(db: None) -> People:
 
 
 def broadcast_session(room: Room, *, title: str = "Tập huấn chuyển đổi số") -> Occurrence:
-    start = timezone.now().replace(microsecond=0) - timedelta(hours=1)
-    assert room.unit is not None
-    session = Session.objects.create(
-        kind=SessionKind.TRAINING,
+    return one_meeting(
+        room,
+        start=timezone.now().replace(microsecond=0) - timedelta(hours=1),
         title=title,
         description="Hướng dẫn giáo viên dùng học liệu số; đổi mới phương pháp dạy học.",
-        host_unit=room.unit,
-        room=room,
         broadcast=True,
-        start=start,
-        end=start + timedelta(hours=1),
-    )
-    return Occurrence.objects.create(
-        session=session, room=room, original_start=start, start=start, end=session.end
     )
 
 

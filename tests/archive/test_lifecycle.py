@@ -29,8 +29,9 @@ from archive.services.archive import (
 from archive.services.paths import recording_directory
 from mediaworker.wire.status import RecordingStatus, write_status
 from rooms.models import Room
-from scheduling.models import Occurrence, Session, SessionKind
+from scheduling.models import Occurrence, SessionKind
 from tests.archive.conftest import People, broadcast_session, finished_recording
+from tests.meetings import one_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -215,21 +216,14 @@ def test_shared_caches_keep_public_files_briefly(
 
 
 def _meeting(room: Room, *, broadcast: bool, title: str) -> Occurrence:
-    start = timezone.now().replace(microsecond=0) - timedelta(minutes=10)
-    assert room.unit is not None
-    session = Session.objects.create(
+    return one_meeting(
+        room,
+        start=timezone.now().replace(microsecond=0) - timedelta(minutes=10),
         kind=SessionKind.BRIEFING,
         title=title,
         description="Nội dung nội bộ",
-        host_unit=room.unit,
-        room=room,
         broadcast=broadcast,
         public=broadcast,
-        start=start,
-        end=start + timedelta(hours=1),
-    )
-    return Occurrence.objects.create(
-        session=session, room=room, original_start=start, start=start, end=session.end
     )
 
 

@@ -13,10 +13,11 @@ from django.contrib.auth.models import User
 
 from broadcasts.consumers import reset_rate_limits
 from broadcasts.presence import reset_counter
-from rooms.models import MemberRole, Room, RoomMembership
+from rooms.models import Room
 from tests.broadcasts.helpers import Watcher, broadcast_now, db, session_cookie
 from tests.conftest import missing_service
-from tests.factories import RoomFactory, UserFactory
+from tests.factories import RoomFactory
+from tests.members import host_lan
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -73,9 +74,7 @@ def room(transactional_db: None) -> Room:
 
 @pytest.fixture
 def host_user(room: Room) -> User:
-    user = cast(User, UserFactory(first_name="Lan", last_name="Nguyễn Thị"))
-    RoomMembership.objects.create(room=room, user=user, role=MemberRole.HOST)
-    return user
+    return host_lan(room)
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from broadcasts.routing import websocket_urlpatterns
 from rooms.models import Room
-from scheduling.models import Occurrence, Session, SessionKind
+from scheduling.models import Occurrence
+from tests.meetings import one_meeting
 
 ORIGIN = b"http://127.0.0.1"
 RECEIVE_TIMEOUT_SECS = 5.0
@@ -35,21 +36,14 @@ def broadcast_at(
     broadcast: bool = True,
 ) -> Occurrence:
     """A one-meeting session of ``room`` (a webinar unless ``broadcast=False``)."""
-    assert room.unit is not None
-    end = start + timedelta(minutes=minutes)
-    session = Session.objects.create(
-        kind=SessionKind.TRAINING,
+    return one_meeting(
+        room,
+        start=start,
+        length=timedelta(minutes=minutes),
         title=title,
         description="Phần 1: Giới thiệu.\nPhần 2: Hỏi đáp.",
         presenters="Cô Nguyễn Thị Lan",
-        host_unit=room.unit,
-        room=room,
         broadcast=broadcast,
-        start=start,
-        end=end,
-    )
-    return Occurrence.objects.create(
-        session=session, room=room, original_start=start, start=start, end=end
     )
 
 

@@ -24,6 +24,7 @@ from broadcasts.selectors import broadcast_state
 from rooms.models import MemberRole, Room, RoomMembership
 from scheduling.models import SessionKind
 from tests.broadcasts.helpers import broadcast_at, broadcast_now
+from tests.clients import signed_in
 from tests.factories import RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +38,6 @@ def member_of(room: Room, role: str) -> User:
     user = cast(User, UserFactory())
     RoomMembership.objects.create(room=room, user=user, role=role)
     return user
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 def live(room: Room) -> str:

@@ -21,6 +21,7 @@ from urllib.parse import urlparse, urlunparse
 import pytest
 
 from tests.conftest import ROOT, missing_service
+from tests.e2e.server import stop_process
 
 CHROMIUM = os.environ.get("MEET_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -94,11 +95,7 @@ def live_url(server_database: str, tmp_path_factory: pytest.TempPathFactory) -> 
         _wait_healthy(url, process, var_dir / "server.log")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         log.close()
 
 

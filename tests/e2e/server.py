@@ -1,4 +1,4 @@
-"""Reaching into the live server of the browser tests: its folder and its database."""
+"""Reaching into the live server of the browser tests: its folder, its database, its end."""
 
 from __future__ import annotations
 
@@ -19,6 +19,15 @@ def live_var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     var_dirs = sorted(tmp_path_factory.getbasetemp().glob("e2e-var*"))
     assert var_dirs, "the live server's folder was not found"
     return var_dirs[-1]
+
+
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM, then SIGKILL if it has not exited ten seconds later."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def meet_shell(

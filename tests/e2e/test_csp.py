@@ -36,20 +36,18 @@ from datetime import timedelta
 from pathlib import Path
 from django.utils import timezone
 from rooms.models import Room
-from scheduling.models import Occurrence, Session, SessionKind
+from scheduling.models import Occurrence
 from archive.models import Recording, RecordingKind
 from archive.services.archive import archive_demo_recording
+from tests.meetings import one_meeting
 entry = archive_demo_recording(
     Path(os.environ["CSP_E2E_DIR"]), room=Room.objects.get(slug="hanoi"),
     title="Kiểm tra chính sách nội dung", description="Trang xem lại")
 room = Room.objects.exclude(unit=None).order_by("-slug").first()
 now = timezone.now()
-session = Session.objects.create(
-    kind=SessionKind.TRAINING, title="Phát trực tiếp kiểm tra CSP", host_unit=room.unit,
-    room=room, broadcast=True, start=now - timedelta(minutes=5), end=now + timedelta(hours=2))
-occurrence = Occurrence.objects.create(
-    session=session, room=room, original_start=session.start, start=session.start,
-    end=session.end)
+occurrence = one_meeting(
+    room, start=now - timedelta(minutes=5), length=timedelta(hours=2, minutes=5),
+    title="Phát trực tiếp kiểm tra CSP", broadcast=True)
 Recording.objects.create(
     room=room, occurrence=occurrence, kind=RecordingKind.BROADCAST, started_at=now)
 hanoi = Occurrence.objects.filter(room__slug="hanoi").order_by("start").first()

@@ -46,19 +46,16 @@ import json
 from datetime import timedelta
 from django.utils import timezone
 from rooms.models import Room
-from scheduling.models import Occurrence, Session, SessionKind
 from archive.models import Recording, RecordingKind
+from tests.meetings import one_meeting
 room = Room.objects.get(slug={WATCH_SLUG!r})
 now = timezone.now()
-session = Session.objects.create(
-    kind=SessionKind.TRAINING, title="Hội thảo thử tấn công", host_unit=room.unit,
-    room=room, broadcast=True, start=now - timedelta(minutes=5), end=now + timedelta(hours=2))
-occurrence = Occurrence.objects.create(
-    session=session, room=room, original_start=session.start, start=session.start,
-    end=session.end)
+occurrence = one_meeting(
+    room, start=now - timedelta(minutes=5), length=timedelta(hours=2, minutes=5),
+    title="Hội thảo thử tấn công", broadcast=True)
 recording = Recording.objects.create(
     room=room, occurrence=occurrence, kind=RecordingKind.BROADCAST, started_at=now)
-print(json.dumps({{"session": session.pk, "recording": recording.pk.hex}}))
+print(json.dumps({{"session": occurrence.session.pk, "recording": recording.pk.hex}}))
 """
 
 BROADCAST_TEARDOWN = """

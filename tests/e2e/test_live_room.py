@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.conftest import ROOT
-from tests.e2e.server import live_var_dir
+from tests.e2e.server import live_var_dir, stop_process
 from tests.e2e.test_foundation import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -83,11 +83,7 @@ def media_worker(live_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     try:
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 @pytest.fixture

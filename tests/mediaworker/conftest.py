@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -12,10 +11,10 @@ from typing import Any
 import pytest
 from channels.layers import InMemoryChannelLayer
 
-from mediaworker import ice
 from mediaworker.config import MediaConfig
 from mediaworker.worker import MediaWorker
 from tests.mediaworker.client import MediaClient
+from tests.mediaworker.workers import running
 
 LOOPBACK_ONLY = MediaConfig(ice_hosts=("127.0.0.1",), ice_loopback=True)
 
@@ -31,14 +30,9 @@ async def worker(layer: InMemoryChannelLayer, tmp_path: Path) -> AsyncIterator[M
     """The media worker as a task on this event loop, offering loopback candidates.
 
     It records under ``tmp_path`` (the tests' ``new_recording(tmp_path)``)."""
-    worker = MediaWorker(layer, config=dataclasses.replace(LOOPBACK_ONLY, recordings_root=tmp_path))
-    task = asyncio.ensure_future(worker.run())
-    await worker.ready.wait()
-    yield worker
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    ice.restore_host_addresses()
+    config = dataclasses.replace(LOOPBACK_ONLY, recordings_root=tmp_path)
+    async with running(MediaWorker(layer, config=config)) as worker:
+        yield worker
 
 
 @pytest.fixture

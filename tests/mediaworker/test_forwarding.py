@@ -140,6 +140,15 @@ async def until(predicate, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
+async def watching(bench: Bench, *, frames: int) -> tuple[Published, Subscribed]:
+    """A 160×120 publisher and one subscriber of it that has decoded ``frames`` frames."""
+    published = await bench.publish(160, 120)
+    sub = await bench.subscribe()
+    published.source.attach(sub.out)
+    await until(lambda: len(sub.sizes) >= frames)
+    return published, sub
+
+
 def contiguous(seqs: list[int]) -> bool:
     """No sequence number is missing between the first and the last received."""
     unique = sorted({(s - seqs[0]) & 0xFFFF for s in seqs})
@@ -147,10 +156,7 @@ def contiguous(seqs: list[int]) -> bool:
 
 
 async def test_forwards_encoded_frames_without_decoding(bench: Bench) -> None:
-    published = await bench.publish(160, 120)
-    sub = await bench.subscribe()
-    published.source.attach(sub.out)
-    await until(lambda: len(sub.sizes) >= 10)
+    published, sub = await watching(bench, frames=10)
     assert set(sub.sizes) == {(160, 120)}
     receiver = published.receiver_transceiver.receiver
     assert receiver._RTCRtpReceiver__decoder_thread is None  # type: ignore[attr-defined]
@@ -160,10 +166,7 @@ async def test_forwards_encoded_frames_without_decoding(bench: Bench) -> None:
 
 
 async def test_subscriber_keyframe_requests_reach_the_publisher_throttled(bench: Bench) -> None:
-    published = await bench.publish(160, 120)
-    sub = await bench.subscribe()
-    published.source.attach(sub.out)
-    await until(lambda: len(sub.sizes) >= 5)
+    published, sub = await watching(bench, frames=5)
     await asyncio.sleep(0.35)
     before = len(published.keyframe_requests)
     receiver = sub.transceiver.receiver
@@ -208,10 +211,7 @@ async def test_congested_subscriber_skips_to_a_keyframe_alone(bench: Bench) -> N
 
 
 async def test_lost_packets_are_resent_from_the_ring(bench: Bench) -> None:
-    published = await bench.publish(160, 120)
-    sub = await bench.subscribe()
-    published.source.attach(sub.out)
-    await until(lambda: len(sub.sizes) >= 5)
+    published, sub = await watching(bench, frames=5)
     egress = sub.out.egress
     assert egress is not None and egress._sendto is not None
     send, lost = egress._sendto, list[int]()

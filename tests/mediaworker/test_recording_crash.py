@@ -8,9 +8,7 @@ on disk is checked with PyAV; a worker started afterwards finalises it.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,6 @@ import pytest
 from mediaworker.recording.playlist import read_playlist
 from mediaworker.wire.layout import RecordingPaths
 from mediaworker.wire.status import read_status
-from tests.conftest import ROOT
 from tests.mediaworker.client import MediaClient
 from tests.mediaworker.test_recording import (
     command,
@@ -33,35 +30,18 @@ from tests.mediaworker.test_recording import (
     wait_until,
 )
 from tests.mediaworker.test_redis_worker import redis_layer, redis_url  # noqa: F401 - fixtures
+from tests.mediaworker.workers import start_media_process, stop_media_process
 
 pytestmark = pytest.mark.services
-
-START_TIMEOUT_SECS = 30
 
 
 async def start_worker(url: str, root: Path) -> asyncio.subprocess.Process:
     """``meet media`` on the test Redis, writing recordings under ``root``."""
-    env = dict(
-        os.environ,
-        REDIS_URL=url,
-        MEET_MEDIA_ICE_HOSTS="127.0.0.1",
-        MEET_RECORDINGS_DIR=str(root),
-        DJANGO_SETTINGS_MODULE="meet.settings",
-        LOG_LEVEL="WARNING",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "meet", "media", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
-    )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_SECS)
-    assert b"media worker" in line, line
-    return process
+    return await start_media_process(url, MEET_RECORDINGS_DIR=str(root))
 
 
 async def stop_worker(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 30)
+    await stop_media_process(process, 30)
 
 
 async def test_a_killed_worker_leaves_a_playable_recording_that_the_next_one_finalises(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -13,11 +12,11 @@ import pytest
 import redis
 
 from mediaworker import ice
-from tests.conftest import ROOT, missing_service
+from tests.conftest import missing_service
 from tests.mediaworker.client import MediaClient, PatternTrack
+from tests.mediaworker.workers import start_media_process, stop_media_process
 
 TEST_REDIS_URL = os.environ.get("MEET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-START_TIMEOUT_SECS = 30
 
 pytestmark = pytest.mark.services
 
@@ -37,23 +36,9 @@ def redis_url() -> str:
 @pytest.fixture
 async def media_process(redis_url: str) -> AsyncIterator[asyncio.subprocess.Process]:
     """``meet media`` on the test Redis database, offering loopback candidates."""
-    env = dict(
-        os.environ,
-        REDIS_URL=redis_url,
-        MEET_MEDIA_ICE_HOSTS="127.0.0.1",
-        DJANGO_SETTINGS_MODULE="meet.settings",
-        LOG_LEVEL="WARNING",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "meet", "media", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
-    )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_SECS)
-    assert b"media worker" in line, line
+    process = await start_media_process(redis_url)
     yield process
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 15)
+    await stop_media_process(process, 15)
 
 
 @pytest.fixture

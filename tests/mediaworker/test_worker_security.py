@@ -68,6 +68,16 @@ async def start_broadcast(layer, worker: MediaWorker, tmp_path: Path, room: str 
     return directory
 
 
+async def broadcasting(
+    layer, make_worker, clients: Make, tmp_path: Path, **changes: Any
+) -> MediaWorker:
+    """A worker with ``changes`` whose room "r" broadcasts presenter "p"'s camera."""
+    worker = await make_worker(**changes)
+    await clients("p", camera=PRESENTER).join()
+    await start_broadcast(layer, worker, tmp_path)
+    return worker
+
+
 async def raw_viewer_offer(layer, peer: str, sdp: str) -> str:
     """A watch socket relaying a viewer's offer; returns the reply channel."""
     reply = await layer.new_channel()
@@ -93,10 +103,7 @@ async def next_signal(layer, reply: str, kind: str = "") -> dict[str, Any]:
 async def test_garbage_offers_take_no_seat(layer, make_worker, clients: Make, tmp_path) -> None:
     """Issue 10, row 6: two sockets sending "sdp": "garbage" filled the two seats and
     real viewers got ``full``; a seat is taken only for a parsed, acceptable offer."""
-    worker = await make_worker(max_viewers=2)
-    presenter = clients("p", camera=PRESENTER)
-    await presenter.join()
-    await start_broadcast(layer, worker, tmp_path)
+    worker = await broadcasting(layer, make_worker, clients, tmp_path, max_viewers=2)
     garbage = {
         "garbage": "bad_offer",
         "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n": "bad_offer",
@@ -120,10 +127,9 @@ async def test_a_viewer_that_never_connects_gives_its_seat_back(
     layer, make_worker, clients: Make, tmp_path
 ) -> None:
     """Issue 10, row 6: a seat is returned when the connection never comes up."""
-    worker = await make_worker(max_viewers=1, viewer_connect_secs=3.0)
-    presenter = clients("p", camera=PRESENTER)
-    await presenter.join()
-    await start_broadcast(layer, worker, tmp_path)
+    worker = await broadcasting(
+        layer, make_worker, clients, tmp_path, max_viewers=1, viewer_connect_secs=3.0
+    )
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     try:
         pc.addTransceiver("video", direction="recvonly")
@@ -147,10 +153,7 @@ async def test_a_viewers_failed_offer_gives_its_seat_back(
     layer, make_worker, clients: Make, tmp_path
 ) -> None:
     """Issue 10, row 6: a seat is returned when the offer fails after it was taken."""
-    worker = await make_worker(max_viewers=1)
-    presenter = clients("p", camera=PRESENTER)
-    await presenter.join()
-    await start_broadcast(layer, worker, tmp_path)
+    worker = await broadcasting(layer, make_worker, clients, tmp_path, max_viewers=1)
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     try:
         pc.addTransceiver("video", direction="recvonly")
@@ -173,10 +176,7 @@ async def test_participants_join_and_receive_during_a_viewer_flood(
     """Issue 10 ("presenters' media keeps its capacity during a viewer flood"): with
     every viewer seat taken and more offers pouring in, a participant still joins
     and receives the presenter, and the seated viewer keeps its picture."""
-    worker = await make_worker(max_viewers=1)
-    presenter = clients("p", camera=PRESENTER)
-    await presenter.join()
-    await start_broadcast(layer, worker, tmp_path)
+    worker = await broadcasting(layer, make_worker, clients, tmp_path, max_viewers=1)
     seated = clients("v0", viewer=True)
     await seated.join()
     await seated.wait_for(lambda: seated.frames_from("p") >= 3)

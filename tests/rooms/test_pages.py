@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from rooms.models import EquipmentItem, Room, Unit
 from rooms.services.demo import demo_load
+from tests.clients import as_user as signed_in
 from tests.factories import UserFactory  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -19,15 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(db: None) -> None:
     demo_load()
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(
-        User.objects.get(username=username),
-        backend="django.contrib.auth.backends.ModelBackend",
-    )
-    return client
 
 
 def test_directory_lists_provincial_rooms_with_addresses(demo: None) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -15,6 +14,7 @@ from rooms.services.demo import demo_load
 from scheduling.models import RuleKind, SessionDocument
 from scheduling.services.invitations import RuleInput, invitations_set
 from scheduling.services.sessions import session_schedule
+from tests.clients import as_user
 from tests.scheduling.test_invitations import province
 from tests.scheduling.test_sessions import briefing, next_monday
 
@@ -33,14 +33,6 @@ def meeting(db: None, settings: Any, tmp_path: Path) -> int:
     occurrence = session.occurrences.first()
     assert occurrence is not None
     return occurrence.pk
-
-
-def as_user(username: str) -> Client:
-    client = Client()
-    client.force_login(
-        User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def test_host_attaches_and_invitee_downloads(meeting: int) -> None:

@@ -11,6 +11,7 @@ from django.test import Client
 
 from rooms.models import Room
 from rooms.services.demo import demo_load
+from tests.clients import as_user as signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +20,6 @@ pytestmark = pytest.mark.django_db
 def hanoi(db: None) -> Room:
     demo_load()
     return Room.objects.get(slug="hanoi")
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(
-        User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def feed_links(client: Client) -> dict[str, str]:

@@ -13,7 +13,7 @@ from rooms.models import Room
 from rooms.services.demo import demo_load
 from scheduling.models import Occurrence, Session
 from scheduling.services.sessions import session_schedule
-from tests.scheduling.test_sessions import briefing, next_monday
+from tests.scheduling.test_sessions import briefing, manager, next_monday
 
 pytestmark = pytest.mark.django_db
 
@@ -56,15 +56,6 @@ RRULE:FREQ=HOURLY
 END:VEVENT
 END:VCALENDAR
 """.replace("\n", "\r\n").encode()
-
-
-def manager() -> Client:
-    client = Client()
-    client.force_login(
-        User.objects.get(username="quanly.hanoi"),
-        backend="django.contrib.auth.backends.ModelBackend",
-    )
-    return client
 
 
 def test_preview_then_confirm(hanoi: Room) -> None:

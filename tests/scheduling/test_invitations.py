@@ -8,7 +8,6 @@ from typing import Any
 import icalendar
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 from django.utils import timezone
 
 from rooms.models import Province, Room, Unit
@@ -24,7 +23,8 @@ from scheduling.services.invitations import (
     invitations_set,
 )
 from scheduling.services.sessions import occurrence_change, session_cancel, session_schedule
-from tests.scheduling.test_sessions import briefing, next_monday
+from tests.clients import as_user
+from tests.scheduling.test_sessions import briefing, briefing_form, next_monday
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +33,6 @@ pytestmark = pytest.mark.django_db
 def hanoi(db: None) -> Room:
     demo_load()
     return Room.objects.select_related("unit", "unit__province").get(slug="hanoi")
-
-
-def as_user(username: str) -> Client:
-    client = Client()
-    client.force_login(
-        User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def province(room: Room) -> Province:
@@ -137,18 +129,7 @@ def test_the_managers_address_is_mailed_too(hanoi: Room, mailoutbox: list[Any]) 
 def test_the_page_form_invites_schools_and_the_site_replies(
     hanoi: Room, mailoutbox: list[Any]
 ) -> None:
-    day = next_monday().date()
-    form = {
-        "title": "Giao ban thứ Hai",
-        "kind": "briefing",
-        "day": day.isoformat(),
-        "start_time": "08:00",
-        "end_time": "09:30",
-        "repeat": "weekly",
-        "until": (day + timedelta(weeks=17)).isoformat(),
-        "public": "on",
-        "invite_schools": "all",
-    }
+    form = {**briefing_form(next_monday().date(), weeks=17), "invite_schools": "all"}
     with_commit = as_user("quanly.hanoi")
 
     response = with_commit.post("/hanoi/sessions/new/", form)

@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from rooms.models import Room
-from scheduling.models import Occurrence, Session, SessionKind
+from scheduling.models import Occurrence
 from scheduling.selectors import OPENS_BEFORE, occurrence_is_on, occurrence_now
 from tests.factories import RoomFactory, UnitFactory
+from tests.meetings import one_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -21,20 +22,7 @@ def new_room() -> Room:
 
 
 def meeting(room: Room, start: datetime, *, broadcast: bool = False) -> Occurrence:
-    assert room.unit is not None
-    end = start + timedelta(hours=1)
-    session = Session.objects.create(
-        kind=SessionKind.TRAINING,
-        title="Tập huấn",
-        host_unit=room.unit,
-        room=room,
-        broadcast=broadcast,
-        start=start,
-        end=end,
-    )
-    return Occurrence.objects.create(
-        session=session, room=room, original_start=start, start=start, end=end
-    )
+    return one_meeting(room, start=start, title="Tập huấn", broadcast=broadcast)
 
 
 def test_a_meeting_is_on_from_half_an_hour_before_its_start_to_its_end() -> None:

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 from django.utils import timezone
 
 from rooms.services.demo import demo_load
 from scheduling.models import PersonInvitation, Session
+from tests.clients import as_user as signed_in
 
 pytestmark = pytest.mark.django_db
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -25,14 +25,6 @@ def hanoi(db: None) -> None:
     demo_load()
     User.objects.create_user("nghiviec", "nghiviec@hanoi.edu.vn", "mat-khau-dai-123")
     User.objects.filter(username="nghiviec").update(is_active=False)
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(
-        User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def day() -> str:

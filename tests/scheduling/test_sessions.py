@@ -23,6 +23,7 @@ from scheduling.services.sessions import (
     session_update,
     sessions_extend_horizon,
 )
+from tests.clients import as_user
 
 pytestmark = pytest.mark.django_db
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -59,14 +60,22 @@ def briefing(
 
 
 def manager() -> Client:
-    from django.contrib.auth.models import User
+    """A client signed in as quanly.hanoi, who manages the Hanoi room's schedule."""
+    return as_user("quanly.hanoi")
 
-    client = Client()
-    client.force_login(
-        User.objects.get(username="quanly.hanoi"),
-        backend="django.contrib.auth.backends.ModelBackend",
-    )
-    return client
+
+def briefing_form(day: date, *, weeks: int) -> dict[str, str]:
+    """The page form of ``briefing``'s series: 08:00-09:30 from ``day``, ``weeks`` on."""
+    return {
+        "title": "Giao ban thứ Hai",
+        "kind": "briefing",
+        "day": day.isoformat(),
+        "start_time": "08:00",
+        "end_time": "09:30",
+        "repeat": "weekly",
+        "until": (day + timedelta(weeks=weeks)).isoformat(),
+        "public": "on",
+    }
 
 
 def test_a_weekly_series_is_materialised_in_utc(hanoi: Room) -> None:
@@ -268,17 +277,7 @@ def test_api_moves_and_cancels_one_meeting(hanoi: Room) -> None:
 
 def test_pages_schedule_show_and_cancel(hanoi: Room) -> None:
     client = manager()
-    day = next_monday().date()
-    form = {
-        "title": "Giao ban thứ Hai",
-        "kind": "briefing",
-        "day": day.isoformat(),
-        "start_time": "08:00",
-        "end_time": "09:30",
-        "repeat": "weekly",
-        "until": (day + timedelta(weeks=10)).isoformat(),
-        "public": "on",
-    }
+    form = briefing_form(next_monday().date(), weeks=10)
     response = client.post("/hanoi/sessions/new/", form, follow=True)
     assert response.status_code == 200
     page = response.content.decode()

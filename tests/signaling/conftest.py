@@ -15,6 +15,7 @@ from meet.ratelimit import reset_store
 from rooms.models import MemberRole, Room, RoomMembership
 from signaling.bus import get_bus, reset_bus
 from tests.factories import RoomFactory, UserFactory
+from tests.members import host_lan
 from tests.signaling.live import Live, db, guest_session, member_session, token_for
 
 
@@ -44,9 +45,7 @@ def room(transactional_db: None) -> Room:
 
 @pytest.fixture
 def host_user(room: Room) -> User:
-    user = cast(User, UserFactory(first_name="Lan", last_name="Nguyễn Thị"))
-    RoomMembership.objects.create(room=room, user=user, role=MemberRole.HOST)
-    return user
+    return host_lan(room)
 
 
 @pytest.fixture

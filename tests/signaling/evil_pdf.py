@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.signaling.pdf import pdf_file
+
 
 def _document(objects: list[bytes], page_body: bytes) -> bytes:
     """A one-page PDF: ``objects`` first, then the page (``page_body`` names the parent)."""
@@ -10,20 +12,7 @@ def _document(objects: list[bytes], page_body: bytes) -> bytes:
     objects.append(b"<< /Type /Page /Parent %d 0 R " % pages_id + page_body + b" >>")
     objects.append(b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (pages_id - 1))
     objects.append(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        len(objects),
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects, root=len(objects))
 
 
 def nested_forms_pdf(depth: int, fan: int = 10) -> bytes:

@@ -1,4 +1,6 @@
-"""A tiny PDF writer for tests: one line of Helvetica text per 640×360-point page."""
+"""A tiny PDF writer for tests: one line of Helvetica text per 640×360-point page.
+
+``pdf_file`` writes any objects out as a file (tests/signaling/evil_pdf.py uses it)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,12 @@ def make_pdf(pages: list[str]) -> bytes:
         + b"] /Count %d >>" % len(kids)
     )
     catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
+    return pdf_file(objects, root=catalog)
+
+
+def pdf_file(objects: list[bytes], *, root: int) -> bytes:
+    """The file of ``objects`` (numbered from 1) with its cross-reference table;
+    ``root`` is the catalog's number."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -40,7 +48,7 @@ def make_pdf(pages: list[str]) -> bytes:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1,
-        catalog,
+        root,
         xref,
     )
     return bytes(out)

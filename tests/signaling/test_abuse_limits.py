@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.test import Client
 
 from rooms.models import MemberRole, Room, RoomMembership
@@ -19,24 +18,13 @@ from signaling.models import SharedFile
 from tests.factories import RoomFactory, UserFactory
 from tests.signaling.live import Live, db, member_session, token_for
 from tests.signaling.test_views import in_meeting, signed_in, upload
-
-
-class CountingUploadHandler(MemoryFileUploadHandler):
-    """Django's own in-memory upload handler, counting the files it received."""
-
-    received: ClassVar[int] = 0
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        CountingUploadHandler.received += 1
-        super().new_file(*args, **kwargs)
+from tests.signaling.uploads import CountingUploadHandler, count_uploads
 
 
 @pytest.fixture
 def counted_uploads(settings, tmp_path) -> type[CountingUploadHandler]:
     settings.MEDIA_ROOT = tmp_path
-    settings.FILE_UPLOAD_HANDLERS = [f"{__name__}.CountingUploadHandler"]
-    CountingUploadHandler.received = 0
-    return CountingUploadHandler
+    return count_uploads(settings)
 
 
 def member_of(room: Room) -> User:

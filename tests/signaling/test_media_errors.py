@@ -3,8 +3,6 @@ exception text stays in the server's log."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -12,9 +10,9 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 
-from mediaworker import ice
 from mediaworker.config import MediaConfig
 from mediaworker.worker import MediaWorker
+from tests.mediaworker.workers import running
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,16 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 async def media_worker(fresh_bus: None) -> AsyncIterator[MediaWorker]:
     """The real media worker on the settings' channel layer, as the embedded default runs it."""
-    worker = MediaWorker(
-        get_channel_layer(), config=MediaConfig(ice_hosts=("127.0.0.1",), ice_loopback=True)
-    )
-    task = asyncio.ensure_future(worker.run())
-    await worker.ready.wait()
-    yield worker
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    ice.restore_host_addresses()
+    config = MediaConfig(ice_hosts=("127.0.0.1",), ice_loopback=True)
+    async with running(MediaWorker(get_channel_layer(), config=config)) as worker:
+        yield worker
 
 
 async def test_a_failed_offer_is_answered_without_exception_text(

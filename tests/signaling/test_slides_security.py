@@ -3,11 +3,10 @@ with time and memory limits, so a hostile PDF costs that child, never the web se
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.test import Client
 
 from rooms.models import MemberRole, Room, RoomMembership
@@ -16,18 +15,9 @@ from tests.factories import RoomFactory, UserFactory
 from tests.signaling.evil_pdf import nested_forms_pdf
 from tests.signaling.pdf import make_pdf
 from tests.signaling.test_views import in_meeting, signed_in, upload
+from tests.signaling.uploads import CountingUploadHandler, count_uploads
 
 pytestmark = pytest.mark.django_db
-
-
-class CountingUploadHandler(MemoryFileUploadHandler):
-    """Django's own in-memory upload handler, counting the files it received."""
-
-    received: ClassVar[int] = 0
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        CountingUploadHandler.received += 1
-        super().new_file(*args, **kwargs)
 
 
 @pytest.fixture
@@ -50,8 +40,7 @@ def slides(room: Room, presenter: tuple[Client, str], data: bytes) -> Any:
 
 def test_a_non_presenter_is_refused_before_the_pdf_is_read(room: Room, settings) -> None:
     """Issue 10, row 4: a non-presenter made the server read and render a PDF first."""
-    settings.FILE_UPLOAD_HANDLERS = [f"{__name__}.CountingUploadHandler"]
-    CountingUploadHandler.received = 0
+    count_uploads(settings)
     member = cast(User, UserFactory())
     peer = in_meeting(room, member)
     answer = slides(room, (signed_in(member), peer), make_pdf(["a"] * 40))

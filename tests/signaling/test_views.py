@@ -13,7 +13,6 @@ from django.test import Client
 from django.utils import timezone
 
 from rooms.models import MemberRole, Room, RoomMembership
-from scheduling.models import Occurrence, Session, SessionKind
 from signaling.models import (
     LiveRoomSettings,
     Meeting,
@@ -24,7 +23,9 @@ from signaling.models import (
 )
 from signaling.services.settings import live_settings_save
 from signaling.services.tokens import join_token_read
+from tests.clients import signed_in
 from tests.factories import RoomFactory, UserFactory
+from tests.meetings import one_meeting
 from tests.signaling.pdf import make_pdf
 
 pytestmark = pytest.mark.django_db
@@ -36,12 +37,6 @@ def new_user(**fields: Any) -> User:
 
 def new_room(**fields: Any) -> Room:
     return cast(Room, RoomFactory(**fields))
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 @pytest.fixture
@@ -103,19 +98,8 @@ def test_in_a_webinars_time_the_hosts_button_starts_the_broadcast(
 ) -> None:
     page = f"/{room.slug}/live/"
     assert 'data-broadcast-slot="0"' in signed_in(host).get(page).content.decode()
-    assert room.unit is not None
-    start = timezone.now() + timedelta(minutes=10)
-    session = Session.objects.create(
-        kind=SessionKind.TRAINING,
-        title="Tập huấn",
-        host_unit=room.unit,
-        room=room,
-        broadcast=True,
-        start=start,
-        end=start + timedelta(hours=1),
-    )
-    Occurrence.objects.create(
-        session=session, room=room, original_start=start, start=start, end=session.end
+    one_meeting(
+        room, start=timezone.now() + timedelta(minutes=10), title="Tập huấn", broadcast=True
     )
     html = signed_in(host).get(page).content.decode()
     assert 'data-broadcast-slot="1"' in html and "Bắt đầu phát trực tiếp" in html

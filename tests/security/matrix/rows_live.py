@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from archive.models import RecordingKind, RecordingState
 from rooms.models import Room
-from scheduling.models import Occurrence, Session, SessionKind
+from tests.meetings import one_meeting
 from tests.security.matrix import roles as r
 from tests.security.matrix.table import Row, gate
 from tests.security.matrix.world import World, _recording
@@ -29,20 +29,8 @@ def members_only(world: World) -> None:
 def broadcast_live(world: World) -> None:
     """The main room broadcasts now: a webinar on since ten minutes, its recording running."""
     room = world.rooms["main"]
-    assert room.unit is not None
     start = timezone.now() - timedelta(minutes=10)
-    session = Session.objects.create(
-        kind=SessionKind.TRAINING,
-        title="Trực tiếp",
-        host_unit=room.unit,
-        room=room,
-        broadcast=True,
-        start=start,
-        end=start + timedelta(hours=1),
-    )
-    occurrence = Occurrence.objects.create(
-        session=session, room=room, original_start=start, start=start, end=session.end
-    )
+    occurrence = one_meeting(room, start=start, title="Trực tiếp", broadcast=True)
     world.extra["live"] = _recording(
         room, RecordingKind.BROADCAST, occurrence, RecordingState.RECORDING
     )

@@ -58,6 +58,7 @@ from signaling.models import (
     SlidePage,
 )
 from signaling.views import GUESTS_SESSION_KEY
+from tests.meetings import one_meeting
 from tests.security.matrix import roles as r
 
 EDITOR_GROUP = "Biên tập viên cổng thông tin"
@@ -153,22 +154,15 @@ def _rooms(users: dict[str, User]) -> dict[str, Room]:
 
 
 def _session(room: Room, title: str, start: datetime, *, public: bool, **extra: Any) -> Session:
-    assert room.unit is not None
-    session = Session.objects.create(
+    return one_meeting(
+        room,
+        start=start,
         kind=SessionKind.BRIEFING,
         title=title,
         description=f"Mô tả {title}",
-        host_unit=room.unit,
-        room=room,
         public=public,
-        start=start,
-        end=start + timedelta(hours=1),
         **extra,
-    )
-    Occurrence.objects.create(
-        session=session, room=room, original_start=start, start=start, end=session.end
-    )
-    return session
+    ).session
 
 
 def _users() -> dict[str, User]:
