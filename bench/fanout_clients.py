@@ -50,10 +50,14 @@ class Peer:
         self.reply = ""
         self.drain: asyncio.Future[None] | None = None
 
-    async def negotiate(self, tracks: list[dict[str, Any]], *, viewer: bool = False) -> None:
+    async def negotiate(
+        self, tracks: list[dict[str, Any]], *, viewer: bool = False, role: str | None = None
+    ) -> None:
         """Offer, wait for the worker's answer on our own reply channel.
 
-        ``viewer``: as a public viewer of a broadcast (the watch socket's offer).
+        ``viewer``: as a public viewer of a broadcast (the watch socket's offer). ``role``:
+        the participant's role as the room consumer gives it (only a host's or presenter's
+        media feeds the recording and the broadcast).
         """
         self.reply = await self.layer.new_channel()
         await self.pc.setLocalDescription(await self.pc.createOffer())
@@ -67,6 +71,7 @@ class Peer:
             name=self.peer,
             signal=signal,  # type: ignore[arg-type]
             viewer=viewer,
+            role=role,
         )
         await self.layer.send(self.channel, message)
         while True:

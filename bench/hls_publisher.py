@@ -46,7 +46,7 @@ async def publish(redis_url: str, room: str) -> None:
         {"index": 0, "kind": "video", "source": "camera", "active": True},
         {"index": 1, "kind": "audio", "source": "mic", "active": True},
     ]
-    await peer.negotiate(tracks)
+    await peer.negotiate(tracks, role="host")  # the recording takes a host's media
     while track.started is None:
         await asyncio.sleep(0.05)
     print(f"started {track.started!r}", flush=True)
