@@ -261,6 +261,8 @@ def measure_finalise(seconds: int, root: Path) -> dict[str, Any]:
 
 
 def verdict(value: float, required: float, target: float) -> str:
+    if value < 0:  # nothing was measured (no frame reached the viewer): never a pass
+        return "FAILS (nothing measured)"
     return "target met" if value <= target else "required met" if value <= required else "FAILS"
 
 
