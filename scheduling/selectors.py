@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -66,7 +66,7 @@ def _column(name: str) -> str:
     return str(connection.ops.quote_name(field.column))
 
 
-def _sql_value(value: object) -> object:
+def _sql_value(value: object) -> Any:
     """A condition's value as the database driver takes it (aware datetimes adapted)."""
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
