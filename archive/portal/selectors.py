@@ -20,6 +20,7 @@ from rooms.models import Room
 from rooms.permissions import AnyUser, Role, role_in_room
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import Occurrence
+from signaling.selectors import meetings as live_meetings
 
 PUBLIC = EntryStatus.PUBLISHED
 
@@ -34,9 +35,20 @@ def may_record(user: AnyUser, room: Room) -> bool:
     return role_in_room(user, room) in (Role.ADMIN, Role.MANAGER, Role.HOST)
 
 
-def occurrence_now(room: Room) -> Occurrence | None:
-    """The room's scheduled meeting of this moment (a webinar first), if any."""
-    return scheduling_selectors.occurrence_now(room_id=room.pk)
+def occurrence_to_record(room: Room) -> Occurrence | None:
+    """The scheduled meeting a recording started now belongs to.
+
+    While a live meeting is open, its own (the one its joins recorded, or none): the
+    recording is of that meeting. Only with no meeting open, the room's scheduled meeting
+    of this moment (a webinar first)."""
+    meeting = live_meetings.open_meeting(room.pk)
+    if meeting is None:
+        return scheduling_selectors.occurrence_now(room_id=room.pk)
+    occurrence_id = live_meetings.occurrence_id_of(meeting)
+    if occurrence_id is None:
+        return None
+    found = Occurrence.objects.select_related("session", "session__host_unit")
+    return found.filter(pk=occurrence_id, room=room).first()
 
 
 def recording_get(recording_id: uuid.UUID) -> Recording | None:
