@@ -38,15 +38,15 @@ def may_record(user: AnyUser, room: Room) -> bool:
 def occurrence_to_record(room: Room) -> Occurrence | None:
     """The scheduled meeting a recording started now belongs to.
 
-    While a live meeting is open, its own (the one its joins recorded, or none): the
-    recording is of that meeting. Only with no meeting open, the room's scheduled meeting
-    of this moment (a webinar first)."""
+    The open live meeting's own, when its joins recorded one: the recording is of that
+    meeting, even past the clock's idea of "now". Otherwise (no meeting open, or everyone
+    joined before the scheduled meeting opened, so no join recorded it) the room's
+    scheduled meeting of this moment, a webinar first: the rule the live room's page uses
+    to tell hosts that Record starts the public broadcast (``in_broadcast_slot``)."""
     meeting = live_meetings.open_meeting(room.pk)
-    if meeting is None:
-        return scheduling_selectors.occurrence_now(room_id=room.pk)
-    occurrence_id = live_meetings.occurrence_id_of(meeting)
+    occurrence_id = live_meetings.occurrence_id_of(meeting) if meeting is not None else None
     if occurrence_id is None:
-        return None
+        return scheduling_selectors.occurrence_now(room_id=room.pk)
     found = Occurrence.objects.select_related("session", "session__host_unit")
     return found.filter(pk=occurrence_id, room=room).first()
 
