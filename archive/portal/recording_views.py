@@ -65,7 +65,7 @@ def recording_start(request: HttpRequest, slug: str) -> JsonResponse:
         occurrence = Occurrence.objects.filter(pk=request.POST["occurrence"], room=room).first()
         if occurrence is None:
             return _error(_("This meeting is not in this room."), 400)
-    else:  # the live room's button: the open meeting's scheduled meeting, if any
+    else:  # the live room's button: the open meeting's scheduled meeting, else this moment's
         occurrence = selectors.occurrence_to_record(room)
     default_kind = (
         RecordingKind.BROADCAST
@@ -118,7 +118,8 @@ def room_recordings(request: HttpRequest, slug: str) -> HttpResponse:
     room = _member_room(request, slug)
     if isinstance(room, HttpResponse):
         return room
-    # What the rows say: the worker's news (meet/recording_news.py) keeps them current.
+    # What the rows say (GET never writes): the worker's news (meet/recording_news.py) and
+    # the minute sweep (meet/jobs.py) keep them current.
     recordings = list(selectors.recordings_of(room)[:100])
     if request.GET.get("format") == "json":
         return JsonResponse({"recordings": [_as_json(r) for r in recordings]})
