@@ -22,10 +22,10 @@ from broadcasts.models import (
 from rooms.models import Room
 from rooms.permissions import HOST_ROLES, AnyUser, Role, role_in_room
 from scheduling.models import Occurrence
-from scheduling.selectors import OPENS_BEFORE
+from scheduling.selectors import occurrence_now
 
 # The watch page opens when the scheduled meeting is "on" (scheduling.selectors:
-# OPENS_BEFORE its start) ...
+# occurrence_now, from OPENS_BEFORE its start) ...
 # ... and keeps saying "ended", with the archive's link, this long after it ends.
 ENDED_GRACE = timedelta(hours=2)
 HLS_PREFIX = "/hls/"
@@ -75,24 +75,14 @@ def _finished_recording(occurrence: Occurrence) -> Recording | None:
 
 def _occurrence_near(room: Room, now: datetime, *, after_end: timedelta) -> Occurrence | None:
     """The room's broadcast meeting open at ``now``: the one started last, else the next."""
-    found = (
-        Occurrence.objects.select_related("session", "session__host_unit")
-        .filter(
-            room=room,
-            cancelled=False,
-            session__broadcast=True,
-            session__cancelled=False,
-            start__lte=now + OPENS_BEFORE,
-            end__gt=now - after_end,
-        )
-        .order_by("start")
+    return occurrence_now(
+        room_id=room.pk,
+        at=now,
+        broadcast_only=True,
+        after_end=after_end,
+        skip_cancelled_series=True,
+        pick="started_last",
     )
-    candidates = list(found[:4])
-    started = [o for o in candidates if o.start <= now and o.end > now]
-    if started:
-        return started[-1]
-    upcoming = [o for o in candidates if o.start > now]
-    return upcoming[0] if upcoming else (candidates[-1] if candidates else None)
 
 
 def _occurrence_of(recording: Recording) -> Occurrence | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 HLS_JS_VERSION = "1.7.4"
 HLS_STATIC_PATH = "vendor/hls.js/hls.min.js"
 NPM_TIMEOUT_SECS = 180
-_PROJECT = Path(__file__).resolve().parents[2]
+_PROJECT = Path(__file__).resolve().parents[1]
 # The source map too: hls.min.js names it, and collectstatic's manifest storage (production)
 # refuses a file that references one it cannot find.
 _WANTED = ("package/dist/hls.min.js", "package/dist/hls.min.js.map", "package/LICENSE")

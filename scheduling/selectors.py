@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -18,11 +19,29 @@ from scheduling.models import FeedToken, Occurrence, Session
 # early (attendance counts them, a webinar's watch page and broadcast button open).
 OPENS_BEFORE = timedelta(minutes=30)
 
+# Which of the meetings on at once a caller gets: the live room's (a webinar first, then
+# the earliest) or the watch page's (the one started last, else the next to start, else
+# the one that ended last).
+Pick = Literal["webinar_first", "started_last"]
+_WATCH_CANDIDATES = 4
+_SQL_OPERATORS = {"exact": "=", "lte": "<=", "gte": ">=", "gt": ">"}
 
-def _on_at(room_id: int, at: datetime) -> QuerySet[Occurrence]:
-    return Occurrence.objects.filter(
-        room_id=room_id, cancelled=False, start__lte=at + OPENS_BEFORE, end__gte=at
-    )
+
+def _on_conditions(
+    room_id: int, at: datetime, after_end: timedelta | None
+) -> list[tuple[str, str, object]]:
+    """THE rule of "on", as (field, lookup, value): the ORM look-up and the plain-SQL
+    check are both built from it, so they cannot drift apart.
+
+    Without ``after_end`` a meeting is on up to and including its end instant; with it,
+    until strictly less than ``after_end`` past its end (the watch page's grace)."""
+    ends = ("end", "gte", at) if after_end is None else ("end", "gt", at - after_end)
+    return [
+        ("room", "exact", room_id),
+        ("cancelled", "exact", False),
+        ("start", "lte", at + OPENS_BEFORE),
+        ends,
+    ]
 
 
 def occurrence_is_on(*, room_id: int, at: datetime | None = None) -> bool:
@@ -31,23 +50,12 @@ def occurrence_is_on(*, room_id: int, at: datetime | None = None) -> bool:
     Every join of a live room asks (a hundred a second in a storm of joins) and most rooms
     have nothing scheduled, so this is one indexed query in plain SQL: building and
     compiling the same query with the ORM cost ~5x more CPU than running it."""
-    at = at or timezone.now()
-    ops = connection.ops
-    meta = Occurrence._meta
-    table = ops.quote_name(meta.db_table)
-    room, cancelled, start, end = (_column(name) for name in ("room", "cancelled", "start", "end"))
-    sql = (
-        f"SELECT 1 FROM {table} WHERE {room} = %s AND {cancelled} = %s"
-        f" AND {start} <= %s AND {end} >= %s LIMIT 1"
-    )
-    params = [
-        room_id,
-        False,
-        ops.adapt_datetimefield_value(at + OPENS_BEFORE),
-        ops.adapt_datetimefield_value(at),
-    ]
+    conditions = _on_conditions(room_id, at or timezone.now(), None)
+    table = connection.ops.quote_name(Occurrence._meta.db_table)
+    where = " AND ".join(f"{_column(name)} {_SQL_OPERATORS[op]} %s" for name, op, _ in conditions)
+    params = [_sql_value(value) for _, _, value in conditions]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {where} LIMIT 1", params)
         return cursor.fetchone() is not None
 
 
@@ -58,14 +66,49 @@ def _column(name: str) -> str:
     return str(connection.ops.quote_name(field.column))
 
 
+def _sql_value(value: object) -> Any:
+    """A condition's value as the database driver takes it (aware datetimes adapted)."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
 def occurrence_now(
-    *, room_id: int, at: datetime | None = None, broadcast_only: bool = False
+    *,
+    room_id: int,
+    at: datetime | None = None,
+    broadcast_only: bool = False,
+    after_end: timedelta | None = None,
+    skip_cancelled_series: bool = False,
+    pick: Pick = "webinar_first",
 ) -> Occurrence | None:
-    """The room's scheduled meeting on at ``at`` (a webinar first, then the earliest)."""
-    found = _on_at(room_id, at or timezone.now()).select_related("session")
+    """The room's scheduled meeting on at ``at``: THE answer to "which meeting is on now".
+
+    ``broadcast_only``: webinars only. ``after_end``: also one that ended less than this
+    long ago. ``skip_cancelled_series``: not a meeting whose whole series was called off
+    (cancelling a series leaves the meeting under way uncancelled). ``pick``: see ``Pick``.
+    """
+    at = at or timezone.now()
+    rule = Q(
+        **{f"{name}__{op}": value for name, op, value in _on_conditions(room_id, at, after_end)}
+    )
+    found = Occurrence.objects.filter(rule).select_related("session", "session__host_unit")
     if broadcast_only:
         found = found.filter(session__broadcast=True)
-    return found.order_by("-session__broadcast", "start").first()
+    if skip_cancelled_series:
+        found = found.filter(session__cancelled=False)
+    if pick == "webinar_first":
+        return found.order_by("-session__broadcast", "start").first()
+    return _started_last(list(found.order_by("start")[:_WATCH_CANDIDATES]), at)
+
+
+def _started_last(candidates: list[Occurrence], at: datetime) -> Occurrence | None:
+    """Of meetings in start order: the one started last, else the next, else the last."""
+    started = [o for o in candidates if o.start <= at and o.end > at]
+    if started:
+        return started[-1]
+    upcoming = [o for o in candidates if o.start > at]
+    return upcoming[0] if upcoming else (candidates[-1] if candidates else None)
 
 
 def _sessions_invited(pk: int, viewer: AnyUser) -> QuerySet[Session]:

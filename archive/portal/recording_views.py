@@ -58,8 +58,8 @@ def recording_start(request: HttpRequest, slug: str) -> JsonResponse:
         occurrence = Occurrence.objects.filter(pk=request.POST["occurrence"], room=room).first()
         if occurrence is None:
             return _error(_("This meeting is not in this room."), 400)
-    else:  # the live room's button: the scheduled meeting of this moment, if any
-        occurrence = selectors.occurrence_now(room)
+    else:  # the live room's button: the open meeting's scheduled meeting, else this moment's
+        occurrence = selectors.occurrence_to_record(room)
     default_kind = (
         RecordingKind.BROADCAST
         if occurrence is not None and occurrence.session.broadcast
@@ -111,10 +111,9 @@ def room_recordings(request: HttpRequest, slug: str) -> HttpResponse:
     room = _member_room(request, slug)
     if isinstance(room, HttpResponse):
         return room
+    # What the rows say (GET never writes): the worker's news (meet/recording_news.py) and
+    # the minute sweep (meet/jobs.py) keep them current.
     recordings = list(selectors.recordings_of(room)[:100])
-    for recording in recordings:
-        if not recording.finished:
-            recording_services.refresh(recording)
     if request.GET.get("format") == "json":
         return JsonResponse({"recordings": [_as_json(r) for r in recordings]})
     return render(
@@ -146,8 +145,6 @@ def _member_recording(request: HttpRequest, recording_id: uuid.UUID) -> Recordin
 def recording_detail(request: HttpRequest, recording_id: uuid.UUID) -> HttpResponse:
     """The player and the download link of one recording, for the room's members."""
     recording = _member_recording(request, recording_id)
-    if not recording.finished:
-        recording_services.refresh(recording)
     has_poster = (recording_directory(recording.id) / POSTER).is_file()
     return render(
         request,

@@ -20,6 +20,7 @@ from rooms.models import Room
 from rooms.permissions import HOST_ROLES, AnyUser, Role, role_in_room
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import Occurrence
+from signaling.selectors import meetings as live_meetings
 
 PUBLIC = EntryStatus.PUBLISHED
 
@@ -34,9 +35,20 @@ def may_record(user: AnyUser, room: Room) -> bool:
     return role_in_room(user, room) in HOST_ROLES
 
 
-def occurrence_now(room: Room) -> Occurrence | None:
-    """The room's scheduled meeting of this moment (a webinar first), if any."""
-    return scheduling_selectors.occurrence_now(room_id=room.pk)
+def occurrence_to_record(room: Room) -> Occurrence | None:
+    """The scheduled meeting a recording started now belongs to.
+
+    The open live meeting's own, when its joins recorded one: the recording is of that
+    meeting, even past the clock's idea of "now". Otherwise (no meeting open, or everyone
+    joined before the scheduled meeting opened, so no join recorded it) the room's
+    scheduled meeting of this moment, a webinar first: the rule the live room's page uses
+    to tell hosts that Record starts the public broadcast (``in_broadcast_slot``)."""
+    meeting = live_meetings.open_meeting(room.pk)
+    occurrence_id = live_meetings.occurrence_id_of(meeting) if meeting is not None else None
+    if occurrence_id is None:
+        return scheduling_selectors.occurrence_now(room_id=room.pk)
+    found = Occurrence.objects.select_related("session", "session__host_unit")
+    return found.filter(pk=occurrence_id, room=room).first()
 
 
 def recording_get(recording_id: uuid.UUID) -> Recording | None:

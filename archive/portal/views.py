@@ -23,7 +23,6 @@ from archive.portal.search import search
 from archive.services import archive as archive_services
 from archive.services.errors import ArchiveError
 from archive.services.paths import MP4, recording_directory
-from archive.services.recordings import refresh_unfinished
 from rooms.models import Unit
 
 PAGE_SIZE = 12
@@ -134,7 +133,6 @@ def _editor(request: HttpRequest) -> None:
 def review(request: HttpRequest) -> HttpResponse:
     """The editors' queue: pending entries first, then the rest to edit or unpublish."""
     _editor(request)
-    refresh_unfinished()  # broadcasts that finished since the last look become entries
     page = Paginator(selectors.entries_for_review(), 25).get_page(request.GET.get("page"))
     return render(request, "portal/review.html", {"page_obj": page})
 

@@ -25,6 +25,7 @@ from archive.domain.folding import slug
 from archive.models import ArchiveEntry, EntryStatus, Recording, RecordingState, Tag
 from archive.services.errors import ArchiveError
 from archive.services.paths import POSTER, recording_directory
+from archive.services.recordings import recording_register
 from archive.services.search import entry_index
 from mediaworker.wire.status import RecordingStatus, read_status
 from rooms.models import Room, Unit
@@ -210,8 +211,6 @@ def archive_demo_recording(
 
     Idempotent: a directory registered before gives its entry back, updated.
     """
-    from archive.services.recordings import recording_register
-
     recording = recording_register(directory, room=room)
     status = read_status(recording_directory(recording.id)) or RecordingStatus(state="ready")
     entry = entry_create_for(recording=recording, status=status)

@@ -2,7 +2,8 @@
 
 The media worker does the recording; the web process creates the row and the directory,
 asks the worker over the channel layer, and mirrors the worker's ``status.json`` into the
-row (``refresh``). Nothing here imports aiortc or PyAV.
+row (``status_mirror``). Nothing here imports aiortc or PyAV, nor the archive's entries
+(``archive.services.finished`` builds on both).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from scheduling.models import Occurrence
 log = logging.getLogger(__name__)
 
 Action = Literal["start", "stop"]
-UNFINISHED = (RecordingState.RECORDING, RecordingState.FINALISING)
 
 
 def _send_to_worker(message: ToWorkerRecording) -> None:
@@ -142,35 +142,17 @@ def _mirror(recording: Recording, status: RecordingStatus) -> list[str]:
     return changed
 
 
-def refresh(recording: Recording) -> Recording:
-    """Bring the row in line with the worker's status.json; archive a broadcast once ready."""
-    from archive.services.archive import entry_create_for  # archive builds on recordings
-
+def status_mirror(recording: Recording) -> RecordingStatus | None:
+    """Bring the row in line with the worker's status.json; return the status read (None
+    when the worker has written none yet). Making the archive entry of a finished
+    broadcast is ``archive.services.finished``'s part."""
     status = read_status(recording_directory(recording.id))
     if status is None:
-        return recording
+        return None
     changed = _mirror(recording, status)
     if changed:
         recording.save(update_fields=changed)
-    if (
-        recording.state == RecordingState.READY
-        and recording.kind == RecordingKind.BROADCAST
-        and not hasattr(recording, "entry")
-    ):
-        entry_create_for(recording=recording, status=status)
-    return recording
-
-
-def refresh_unfinished() -> int:
-    """Refresh every recording still recording or finishing; return how many changed state."""
-    moved = 0
-    for recording in Recording.objects.filter(state__in=UNFINISHED).select_related(
-        "room", "occurrence__session"
-    ):
-        before = recording.state
-        refresh(recording)
-        moved += recording.state != before
-    return moved
+    return status
 
 
 def recording_register(
@@ -192,4 +174,5 @@ def recording_register(
     recording, _created = Recording.objects.get_or_create(
         id=recording_id, defaults={"room": room, "kind": kind}
     )
-    return refresh(recording)
+    status_mirror(recording)
+    return recording

@@ -3,11 +3,13 @@
 Live rooms keep their own record of every participation (``Participant`` rows: who, as
 what, from when to when). Scheduling owns *occurrences* and attendance per person and per
 site (``scheduling.services.attendance``). These two functions are the only place where
-signaling reaches into scheduling (scheduling may not import signaling):
+signaling *writes* to scheduling; the one other place that reads from it is
+``signaling.selectors.meetings.in_broadcast_slot`` (scheduling may not import signaling):
 
 * ``attendance_joined`` — in the join's transaction, when somebody enters a meeting: if the
   room has a scheduled occurrence now (``scheduling.selectors.occurrence_now``: from half an
-  hour before its start to its end),
+  hour before its start to its end; ``occurrence_is_on`` first, the cheap check of the same
+  rule),
   scheduling records the person (their name, their account, and their site: the unit
   whose room they manage or log in for); returns the occurrence's id, which the meeting
   keeps in ``Meeting.occurrence_ref``.

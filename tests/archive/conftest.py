@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from archive.models import ArchiveEntry, Recording, RecordingKind
 from archive.services.archive import entry_approve
+from archive.services.finished import refresh
 from archive.services.paths import recording_directory
-from archive.services.recordings import refresh
 from mediaworker.wire.status import Chapter, RecordingStatus, write_status
 from rooms.models import MemberRole, Room, RoomMembership
 from scheduling.models import Occurrence

@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from archive.models import EntryStatus, Recording, RecordingKind, RecordingState
 from archive.services.archive import entry_approve, entry_unpublish
+from archive.services.finished import refresh_unfinished
 from archive.services.paths import recording_directory
 from scheduling.models import Occurrence
+from signaling.models import Meeting
 from tests.archive.conftest import (
     MP4_SIZE,
     People,
@@ -218,6 +220,7 @@ def test_room_list_shows_progress(people: People, mp4_file: Path) -> None:
     write_status(
         recording_directory(recording.id), RecordingStatus(state="finalising", progress=0.5)
     )
+    refresh_unfinished()  # the minute sweep: GET views only show what the row says
     assert Client().get("/hanoi/recordings/").status_code == 302  # sign in first
     assert client_for(people.outsider).get("/hanoi/recordings/").status_code == 404
     html = client_for(people.participant).get("/hanoi/recordings/").content.decode()
@@ -250,3 +253,27 @@ def test_portal_list_queries_do_not_grow_with_entries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get("/portal/").content.decode()
     assert html.count('class="card portal-card"') == 9
+
+
+def test_the_button_records_the_open_meetings_occurrence(people: People) -> None:
+    """Issue 11: the live meeting knows its scheduled occurrence (its joins recorded it);
+    the Record button uses it instead of asking "which meeting is on now" again."""
+    url = "/hanoi/recordings/start"
+    ended = broadcast_session(people.room)  # the meeting's webinar, over by the clock now
+    meeting = Meeting.objects.create(room=people.room, occurrence_ref=str(ended.pk))
+    response = client_for(people.host).post(url)
+    assert response.status_code == 201
+    webinar = Recording.objects.get(pk=response.json()["id"])
+    assert webinar.kind == RecordingKind.BROADCAST and webinar.occurrence_id == ended.pk
+    client_for(people.host).post(response.json()["stop_url"])
+    Recording.objects.filter(pk=webinar.pk).update(state=RecordingState.READY)
+
+    # Everyone joined before the webinar opened, so no join recorded it: the button still
+    # records the webinar of this moment (what the live room's page promised the host).
+    Meeting.objects.filter(pk=meeting.pk).update(occurrence_ref="")
+    Occurrence.objects.filter(pk=ended.pk).update(
+        start=timezone.now() - timedelta(minutes=5), end=timezone.now() + timedelta(hours=1)
+    )
+    response = client_for(people.host).post(url)
+    recording = Recording.objects.get(pk=response.json()["id"])
+    assert recording.kind == RecordingKind.BROADCAST and recording.occurrence_id == ended.pk

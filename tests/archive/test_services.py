@@ -17,13 +17,9 @@ from archive.services.archive import (
     entry_update,
 )
 from archive.services.errors import ArchiveError, RecordingError
+from archive.services.finished import refresh, refresh_unfinished
 from archive.services.paths import recording_directory
-from archive.services.recordings import (
-    refresh,
-    refresh_unfinished,
-    start_recording,
-    stop_recording,
-)
+from archive.services.recordings import start_recording, stop_recording
 from mediaworker.wire import MEDIA_WORKER_CHANNEL
 from mediaworker.wire.status import RecordingStatus, write_status
 from tests.archive.conftest import (

@@ -65,7 +65,7 @@ TEARDOWN = """
 import os, time
 from scheduling.models import Occurrence, Session
 from archive.models import Recording, RecordingState
-from archive.services.recordings import refresh_unfinished
+from archive.services.finished import refresh_unfinished
 session = Session.objects.get(pk=int(os.environ["BROADCAST_SESSION"]))
 Occurrence.objects.filter(session=session).update(cancelled=True)
 Session.objects.filter(pk=session.pk).update(cancelled=True)
@@ -156,7 +156,8 @@ def _plays(page: Page, selector: str, *, past_secs: float) -> float:
 
 
 def _recording_when_ready(page: Page, recording: str) -> dict[str, Any]:
-    """Poll the room's recordings (as a host: it refreshes them) until this one is done."""
+    """Poll the room's recordings until this one is done (the worker's recording.finished
+    message, or the minute sweep, brings its row up to date: the list only reads it)."""
     deadline = time.monotonic() + FINALISE_TIMEOUT_SECS
     while True:
         listing = page.request.get(f"/{SLUG}/recordings/?format=json").json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -12,9 +13,9 @@ import pytest
 import redis
 
 from mediaworker import ice
-from tests.conftest import missing_service
+from tests.conftest import ROOT, missing_service
 from tests.mediaworker.client import MediaClient, PatternTrack
-from tests.mediaworker.workers import start_media_process, stop_media_process
+from tests.mediaworker.workers import START_TIMEOUT_SECS, start_media_process, stop_media_process
 
 TEST_REDIS_URL = os.environ.get("MEET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from rooms.models import Room
-from scheduling.models import Occurrence
+from scheduling.models import Occurrence, Session
 from scheduling.selectors import OPENS_BEFORE, occurrence_is_on, occurrence_now
 from tests.factories import RoomFactory, UnitFactory
 from tests.meetings import one_meeting
@@ -71,3 +71,39 @@ def test_is_on_answers_as_occurrence_now_does() -> None:
     Occurrence.objects.update(cancelled=True)
     assert not occurrence_is_on(room_id=room.pk, at=now)
     assert not occurrence_is_on(room_id=new_room().pk, at=now)
+
+
+def watch_page(room: Room, at: datetime, after_end: timedelta) -> Occurrence | None:
+    """What broadcasts.selectors asks."""
+    return occurrence_now(
+        room_id=room.pk,
+        at=at,
+        broadcast_only=True,
+        after_end=after_end,
+        skip_cancelled_series=True,
+        pick="started_last",
+    )
+
+
+def test_the_watch_page_options_keep_its_rule() -> None:
+    """Issue 11: the watch page asks the same selector with its options (webinars only,
+    a grace after the end that excludes the end instant, no meeting of a cancelled series,
+    the meeting started last first)."""
+    room = new_room()
+    now = timezone.now()
+    grace = timedelta(hours=2)
+    ended = meeting(room, now - timedelta(hours=2), broadcast=True)  # ended an hour ago
+    assert occurrence_now(room_id=room.pk, at=now, broadcast_only=True) is None
+    assert watch_page(room, now, grace) == ended
+    assert occurrence_now(room_id=room.pk, at=ended.end, broadcast_only=True) == ended
+    assert watch_page(room, ended.end, timedelta(0)) is None
+    started = meeting(room, now - timedelta(minutes=50), broadcast=True)
+    later = meeting(room, now - timedelta(minutes=5), broadcast=True)
+    upcoming = meeting(room, now + timedelta(minutes=20), broadcast=True)
+    assert occurrence_now(room_id=room.pk, at=now, broadcast_only=True) == started
+    assert watch_page(room, now, grace) == later
+    Occurrence.objects.filter(pk__in=[started.pk, later.pk]).update(cancelled=True)
+    assert watch_page(room, now, grace) == upcoming
+    Session.objects.filter(pk=upcoming.session_id).update(cancelled=True)
+    assert occurrence_now(room_id=room.pk, at=now, broadcast_only=True) == upcoming
+    assert watch_page(room, now, grace) == ended

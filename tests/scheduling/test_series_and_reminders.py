@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from meet import jobs
+from meet.jobs import run_once
 from rooms.models import Room
 from rooms.services.demo import demo_load
-from scheduling import jobs
 from scheduling.domain.recurrence import Rule
 from scheduling.errors import ScheduleConflict
-from scheduling.jobs import run_once
 from scheduling.models import Occurrence, RuleKind, Session
 from scheduling.services.invitations import RuleInput, invitations_set
 from scheduling.services.reminders import reminders_send
@@ -116,7 +116,7 @@ def test_a_meeting_at_short_notice_gets_one_reminder(hanoi: Room, mailoutbox: li
 
 def test_a_job_pass(hanoi: Room) -> None:
     session_schedule(data=briefing(hanoi, next_monday()))
-    # The recordings' job comes from the streaming app, registered at start-up.
+    # The loop (meet/jobs.py) also runs the archive's sweep of unfinished recordings.
     assert set(run_once()) == {"reminders", "meetings_added", "invited", "recordings_refreshed"}
     assert Session.objects.count() == 1 and Occurrence.objects.exists()
 

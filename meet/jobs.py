@@ -1,5 +1,7 @@
-"""The scheduler's background work, run every minute by `meet worker` (or in-process).
+"""The periodic jobs, run every minute by `meet run_scheduler` (or in-process).
 
+The project package composes them: each app's idempotent job functions are imported and
+called here, so no app registers anything and scheduling knows nothing of the archive.
 Each job is idempotent, so running it twice, or from two processes, does no harm.
 """
 
@@ -14,6 +16,7 @@ from datetime import datetime
 from django.db import close_old_connections
 from django.utils import timezone
 
+from archive.services.finished import refresh_unfinished
 from scheduling.services.invitations import invitations_resolve_all
 from scheduling.services.reminders import reminders_send
 from scheduling.services.sessions import sessions_extend_horizon
@@ -23,18 +26,13 @@ TICK_SECS = 60
 HOURLY_TICKS = 60
 
 
-# Other apps' idempotent jobs for the same loop, registered from their AppConfig.ready()
-# (streaming: recordings becoming archive entries). Scheduling imports none of them.
-MINUTE_JOBS: dict[str, Callable[[], int]] = {}
-
-
-def register_minute_job(name: str, job: Callable[[], int]) -> None:
-    """Run ``job`` on every pass of the loop (it returns how much it did)."""
-    MINUTE_JOBS[name] = job
+# Jobs of other apps for every pass. The archive's sweep only recovers recordings whose
+# ``recording.finished`` message was lost (a crash): the message makes the entry at once.
+MINUTE_JOBS: dict[str, Callable[[], int]] = {"recordings_refreshed": refresh_unfinished}
 
 
 def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, int]:
-    """One pass: reminders and registered jobs every minute; horizon and invitations hourly."""
+    """One pass: reminders and the minute jobs every minute; horizon and invitations hourly."""
     done = {"reminders": reminders_send(now=now or timezone.now())}
     if hourly:
         done["meetings_added"] = sessions_extend_horizon(now=now)
