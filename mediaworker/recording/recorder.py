@@ -22,14 +22,13 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mediaworker.recording.items import AudioPacket, ChapterMark, Stop, VideoPacket, utc_now
 from mediaworker.recording.ownership import OwnerLock
 from mediaworker.wire.layout import RecordingPaths
-from mediaworker.wire.status import Chapter, RecordingStatus, read_status, write_status
+from mediaworker.wire.status import RecordingStatus, read_status, write_status
 
 if TYPE_CHECKING:
     from aiortc.rtp import RtpPacket
@@ -41,46 +40,10 @@ logger = logging.getLogger(__name__)
 KEYFRAME_TICK_SECS = 0.2
 KEYFRAME_LEAD_SECS = 0.15  # ask this much before the segment is due (the PLI's trip)
 MAX_BACKLOG = 3000  # queued packets (~10 s of 1.5 Mbps video) before video is shed
-MAX_SLIDE_TEXT = 200_000  # characters kept for the archive's search
 
 
 class RecordingError(Exception):
     """The recording cannot start (its directory is owned by another process...)."""
-
-
-def utc_now() -> str:
-    """Now, ISO 8601 in UTC, as status.json stores times."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(slots=True)  # made per packet: no frozen-dataclass overhead
-class VideoPacket:
-    generation: int  # which program source (changes at every switch)
-    mime: str
-    seq: int
-    ts: int
-    payload: bytes
-    arrival: float  # seconds since the recording started
-
-
-@dataclass(slots=True)  # made per packet: no frozen-dataclass overhead
-class AudioPacket:
-    mic: str
-    ts: int
-    payload: bytes
-    arrival: float
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    title: str
-    text: str
-    at: float
-
-
-@dataclass(frozen=True)
-class Stop:
-    finalise: bool
 
 
 class Recorder:
@@ -276,13 +239,3 @@ class Recorder:
 def finished_recording(status: RecordingStatus | None) -> bool:
     """Whether a status says the recording needs no more work."""
     return status is not None and status.state in ("ready", "failed")
-
-
-def add_chapter(status: RecordingStatus, mark: ChapterMark) -> None:
-    """Record a chapter and the slide's text in ``status``."""
-    title = mark.title.strip() or f"{len(status.chapters) + 1}"
-    status.chapters.append(Chapter(round(max(mark.at, 0.0), 3), title))
-    text = mark.text.strip()
-    if text and len(status.slide_text) < MAX_SLIDE_TEXT:
-        joined = f"{status.slide_text}\n{text}" if status.slide_text else text
-        status.slide_text = joined[:MAX_SLIDE_TEXT]

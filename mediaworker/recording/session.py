@@ -30,10 +30,7 @@ from mediaworker.recording.codecs import (
 )
 from mediaworker.recording.finalise import finalise
 from mediaworker.recording.hls import HlsWriter
-from mediaworker.recording.mixer import AudioMixer
-from mediaworker.recording.ownership import OwnerLock
-from mediaworker.recording.playlist import read_playlist
-from mediaworker.recording.recorder import (
+from mediaworker.recording.items import (
     AudioPacket,
     ChapterMark,
     Stop,
@@ -41,6 +38,9 @@ from mediaworker.recording.recorder import (
     add_chapter,
     utc_now,
 )
+from mediaworker.recording.mixer import AudioMixer
+from mediaworker.recording.ownership import OwnerLock
+from mediaworker.recording.playlist import read_playlist
 from mediaworker.recording.rtpframes import Frame, FrameAssembler
 from mediaworker.recording.timeline import RtpAnchor
 from mediaworker.rtp import H264, VP8

@@ -19,14 +19,9 @@ from typing import Any
 import av
 
 from mediaworker.recording.finalise import finalise
+from mediaworker.recording.items import AudioPacket, ChapterMark, VideoPacket, utc_now
 from mediaworker.recording.ownership import OwnerLock
-from mediaworker.recording.recorder import (
-    AudioPacket,
-    ChapterMark,
-    RecordingError,
-    VideoPacket,
-    utc_now,
-)
+from mediaworker.recording.recorder import RecordingError
 from mediaworker.recording.rtpframes import Packetizer
 from mediaworker.recording.session import Session
 from mediaworker.rtp import H264

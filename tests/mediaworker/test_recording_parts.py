@@ -28,11 +28,11 @@ from mediaworker.recording.finalise import (
     finalise_orphans,
 )
 from mediaworker.recording.hls import HlsWriter
+from mediaworker.recording.items import ChapterMark, add_chapter
 from mediaworker.recording.mixer import AudioMixer
 from mediaworker.recording.ownership import OwnerLock
 from mediaworker.recording.playlist import close_playlist, parse_playlist, read_playlist
 from mediaworker.recording.program import choose_program
-from mediaworker.recording.recorder import ChapterMark, add_chapter
 from mediaworker.recording.timeline import RtpAnchor
 from mediaworker.wire import to_worker_recording
 from mediaworker.wire.layout import RecordingPaths, is_recording_id, recording_dir
