@@ -26,7 +26,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
 from broadcasts import limits, selectors, services
-from broadcasts.domain import ratelimit
 from broadcasts.domain.protocol import (
     Ask,
     ChatSend,
@@ -43,6 +42,7 @@ from broadcasts.errors import WatchError
 from broadcasts.events import Audience, group_name
 from broadcasts.presence import get_counter
 from mediaworker import wire
+from realtime import rates as ratelimit
 
 logger = logging.getLogger(__name__)
 
