@@ -43,11 +43,11 @@ from broadcasts.events import Audience, group_name
 from broadcasts.presence import get_counter
 from mediaworker import wire
 from realtime import rates as ratelimit
+from realtime.errors import CLOSE_NO_ROOM, CLOSE_REFUSED
 
 logger = logging.getLogger(__name__)
 
-CLOSE_NO_ROOM = 4404
-CLOSE_FORBIDDEN = 4403
+CLOSE_FORBIDDEN = CLOSE_REFUSED  # the moderation panel, for someone who is not a host
 LANGUAGES = ("vi", "en")
 # Each offer costs the media worker a peer connection: a reload or a network change
 # needs one, a loop of them must not. Candidates: a browser gathers a handful per offer.
