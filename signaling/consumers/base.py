@@ -48,18 +48,6 @@ def db(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return database_sync_to_async(function)
 
 
-def fan_out_send(send: Callable[[dict[str, Any]], Awaitable[None]]) -> Any:
-    """The ASGI ``send`` the fan-out hub writes frames with.
-
-    Channels' session middleware wraps ``send`` only to save the session on HTTP
-    responses; for ``websocket.send`` its wrapper does nothing but two lazy-object look-ups,
-    a tenth of the cost of a delivery into a big room. The hub uses the send underneath.
-    """
-    wrapper = getattr(send, "__self__", None)
-    real_send = getattr(wrapper, "real_send", None)
-    return real_send if callable(real_send) else send
-
-
 class RoomSocket(AsyncJsonWebsocketConsumer):
     """One browser in one live room: its state and how it answers."""
 

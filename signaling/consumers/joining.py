@@ -12,11 +12,11 @@ from typing import Any
 
 from mediaworker import wire
 from realtime.errors import CLOSE_REFUSED
-from realtime.hub import Subscriber
+from realtime.hub import Subscriber, direct_send
 from signaling import conf, presence, selectors
 from signaling.batch import Batched
 from signaling.bus import get_bus
-from signaling.consumers.base import CLOSE_FOR, RoomSocket, db, fan_out_send
+from signaling.consumers.base import CLOSE_FOR, RoomSocket, db
 from signaling.domain import protocol as p
 from signaling.errors import JoinRefused, SignalingError
 from signaling.models import LiveRole
@@ -66,7 +66,7 @@ class Joining(RoomSocket):
         self.name, self.identity = claims.name, claims.identity
         bus = get_bus()
         self.member = Subscriber(
-            peer="", host=claims.role == LiveRole.HOST, send=fan_out_send(self.base_send)
+            peer="", host=claims.role == LiveRole.HOST, send=direct_send(self.base_send)
         )
         # In the hub before reading the room: nothing said after the read is missed.
         await bus.join(self.slug, self.member)
@@ -162,7 +162,7 @@ class Joining(RoomSocket):
         if self.state != "lobby":
             return
         self.member = Subscriber(
-            peer=self.peer, host=self.role == LiveRole.HOST, send=fan_out_send(self.base_send)
+            peer=self.peer, host=self.role == LiveRole.HOST, send=direct_send(self.base_send)
         )
         await get_bus().join(self.slug, self.member)
         shared_of, version = self._cached_shared()
