@@ -139,21 +139,17 @@ def parse(raw: str) -> ClientMessage:
         raise ProtocolError("too_long", MAX_MESSAGE_BYTES)
     if kind == "rtc.ice":
         return _candidate(data)
-    try:
-        return _typed(kind, data)
-    except TextRefused as refused:  # the one place a text's refusal becomes the protocol's
+    try:  # the one place a text's refusal becomes the protocol's
+        if kind in ("qa.ask", "chat.send"):
+            name = clean_name(data.get("name"))
+            text = clean_text(data.get("text"))
+            return Ask(text, name) if kind == "qa.ask" else ChatSend(text, name)
+        if kind == "qa.answer":
+            question = _question_id(data)  # checked first: a bad id is bad_message, text or not
+            answer = clean_text(data.get("text"), limit=MAX_ANSWER_CHARS)
+            return Moderate("answer", question, answer)
+    except TextRefused as refused:
         raise ProtocolError(refused.code, refused.limit) from None
-
-
-def _typed(kind: str, data: dict[str, Any]) -> ClientMessage:
-    """The viewer's or host's message of type ``kind`` (its texts cleaned)."""
-    if kind in ("qa.ask", "chat.send"):
-        name = clean_name(data.get("name"))
-        text = clean_text(data.get("text"))
-        return Ask(text, name) if kind == "qa.ask" else ChatSend(text, name)
-    if kind == "qa.answer":
-        question = _question_id(data)  # checked first: a bad id is bad_message, text or not
-        return Moderate("answer", question, clean_text(data.get("text"), limit=MAX_ANSWER_CHARS))
     if kind == "qa.highlight":
         return Moderate("highlight", _question_id(data), on=_flag(data, "on"))
     if kind in ("qa.approve", "qa.hide"):
