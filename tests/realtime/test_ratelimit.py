@@ -1,5 +1,5 @@
-"""Issue 10: the live rooms' abuse limits (realtime/ratelimit.py) hold across web processes on
-Redis, and in one process on the embedded default."""
+"""Issue 10: the abuse limits (realtime/ratelimit.py: the live rooms' and scheduling's)
+hold across web processes on Redis, and in one process on the embedded default."""
 
 from __future__ import annotations
 
