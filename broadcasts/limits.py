@@ -17,17 +17,14 @@ questions down with it; the connection's own bucket still holds.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any, Protocol
 
 from django.conf import settings
 
 from realtime import rates as ratelimit
-from realtime.ratelimit import GCRA_SCRIPT
+from realtime.ratelimit import GCRA_SCRIPT, aspend_script
 from realtime.redis import async_client, redis_address
-
-logger = logging.getLogger(__name__)
 
 # GCRA on Redis: one script for the whole site (realtime/ratelimit.py).
 _SPEND = GCRA_SCRIPT
@@ -63,13 +60,7 @@ class RedisLimits:
         self._script = client.register_script(_SPEND)
 
     async def spend(self, kind: str, address: str) -> float:
-        key = f"{self.prefix}rate:{kind}:{address}"
-        try:
-            wait = await self._script(keys=[key], args=[self.rate.every_secs, self.rate.burst])
-        except Exception:
-            logger.warning("watch: rate limit store unreachable; allowing", exc_info=True)
-            return 0.0
-        return float(wait)
+        return await aspend_script(self._script, f"{self.prefix}rate:{kind}:{address}", self.rate)
 
 
 def configured_rate() -> ratelimit.Rate:

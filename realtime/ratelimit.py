@@ -33,7 +33,16 @@ from django.conf import settings
 from realtime.rates import Rate, gcra
 from realtime.redis import async_client, redis_address, sync_client
 
-__all__ = ["GCRA_SCRIPT", "LocalStore", "Rate", "RedisStore", "Store", "get_store", "gcra"]
+__all__ = [
+    "GCRA_SCRIPT",
+    "LocalStore",
+    "Rate",
+    "RedisStore",
+    "Store",
+    "aspend_script",
+    "gcra",
+    "get_store",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +68,17 @@ LOCAL_MAX_KEYS = 100_000
 def _prefix() -> str:
     """Where the buckets live in Redis (``MEET_RATELIMIT_PREFIX``; tests isolate with it)."""
     return str(getattr(settings, "MEET_RATELIMIT_PREFIX", "meet:limit:"))
+
+
+async def aspend_script(script: Any, key: str, rate: Rate) -> float:
+    """One try from the Redis bucket ``key`` through a registered ``GCRA_SCRIPT``.
+
+    0.0 (allowed) or the seconds to wait; Redis unreachable: allowed, and logged."""
+    try:
+        return float(await script(keys=[key], args=[rate.every_secs, rate.burst]))
+    except Exception:
+        logger.warning("rate limit store unreachable; allowing %s", key, exc_info=True)
+        return 0.0
 
 
 class LocalStore:
@@ -120,13 +140,7 @@ class RedisStore:
 
     async def aspend(self, key: str, rate: Rate) -> float:
         """``spend`` without blocking the event loop."""
-        try:
-            script = self._async_script()
-            wait = await script(keys=[_prefix() + key], args=[rate.every_secs, rate.burst])
-            return float(wait)
-        except Exception:
-            logger.warning("rate limit store unreachable; allowing %s", key, exc_info=True)
-            return 0.0
+        return await aspend_script(self._async_script(), _prefix() + key, rate)
 
     def claim(self, key: str, ttl_secs: float) -> bool:
         """True the first time ``key`` is claimed within ``ttl_secs`` (SET NX)."""
