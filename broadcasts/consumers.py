@@ -4,6 +4,8 @@ Anyone may connect while the room broadcasts (no account needed); ``?mode=modera
 is the hosts' moderation panel, allowed to the room's hosts signed in. The messages are
 in docs/protocol.md ("Watch page"). Database work goes through services and selectors
 in ``database_sync_to_async``; the count comes from ``presence`` without the database.
+Events (``events.notify_watch``) do not pass through here: the realtime core's bus writes
+them straight to the socket, as it does for the live room.
 
 A viewer who watches over WebRTC sends ``rtc.offer`` and ``rtc.ice``: they are relayed to
 the media worker as a receive-only viewer of the room (mediaworker/wire.py), and the
@@ -26,7 +28,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
 from broadcasts import limits, selectors, services
-from broadcasts.domain import ratelimit
 from broadcasts.domain.protocol import (
     Ask,
     ChatSend,
@@ -40,14 +41,16 @@ from broadcasts.domain.protocol import (
     parse,
 )
 from broadcasts.errors import WatchError
-from broadcasts.events import Audience, group_name
+from broadcasts.events import get_watch_bus, group_name
 from broadcasts.presence import get_counter
 from mediaworker import wire
+from realtime import rates as ratelimit
+from realtime.errors import CLOSE_NO_ROOM, CLOSE_REFUSED
+from realtime.hub import Subscriber, direct_send
 
 logger = logging.getLogger(__name__)
 
-CLOSE_NO_ROOM = 4404
-CLOSE_FORBIDDEN = 4403
+CLOSE_FORBIDDEN = CLOSE_REFUSED  # the moderation panel, for someone who is not a host
 LANGUAGES = ("vi", "en")
 # Each offer costs the media worker a peer connection: a reload or a network change
 # needs one, a loop of them must not. Candidates: a browser gathers a handful per offer.
@@ -76,7 +79,7 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
     """One viewer's (or one host's moderation panel's) connection to a watch page."""
 
     target: selectors.WatchTarget | None = None
-    groups_joined: tuple[str, ...] = ()
+    member: Subscriber | None = None  # this socket in the room's group of the watch bus
     viewer_peer = ""  # this viewer's id on the media worker, once it offered
     candidates = 0  # since the last offer
 
@@ -106,14 +109,16 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
             "chat": ratelimit.Bucket.full(rate, now),
             "rtc": ratelimit.Bucket.full(OFFER_RATE, now),
         }
-        audience: Audience = "hosts" if self.host else "viewers"
-        self.groups_joined = (group_name(target.room_id, audience),)
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        # In the group before reading the room: events meanwhile wait until after hello.
+        self.member = Subscriber(
+            peer=self.channel_name, host=self.host, send=direct_send(self.base_send)
+        )
+        await get_watch_bus().join(group_name(target.room_id), self.member)
         hello = await self._hello()
         # Counted only now, so the first count pushed cannot overtake the hello.
         hello["viewers"] = get_counter().join(target.room_id, self, counted=not self.host)
         await self._send(hello)
+        await self.member.go_live()
 
     async def _hello(self) -> dict[str, Any]:
         assert self.target is not None
@@ -144,8 +149,9 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
             )
         if self.target is not None:
             get_counter().leave(self.target.room_id, self)
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.member is not None and self.target is not None:
+            await get_watch_bus().leave(group_name(self.target.room_id), self.member)
+            self.member = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.target is None:
@@ -232,11 +238,7 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
             raise WatchError("rate_limited", wait=int(wait + 0.999))
         bucket.take()
 
-    # -- from the channel layer and the counter ----------------------------------------------
-
-    async def watch_event(self, message: dict[str, Any]) -> None:
-        """An event for this room's viewers or hosts (events.notify_watch)."""
-        await self._send(message["event"])
+    # -- from the media worker and the counter (events come through the bus) ------------------
 
     async def media_signal(self, message: dict[str, Any]) -> None:
         """The media worker's answer to this viewer (wire.FromWorkerSignal)."""

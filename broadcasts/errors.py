@@ -2,35 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-
-class WatchError(Exception):
-    """A refused message; ``code`` is part of the protocol, ``message`` is for people."""
-
-    def __init__(self, code: str, **params: int) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        """The sentence to show, in the active language."""
-        return error_text(self.code, self.params)
+from realtime.errors import RealtimeError
 
 
-def error_text(code: str, params: dict[str, int]) -> str:
+class WatchError(RealtimeError):
+    """A refused message of the watch page (the base, realtime/errors.py, holds the code)."""
+
+    @staticmethod
+    def wording(code: str, params: dict[str, object]) -> str:
+        """The watch page's sentence for ``code``."""
+        return error_text(code, params)
+
+
+def _number(params: Mapping[str, object], name: str, default: int) -> int:
+    value = params.get(name, default)
+    return value if isinstance(value, int) else default
+
+
+def error_text(code: str, params: Mapping[str, object]) -> str:
     """The sentence for ``code``; an unknown code gets a general one."""
     if code == "too_long":
-        limit = params.get("limit", 0)
+        limit = _number(params, "limit", 0)
         return ngettext(
             "Your text is too long: at most %(limit)d character.",
             "Your text is too long: at most %(limit)d characters.",
             limit,
         ) % {"limit": limit}
     if code == "rate_limited":
-        wait = max(1, params.get("wait", 1))
+        wait = max(1, _number(params, "wait", 1))
         return ngettext(
             "You are sending too fast. Try again in %(wait)d second.",
             "You are sending too fast. Try again in %(wait)d seconds.",

@@ -1,35 +1,50 @@
 """The one way watch-page events leave a service: ``notify_watch`` after the commit.
 
-Viewers of a room share the group ``watch-<room>``; its hosts (the moderation panel)
-share ``watch-<room>-hosts``. Both are channel-layer groups, so every process's viewers
-hear an event, on the in-memory layer and on Redis alike.
+A room's watch sockets are one group of the realtime core's bus (realtime/bus.py): the
+viewers and the hosts' moderation panels, each event for the ``viewers`` or the
+``hosts``. The event is encoded once and written by this process's hub straight to each
+socket; other processes hear it over Redis when the channel layer is Redis.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
+from broadcasts.domain.protocol import encode
+from realtime.bus import HOSTS, VIEWERS, Bus, Hub
+from realtime.redis import redis_address
+
 Audience = Literal["viewers", "hosts"]
-EVENT_TYPE = "watch.event"  # the consumer's handler: ``watch_event``
+_AUDIENCES: dict[str, str] = {"viewers": VIEWERS, "hosts": HOSTS}
+CHANNEL_PREFIX = "meet:watch-room:"  # Redis pub/sub, one channel per room
 
 
-def group_name(room_id: int, audience: Audience) -> str:
-    """The channel-layer group of a room's viewers or hosts."""
-    return f"watch-{room_id}" if audience == "viewers" else f"watch-{room_id}-hosts"
+def group_name(room_id: int) -> str:
+    """The bus group of a room's watch sockets."""
+    return str(room_id)
 
 
 def notify_watch(room_id: int, event: dict[str, Any], *, audience: Audience) -> None:
     """Send ``event`` to a room's viewers or hosts once the transaction commits."""
-    message = {"type": EVENT_TYPE, "event": event}
-    group = group_name(room_id, audience)
+    text = encode(event)
+    group, kind = group_name(room_id), _AUDIENCES[audience]
+    transaction.on_commit(lambda: get_watch_bus().publish(group, text, audience=kind))
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(group, message)
 
-    transaction.on_commit(send)
+_bus: Bus[Hub] | None = None
+
+
+def get_watch_bus() -> Bus[Hub]:
+    """This process's bus of watch pages (every event its own frame: no ``batch`` here)."""
+    global _bus
+    if _bus is None:
+        _bus = Bus(redis_address(), hub=Hub, channel_prefix=CHANNEL_PREFIX)
+    return _bus
+
+
+def reset_watch_bus() -> None:
+    """Forget the bus (tests switch event loops and settings)."""
+    global _bus
+    _bus = None

@@ -6,7 +6,7 @@ processes behind one address the address's bucket must be the same everywhere, o
 each process would grant the full rate again:
 
 * on the in-memory layer (one process) the buckets live in this process
-  (``domain.ratelimit.AddressBuckets``);
+  (``realtime.rates.AddressBuckets``);
 * on Redis each (kind, address) is one key holding its GCRA "theoretical arrival
   time" — the token bucket's equivalent in one number — updated by a Lua script that
   reads Redis's clock, so every process shares one bucket and one clock.
@@ -17,18 +17,16 @@ questions down with it; the connection's own bucket still holds.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any, Protocol
 
 from django.conf import settings
 
-from broadcasts.domain import ratelimit
-from meet.ratelimit import GCRA_SCRIPT, redis_address
+from realtime import rates as ratelimit
+from realtime.ratelimit import GCRA_SCRIPT, aspend_script
+from realtime.redis import async_client, redis_address
 
-logger = logging.getLogger(__name__)
-
-# GCRA on Redis: one script for the whole site (meet/ratelimit.py).
+# GCRA on Redis: one script for the whole site (realtime/ratelimit.py).
 _SPEND = GCRA_SCRIPT
 
 
@@ -62,13 +60,7 @@ class RedisLimits:
         self._script = client.register_script(_SPEND)
 
     async def spend(self, kind: str, address: str) -> float:
-        key = f"{self.prefix}rate:{kind}:{address}"
-        try:
-            wait = await self._script(keys=[key], args=[self.rate.every_secs, self.rate.burst])
-        except Exception:
-            logger.warning("watch: rate limit store unreachable; allowing", exc_info=True)
-            return 0.0
-        return float(wait)
+        return await aspend_script(self._script, f"{self.prefix}rate:{kind}:{address}", self.rate)
 
 
 def configured_rate() -> ratelimit.Rate:
@@ -86,10 +78,8 @@ def get_limits() -> AddressLimits:
     if _limits is None:
         address = redis_address()
         if address:
-            import redis.asyncio
-
             prefix = str(getattr(settings, "MEET_WATCH_REDIS_PREFIX", "meet:watch:"))
-            client = redis.asyncio.from_url(address, socket_timeout=5)
+            client = async_client(address)
             _limits = RedisLimits(client, configured_rate(), prefix=prefix)
         else:
             _limits = LocalLimits(configured_rate())

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-from meet.ratelimit import redis_address
+from realtime.redis import async_client, redis_address
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +109,8 @@ def store_for_settings(process: str) -> CountStore:
     address = redis_address()
     if not address:
         return LocalStore()
-    import redis.asyncio
-
     prefix = str(getattr(settings, "MEET_WATCH_REDIS_PREFIX", "meet:watch:"))
-    return RedisStore(redis.asyncio.from_url(address, socket_timeout=10), process, prefix=prefix)
+    return RedisStore(async_client(address, socket_timeout=10), process, prefix=prefix)
 
 
 def interval_secs() -> float:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from meet.ratelimit import Rate as AbuseRate
-from signaling.domain.ratelimit import Rate, rates_from
+from realtime.rates import Rate
+from realtime.rates import Rate as AbuseRate
+from signaling.domain.ratelimit import rates_from
 
 
 def join_token_secs() -> int:
@@ -43,7 +44,7 @@ def rate_limits() -> dict[str, Rate]:
     return rates_from(getattr(settings, "MEET_LIVE_RATE_LIMITS", None))
 
 
-# Abuse limits shared by every web process (meet/ratelimit.py): (one try every N seconds,
+# Abuse limits shared by every web process (realtime/ratelimit.py): (one try every N seconds,
 # burst). "_address" buckets are per client address (REMOTE_ADDR), "_user" per person
 # (account or guest), "_room" per room. A school behind one NAT address sends many
 # people's joins from one address: the address buckets are wide.

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from realtime.errors import RealtimeError
 from signaling.domain.protocol import ProtocolError
 
 
-class SignalingError(Exception):
-    """A refused action; ``code`` is part of the protocol, the message is for people."""
+class SignalingError(RealtimeError):
+    """A refused action of a live room (the base, realtime/errors.py, holds the code)."""
 
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        """The sentence to show, in the active language."""
-        return error_text(self.code, self.params)
+    @staticmethod
+    def wording(code: str, params: dict[str, object]) -> str:
+        """The live room's sentence for ``code``."""
+        return error_text(code, params)
 
 
 class JoinRefused(SignalingError):

@@ -98,20 +98,6 @@ def _flag(data: dict[str, Any], key: str) -> bool:
     return value
 
 
-def _text(value: object, limit: int | None = None) -> str:
-    try:
-        return clean_text(value) if limit is None else clean_text(value, limit=limit)
-    except TextRefused as refused:
-        raise ProtocolError(refused.code, refused.limit) from None
-
-
-def _name(value: object) -> str:
-    try:
-        return clean_name(value)
-    except TextRefused as refused:
-        raise ProtocolError(refused.code, refused.limit) from None
-
-
 def _offer(data: dict[str, Any]) -> RtcOffer:
     sdp = data.get("sdp")
     # A lone surrogate (JSON can escape one) has no UTF-8: no SDP holds one.
@@ -153,12 +139,17 @@ def parse(raw: str) -> ClientMessage:
         raise ProtocolError("too_long", MAX_MESSAGE_BYTES)
     if kind == "rtc.ice":
         return _candidate(data)
-    if kind in ("qa.ask", "chat.send"):
-        name = _name(data.get("name"))
-        text = _text(data.get("text"))
-        return Ask(text, name) if kind == "qa.ask" else ChatSend(text, name)
-    if kind == "qa.answer":
-        return Moderate("answer", _question_id(data), _text(data.get("text"), MAX_ANSWER_CHARS))
+    try:  # the one place a text's refusal becomes the protocol's
+        if kind in ("qa.ask", "chat.send"):
+            name = clean_name(data.get("name"))
+            text = clean_text(data.get("text"))
+            return Ask(text, name) if kind == "qa.ask" else ChatSend(text, name)
+        if kind == "qa.answer":
+            question = _question_id(data)  # checked first: a bad id is bad_message, text or not
+            answer = clean_text(data.get("text"), limit=MAX_ANSWER_CHARS)
+            return Moderate("answer", question, answer)
+    except TextRefused as refused:
+        raise ProtocolError(refused.code, refused.limit) from None
     if kind == "qa.highlight":
         return Moderate("highlight", _question_id(data), on=_flag(data, "on"))
     if kind in ("qa.approve", "qa.hide"):

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meet.ratelimit import Rate, get_store
+from realtime.ratelimit import Rate, get_store
 from rooms.models import Province, Room, Unit, UnitKind
 from rooms.permissions import AnyUser, acting_pk
 from scheduling.errors import PeopleRefused, SchedulingError, TooManyLookups

@@ -1,6 +1,6 @@
 """Abuse limits of live rooms, per client address and per person, across web processes.
 
-Each check spends one try from its buckets (meet/ratelimit.py) before the work it guards:
+Each check spends one try from its buckets (realtime/ratelimit.py) before the work it guards:
 a guest password try is refused before any password hash is computed, a join before the
 database is read. A refusal is a ``SignalingError`` whose message says when to try again.
 """
@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.utils import formats, timezone
 
-from meet.ratelimit import get_store
+from realtime.ratelimit import get_store
 from signaling import conf
 from signaling.errors import SignalingError
 

@@ -12,6 +12,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 
 from broadcasts.consumers import reset_rate_limits
+from broadcasts.events import get_watch_bus, reset_watch_bus
 from broadcasts.presence import reset_counter
 from rooms.models import Room
 from tests.broadcasts.helpers import Watcher, broadcast_now, db, session_cookie
@@ -54,14 +55,17 @@ def layer(request: pytest.FixtureRequest, settings: Any) -> str:
 
 @pytest.fixture
 async def clean(layer: str) -> AsyncIterator[None]:
-    """A fresh counter, fresh rate limits and an empty layer for each test."""
+    """A fresh counter, fresh rate limits, a fresh bus and an empty layer for each test."""
     reset_counter()
     reset_rate_limits()
+    reset_watch_bus()
     channel_layer = get_channel_layer()
     await channel_layer.flush()
     yield
     reset_counter()
     reset_rate_limits()
+    await get_watch_bus().close()
+    reset_watch_bus()
     await channel_layer.flush()
 
 

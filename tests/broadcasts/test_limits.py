@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from broadcasts.domain.ratelimit import Rate
 from broadcasts.limits import LocalLimits, RedisLimits
+from realtime.rates import Rate
 from tests.broadcasts.conftest import REDIS_URL, redis_reachable
 from tests.conftest import missing_service
 

@@ -1,4 +1,4 @@
-"""Scheduling tests start with full abuse-limit buckets (meet/ratelimit.py)."""
+"""Scheduling tests start with full abuse-limit buckets (realtime/ratelimit.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from meet.ratelimit import reset_store
+from realtime.ratelimit import reset_store
 
 
 @pytest.fixture(autouse=True)

@@ -32,6 +32,7 @@ from channels.layers import get_channel_layer
 from django.test.utils import override_settings
 
 from broadcasts.consumers import reset_rate_limits
+from broadcasts.events import get_watch_bus, reset_watch_bus
 from broadcasts.presence import reset_counter
 from signaling.bus import get_bus, reset_bus
 from tests.security.matrix import roles as r
@@ -209,6 +210,7 @@ async def _watch_socket_problems(world: World) -> list[str]:
     """Each watch-socket message type sent by every role and every moderation panel."""
     reset_counter()
     reset_rate_limits()
+    reset_watch_bus()
     question, session = await db(broadcast_on)(world)
     driver = WatchDriver(world, question)
     try:
@@ -222,6 +224,8 @@ async def _watch_socket_problems(world: World) -> list[str]:
         driver.problems.append(str(broken))
     finally:
         await driver.close_all()
+        await get_watch_bus().close()
+        reset_watch_bus()
         await get_channel_layer().flush()
         await db(broadcast_off)(world, session)
         reset_counter()

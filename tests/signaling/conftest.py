@@ -11,7 +11,7 @@ import pytest
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 
-from meet.ratelimit import reset_store
+from realtime.ratelimit import reset_store
 from rooms.models import MemberRole, Room, RoomMembership
 from signaling.bus import get_bus, reset_bus
 from tests.factories import RoomFactory, UserFactory

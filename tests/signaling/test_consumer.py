@@ -119,7 +119,7 @@ async def test_a_token_for_another_room_is_refused(connect, room: Room) -> None:
 
 
 async def test_the_page_must_say_hello_in_time(connect, monkeypatch) -> None:
-    monkeypatch.setattr(consumers, "HELLO_TIMEOUT_SECS", 0.1)
+    monkeypatch.setattr(consumers.room, "HELLO_TIMEOUT_SECS", 0.1)
     live = await connect(join=False)
     await live.open()
     assert (await live.next())["code"] == "hello_timeout"
@@ -184,7 +184,7 @@ async def test_chat_is_rate_limited_per_connection(connect, settings) -> None:
 
 
 async def test_a_flood_of_bad_frames_closes_the_connection(connect, monkeypatch) -> None:
-    monkeypatch.setattr(consumers, "MAX_STRIKES", 5)
+    monkeypatch.setattr(consumers.room, "MAX_STRIKES", 5)
     live = await connect()
     for _ in range(5):
         await live.send_text("{")
@@ -199,7 +199,7 @@ async def test_nothing_is_sent_after_the_strike_that_closes(
     last strike closes the socket, and its own error is not sent after the close. Under
     daphne that send raised "Attempt to send on a closed protocol": the consumer died
     without its disconnect, so a joined participant stayed in the room as a ghost."""
-    monkeypatch.setattr(consumers, "MAX_STRIKES", 5)
+    monkeypatch.setattr(consumers.room, "MAX_STRIKES", 5)
     settings.MEET_LIVE_RATE_LIMITS = {"chat": (0.001, 1)}  # one chat line, then refusals
     live = await connect()
     for _ in range(6):

@@ -6,7 +6,6 @@ import unicodedata
 
 import pytest
 
-from broadcasts.domain import ratelimit
 from broadcasts.domain.protocol import (
     Ask,
     ChatSend,
@@ -50,32 +49,6 @@ def test_names_are_one_short_line() -> None:
     assert clean_name("  Nguyễn \n Văn   A ") == "Nguyễn Văn A"
     assert clean_name(None) == ""
     assert len(clean_name("A" * 300)) == 80
-
-
-def test_bucket_gives_a_burst_then_one_every_period() -> None:
-    bucket = ratelimit.Bucket.full(ratelimit.Rate(every_secs=20.0, burst=3), now=0.0)
-    assert [ratelimit.allow([bucket], 0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert ratelimit.allow([bucket], 0.0) == pytest.approx(20.0)
-    assert ratelimit.allow([bucket], 10.0) == pytest.approx(10.0)
-    assert ratelimit.allow([bucket], 20.0) == 0.0
-
-
-def test_a_refusal_by_one_bucket_takes_nothing_from_the_other() -> None:
-    rate = ratelimit.Rate(every_secs=20.0, burst=1)
-    connection = ratelimit.Bucket.full(rate, 0.0)
-    address = ratelimit.Bucket.full(rate, 0.0)
-    address.take()
-    assert ratelimit.allow([connection, address], 0.0) > 0
-    assert connection.tokens == 1.0
-
-
-def test_address_buckets_forget_the_least_recent() -> None:
-    buckets = ratelimit.AddressBuckets(ratelimit.Rate(20.0, 1), size=2)
-    first = buckets.get("a", 0.0)
-    first.take()
-    buckets.get("b", 0.0)
-    buckets.get("c", 0.0)  # "a" is forgotten
-    assert buckets.get("a", 0.0).tokens == 1.0
 
 
 @pytest.mark.parametrize(

@@ -6,15 +6,16 @@ tries at once, then one every ``every_secs``. GCRA keeps one number per key, the
 
 * with Redis (the channel layer's), each key is one Redis key updated by a Lua script that
   reads Redis's clock, so every daphne process shares one bucket and one clock (the
-  webinar's per-address limits, broadcasts/limits.py, use the same script);
+  watch page's per-address limits, broadcasts/limits.py, use the same script);
 * without Redis (the embedded default, one process) the TATs live in this process.
 
 ``spend`` / ``aspend`` answer 0.0 (allowed, one try spent) or the seconds to wait (nothing
 spent). If Redis cannot be reached the try is allowed and logged: a limit must not take
 the service down with it.
 
-Issue 11 unifies the limiters; until then this is the one place signaling and the webinar
-can both import (signaling may import nothing of streaming but its wire format).
+The rates and the GCRA arithmetic are plain Python in realtime/rates.py (the
+per-connection token buckets of both sockets live there too); this module adds the
+stores. Scheduling imports it as well, so it must stay free of Channels.
 """
 
 from __future__ import annotations
@@ -25,10 +26,23 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+
+from realtime.rates import Rate, gcra
+from realtime.redis import async_client, redis_address, sync_client
+
+__all__ = [
+    "GCRA_SCRIPT",
+    "LocalStore",
+    "Rate",
+    "RedisStore",
+    "Store",
+    "aspend_script",
+    "gcra",
+    "get_store",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -56,21 +70,15 @@ def _prefix() -> str:
     return str(getattr(settings, "MEET_RATELIMIT_PREFIX", "meet:limit:"))
 
 
-@dataclass(frozen=True)
-class Rate:
-    """``burst`` tries at once, then one every ``every_secs`` seconds."""
+async def aspend_script(script: Any, key: str, rate: Rate) -> float:
+    """One try from the Redis bucket ``key`` through a registered ``GCRA_SCRIPT``.
 
-    every_secs: float
-    burst: int
-
-
-def gcra(tat: float, now: float, rate: Rate) -> tuple[float, float]:
-    """(new TAT, seconds to wait): the wait is 0.0 when the try is allowed."""
-    tat = max(tat, now)
-    wait = tat - now - (rate.burst - 1) * rate.every_secs
-    if wait > 0:
-        return tat, wait
-    return tat + rate.every_secs, 0.0
+    0.0 (allowed) or the seconds to wait; Redis unreachable: allowed, and logged."""
+    try:
+        return float(await script(keys=[key], args=[rate.every_secs, rate.burst]))
+    except Exception:
+        logger.warning("rate limit store unreachable; allowing %s", key, exc_info=True)
+        return 0.0
 
 
 class LocalStore:
@@ -114,10 +122,8 @@ class RedisStore:
     """Several processes: one Redis key per bucket."""
 
     def __init__(self, address: str) -> None:
-        import redis
-
         self.address = address
-        self._sync = redis.Redis.from_url(address, socket_timeout=5)
+        self._sync = sync_client(address)
         self._script = self._sync.register_script(GCRA_SCRIPT)
         # redis.asyncio clients belong to the event loop that made them.
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
@@ -134,13 +140,7 @@ class RedisStore:
 
     async def aspend(self, key: str, rate: Rate) -> float:
         """``spend`` without blocking the event loop."""
-        try:
-            script = self._async_script()
-            wait = await script(keys=[_prefix() + key], args=[rate.every_secs, rate.burst])
-            return float(wait)
-        except Exception:
-            logger.warning("rate limit store unreachable; allowing %s", key, exc_info=True)
-            return 0.0
+        return await aspend_script(self._async_script(), _prefix() + key, rate)
 
     def claim(self, key: str, ttl_secs: float) -> bool:
         """True the first time ``key`` is claimed within ``ttl_secs`` (SET NX)."""
@@ -165,31 +165,16 @@ class RedisStore:
         return self._async_script().registered_client
 
     def _async_script(self) -> Any:
-        import redis.asyncio
-
         loop = asyncio.get_running_loop()
         found = self._async.get(loop)
         if found is None:
-            client = redis.asyncio.Redis.from_url(self.address, socket_timeout=5)
+            client = async_client(self.address)
             found = self._async[loop] = client.register_script(GCRA_SCRIPT)
         return found
 
 
 Store = LocalStore | RedisStore
 _store: Store | None = None
-
-
-def redis_address() -> str:
-    """The Redis of the default channel layer, or "" on the in-memory layer."""
-    layers: dict[str, dict[str, Any]] = settings.CHANNEL_LAYERS
-    layer = layers.get("default", {})
-    if "redis" not in str(layer.get("BACKEND", "")).lower():
-        return ""
-    hosts = layer.get("CONFIG", {}).get("hosts") or []
-    if not hosts:
-        return "redis://127.0.0.1:6379/0"
-    first = hosts[0]
-    return str(first.get("address", "") if isinstance(first, dict) else first)
 
 
 def get_store() -> Store:

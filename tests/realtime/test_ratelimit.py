@@ -1,5 +1,5 @@
-"""Issue 10: the live rooms' abuse limits (meet/ratelimit.py) hold across web processes on
-Redis, and in one process on the embedded default."""
+"""Issue 10: the abuse limits (realtime/ratelimit.py: the live rooms' and scheduling's)
+hold across web processes on Redis, and in one process on the embedded default."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from meet.ratelimit import LocalStore, Rate, RedisStore
+from realtime.ratelimit import LocalStore, Rate, RedisStore
 from tests.conftest import missing_service
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -1,0 +1,125 @@
+"""What every part of the live room's consumer shares: its state, its output, the worker.
+
+``RoomSocket`` declares the connection's state (set in ``room.RoomConsumer.connect``) and
+how it answers: one ``error`` frame per refusal in the connection's language, a close
+code from the realtime core's vocabulary (realtime/errors.py), and messages to the media
+worker (mediaworker.wire), which may be down without taking the room with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import translation
+
+from mediaworker import wire
+from realtime.errors import (
+    CLOSE_ENDED,
+    CLOSE_NO_ROOM,
+    CLOSE_TOKEN,
+    CLOSE_TOO_FAST,
+)
+from realtime.hub import Subscriber
+from realtime.rates import Limiter
+from signaling.domain import protocol as p
+from signaling.errors import SignalingError, error_text, protocol_error_text
+
+logger = logging.getLogger(__name__)
+
+# Which close code each refusal of a join ends with (docs/protocol.md); anything else 4403.
+CLOSE_FOR = {
+    "token_invalid": CLOSE_TOKEN,
+    "token_expired": CLOSE_TOKEN,
+    "token_used": CLOSE_TOKEN,
+    "slow_down": CLOSE_TOO_FAST,
+    "wrong_session": CLOSE_TOKEN,
+    "no_room": CLOSE_NO_ROOM,
+    "ended": CLOSE_ENDED,
+}
+
+
+def db(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """``function`` run in the database thread (Channels closes stale connections there)."""
+    return database_sync_to_async(function)
+
+
+class RoomSocket(AsyncJsonWebsocketConsumer):
+    """One browser in one live room: its state and how it answers."""
+
+    slug: str
+    state: str  # new → lobby → joined → closing
+    peer: str
+    name: str
+    identity: str
+    role: str
+    member: Subscriber | None
+    limiter: Limiter
+    media_sources: tuple[bool, bool, bool] | None
+    address: str
+    language: str
+    hello_timer: asyncio.TimerHandle | None
+
+    async def _admitted(self) -> None:
+        """Let this connection in from the lobby (joining.Joining does)."""
+        raise NotImplementedError
+
+    # -- output --------------------------------------------------------------------------
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=p.encode(message))
+
+    async def _error(
+        self, code: str, text: str, *, field: str = "", for_type: str = "", ref: str = ""
+    ) -> None:
+        await self._send(p.error(code, text, field=field, for_type=for_type, ref=ref))
+
+    async def _fail(self, refused: SignalingError, kind: str, ref: str) -> None:
+        with translation.override(self.language):
+            text = refused.message
+        await self._error(refused.code, text, for_type=kind, ref=ref)
+
+    async def _refuse(
+        self, code: str, close_code: int, params: dict[str, object] | None = None
+    ) -> None:
+        with translation.override(self.language):
+            text = error_text(code, params)
+        await self._error(code, text)
+        await self._close(close_code)
+
+    async def _close(self, close_code: int) -> None:
+        if self.state == "closing":
+            return
+        self.state = "closing"
+        await self.close(code=close_code)
+
+    async def _to_worker_control(self, action: Any, *, peer: str = "", target: str = "") -> None:
+        await self._to_worker(
+            wire.to_worker_control(
+                room=self.slug,
+                peer=peer or self.peer,
+                reply=self.channel_name,
+                action=action,
+                target=target,
+            )
+        )
+
+    async def _to_worker(self, message: Any) -> None:
+        try:
+            await self.channel_layer.send(wire.MEDIA_WORKER_CHANNEL, message)
+        except Exception:  # the worker may be down; the room goes on without media
+            logger.warning(
+                "live room %s: %s not delivered to the media worker",
+                self.slug,
+                message.get("action") or message.get("type"),
+            )
+
+
+def protocol_error_text_in(language: str, problem: p.ProtocolError) -> str:
+    """Word a protocol error in the connection's language."""
+    with translation.override(language):
+        return protocol_error_text(problem)
