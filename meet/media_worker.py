@@ -10,14 +10,14 @@ and aiortc is never imported by the web process.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mediaworker.config import worker_mode
+from meet.first_scope import StartOnFirstScope
 
 if TYPE_CHECKING:
     from mediaworker.worker import MediaWorker
 
-Scope = dict[str, Any]
 
 _in_process: MediaWorker | None = None
 _in_process_task: asyncio.Task[None] | None = None
@@ -46,16 +46,9 @@ async def stop_in_process() -> None:
         await asyncio.gather(task, return_exceptions=True)
 
 
-class with_media_worker:  # noqa: N801 - reads as a function in meet/asgi.py
+class with_media_worker(StartOnFirstScope):  # noqa: N801 - reads as a function in meet/asgi.py
     """ASGI middleware: the first scope starts the in-process media worker."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.started = False
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
-        if not self.started:
-            self.started = True
-            if worker_mode() == "inprocess":
-                start_in_process()
-        return await self.app(scope, receive, send)
+    def start(self) -> None:
+        if worker_mode() == "inprocess":
+            start_in_process()

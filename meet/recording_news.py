@@ -22,9 +22,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from mediaworker.wire import RECORDINGS_CHANNEL
+from meet.first_scope import StartOnFirstScope
 
 log = logging.getLogger(__name__)
-Scope = dict[str, Any]
 FINISHED_STATES = ("ready", "failed")
 # After the layer itself fails (Redis gone), wait before reading again: no busy loop.
 RETRY_SECS = 1.0
@@ -89,15 +89,8 @@ def start(layer: Any = None) -> asyncio.Task[None] | None:
     return _task
 
 
-class with_recording_news:  # noqa: N801 - reads as a function in meet/asgi.py
+class with_recording_news(StartOnFirstScope):  # noqa: N801 - reads as a function in meet/asgi.py
     """ASGI middleware: the first scope starts the listener of the worker's news."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.started = False
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
-        if not self.started:
-            self.started = True
-            start()
-        return await self.app(scope, receive, send)
+    def start(self) -> None:
+        start()
