@@ -339,7 +339,7 @@ if REDIS_URL:
     # with "Timeout reading from ..." (HTTP 1011). Read longer than the block time.
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["socket_timeout"] = 30  # type: ignore[index]
 
-# --- Broadcasts, recordings and the public archive (streaming/) --------------------------
+# --- Broadcasts, recordings and the public archive (broadcasts/, archive/, mediaworker/) ---
 # One directory per recording (status.json, HLS program, finished MP4); the media worker
 # reads the same variable (mediaworker/config.py). Its files are served through the app, which
 # checks that each is public now (docs/archive.md): never alias the folder in a web server.
