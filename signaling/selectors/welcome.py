@@ -12,20 +12,9 @@ from signaling.domain.protocol import (
     serialize_poll,
 )
 from signaling.models import LiveRole, LiveRoomSettings, Meeting, Participant
+from signaling.selectors import shared
 from signaling.selectors.meetings import live_settings
 from signaling.selectors.roster import hands, lobby, participant_view, participants_wire
-from signaling.selectors.shared import (
-    chat_history,
-    decks,
-    files,
-    files_count,
-    my_votes,
-    plain_deck,
-    plain_file,
-    plain_slides,
-    polls,
-    slides_view,
-)
 
 SHARED_KEYS = ("chat", "polls", "files", "files_total", "decks", "slides")
 
@@ -34,13 +23,15 @@ def welcome_shared(meeting: Meeting) -> dict[str, Any]:
     """The part of ``welcome`` that is the same for everybody (cached per hub)."""
     slug = meeting.room.slug
     return {
-        "chat": [serialize_chat(message) for message in chat_history(meeting.pk)],
-        "polls": [serialize_poll(poll) for poll in polls(meeting.pk)],
+        "chat": [serialize_chat(message) for message in shared.chat_history(meeting.pk)],
+        "polls": [serialize_poll(poll) for poll in shared.polls(meeting.pk)],
         # The most recent files, and how many there are: a join message stays bounded.
-        "files": [plain_file(f) for f in files(meeting.pk, slug, last=conf.welcome_files())],
-        "files_total": files_count(meeting.pk),
-        "decks": [plain_deck(d) for d in decks(meeting.pk)],
-        "slides": plain_slides(slides_view(meeting, slug)),
+        "files": [
+            shared.plain_file(f) for f in shared.files(meeting.pk, slug, last=conf.welcome_files())
+        ],
+        "files_total": shared.files_count(meeting.pk),
+        "decks": [shared.plain_deck(d) for d in shared.decks(meeting.pk)],
+        "slides": shared.plain_slides(shared.slides_view(meeting, slug)),
     }
 
 
@@ -78,7 +69,7 @@ def welcome(
             "lobby": (settings_row or live_settings(room)).lobby_enabled,
             "meeting": meeting.pk,
         },
-        "votes": my_votes(meeting.pk, me.identity) if with_votes else {},
+        "votes": shared.my_votes(meeting.pk, me.identity) if with_votes else {},
         "ice_servers": ice_servers,
     }
     if with_participants:
