@@ -16,6 +16,35 @@ def pytest_configure(config: pytest.Config) -> None:
     compile_catalogues(ROOT)
 
 
+# Tests that read neither the database nor the settings' channel layer give the same
+# result on every backend: the media worker's (it loads no Django and makes its own
+# layers) and the plain rules' (domain modules, their fuzzing). They are marked
+# ``backend_independent``; CI's second pass, on PostgreSQL + Redis, leaves them out
+# (they ran, unchanged, in the first).
+BACKEND_INDEPENDENT = (
+    "mediaworker/",
+    "rooms/domain/",
+    "scheduling/domain/",
+    "signaling/domain/",
+    "broadcasts/domain/",
+    "realtime/test_rates.py",
+    "fuzz/test_files.py",
+    "fuzz/test_names.py",
+    "fuzz/test_units_csv.py",
+    "fuzz/test_watch_protocol.py",
+)
+# ...except where a worker test reads the web side's settings (which layer, which mode).
+BACKEND_DEPENDENT = ("mediaworker/test_embedded.py",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = ROOT / "tests"
+    for item in items:
+        where = item.path.relative_to(tests).as_posix()
+        if where.startswith(BACKEND_INDEPENDENT) and not where.startswith(BACKEND_DEPENDENT):
+            item.add_marker(pytest.mark.backend_independent)
+
+
 def services_required() -> bool:
     """CI sets MEET_REQUIRE_SERVICES=1: a missing service then fails instead of skipping."""
     return os.environ.get("MEET_REQUIRE_SERVICES", "") in {"1", "true", "yes"}
