@@ -20,9 +20,10 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from bench.fanout_media import ClipTrack, encode_clip
+from bench.stand_in import signal_from
 from mediaworker.forwarding import FrameCounter, on_keyframe_request
 from mediaworker.ice import use_host_addresses
-from mediaworker.wire import to_worker_control, to_worker_signal
+from mediaworker.wire import to_worker_control
 
 ANSWER_TIMEOUT_SECS = 60.0
 VIEWER_NICE = 10
@@ -64,15 +65,7 @@ class Peer:
         for track in tracks:
             track["mid"] = self.pc.getTransceivers()[track.pop("index")].mid
         signal = {"type": "rtc.offer", "sdp": self.pc.localDescription.sdp, "tracks": tracks}
-        message = to_worker_signal(
-            room=self.room,
-            peer=self.peer,
-            reply=self.reply,
-            name=self.peer,
-            signal=signal,  # type: ignore[arg-type]
-            viewer=viewer,
-            role=role,
-        )
+        message = signal_from(self, signal, viewer=viewer, role=role)
         await self.layer.send(self.channel, message)
         while True:
             reply = await asyncio.wait_for(self.layer.receive(self.reply), ANSWER_TIMEOUT_SECS)

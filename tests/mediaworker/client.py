@@ -30,11 +30,11 @@ from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamT
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from av import AudioFrame, VideoFrame
 
+from bench.stand_in import signal_from
 from mediaworker.wire import (
     MEDIA_WORKER_CHANNEL,
     ControlAction,
     to_worker_control,
-    to_worker_signal,
 )
 
 
@@ -152,15 +152,8 @@ class MediaClient:
 
     async def send(self, signal: dict[str, Any]) -> None:
         """Send one ``rtc.*`` message to the worker, as the consumer would."""
-        message = to_worker_signal(
-            room=self.room,
-            peer=self.peer,
-            reply=self.reply,
-            name=self.peer,
-            signal=signal,  # type: ignore[arg-type]
-            viewer=self.viewer,
-            role=None if self.viewer else self.role,
-        )
+        role = None if self.viewer else self.role
+        message = signal_from(self, signal, viewer=self.viewer, role=role)
         await self.layer.send(self.worker_channel, message)
 
     async def control(self, action: ControlAction, target: str = "") -> None:
