@@ -7,7 +7,10 @@ COPY meet meet
 COPY rooms rooms
 COPY scheduling scheduling
 COPY signaling signaling
-COPY streaming streaming
+COPY broadcasts broadcasts
+COPY archive archive
+COPY realtime realtime
+COPY mediaworker mediaworker
 COPY templates templates
 COPY static static
 COPY locale locale
