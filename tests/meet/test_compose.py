@@ -48,3 +48,11 @@ def test_only_the_proxy_is_published_and_only_it_is_trusted() -> None:
     assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)
     commands = [" ".join(map(str, s.get("command", []))) for s in services.values()]
     assert not any("--proxy-headers" in command for command in commands)
+
+
+def test_every_service_comes_back_after_a_crash_or_a_reboot() -> None:
+    """Issue 12: `web` had no restart policy."""
+    services = _services()
+    assert {name: s.get("restart") for name, s in services.items()} == dict.fromkeys(
+        services, "unless-stopped"
+    )
