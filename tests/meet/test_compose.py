@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,13 @@ def test_every_service_comes_back_after_a_crash_or_a_reboot() -> None:
     assert {name: s.get("restart") for name, s in services.items()} == dict.fromkeys(
         services, "unless-stopped"
     )
+
+
+def test_env_example_lists_exactly_the_variables_compose_reads() -> None:
+    """Issue 12: an operator learns every variable from .env.example, and nothing stale."""
+    compose = Path(ROOT / "docker-compose.yml").read_text()
+    used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", compose))
+    lines = Path(ROOT / ".env.example").read_text().splitlines()
+    listed = [line.split("=", 1)[0] for line in lines if line and not line.startswith("#")]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == used
