@@ -243,8 +243,8 @@ MEET_WS_MAX_PER_ADDRESS = int(os.environ.get("MEET_WS_MAX_PER_ADDRESS", "200"))
 
 # Where the running program's source can be had: the footer links to it (AGPL-3.0-or-later
 # section 13 asks a network service to offer its source to its users). pyproject names no
-# public repository, so there is no default: empty hides the link.
-MEET_SOURCE_URL = os.environ.get("MEET_SOURCE_URL", "").strip()
+# public repository, so the default is /source/, the tree this process runs (meet/source.py).
+MEET_SOURCE_URL = os.environ.get("MEET_SOURCE_URL", "").strip() or "/source/"
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere, nothing from
 # another origin. meet/headers.py adds the page's own ws:/wss: origin to connect-src and
