@@ -24,7 +24,11 @@ def _django() -> None:
 
 
 def setup(*, demo: bool) -> None:
-    """Compile translations, migrate, load provinces, allocate rooms, load demo data."""
+    """Compile translations, migrate, load provinces, allocate rooms, load demo data.
+
+    Compiling leaves an up-to-date tree alone and never fails on a read-only one (the
+    Docker image compiles at build time; meet/i18n.py).
+    """
     from meet.i18n import compile_catalogues
 
     compile_catalogues(Path(__file__).resolve().parent.parent)
@@ -41,7 +45,9 @@ def setup(*, demo: bool) -> None:
         call_command("load_demo_schedule")
         call_command("load_demo_archive")
     else:
-        call_command("allocate_rooms")
+        # A production start (the container's command) logs no passwords: the operator
+        # gives a unit its password with `meet reset_room_password SLUG`.
+        call_command("allocate_rooms", no_passwords=settings.PRODUCTION)
     call_command("extend_schedule", verbosity=0)
 
 

@@ -7,5 +7,5 @@ from django.http import HttpRequest
 
 
 def product(request: HttpRequest) -> dict[str, object]:
-    """Expose the room host so templates can show public room addresses."""
-    return {"MEET_ROOM_HOST": settings.MEET_ROOM_HOST}
+    """Expose the room host (public room addresses) and the source link (the footer)."""
+    return {"MEET_ROOM_HOST": settings.MEET_ROOM_HOST, "MEET_SOURCE_URL": settings.MEET_SOURCE_URL}

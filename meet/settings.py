@@ -241,6 +241,11 @@ MEET_TRUSTED_PROXIES = env_list("MEET_TRUSTED_PROXIES", default=[])
 # Concurrent WebSocket connections one client address may hold (meet/websocket_limits.py).
 MEET_WS_MAX_PER_ADDRESS = int(os.environ.get("MEET_WS_MAX_PER_ADDRESS", "200"))
 
+# Where the running program's source can be had: the footer links to it (AGPL-3.0-or-later
+# section 13 asks a network service to offer its source to its users). pyproject names no
+# public repository, so the default is /source/, the tree this process runs (meet/source.py).
+MEET_SOURCE_URL = os.environ.get("MEET_SOURCE_URL", "").strip() or "/source/"
+
 # Content-Security-Policy (django-csp): no inline script or style anywhere, nothing from
 # another origin. meet/headers.py adds the page's own ws:/wss: origin to connect-src and
 # lets the portal's embeddable player be framed. Extra origins for media (a CDN serving

@@ -65,8 +65,8 @@ RESERVED_SLUGS: frozenset[str] = frozenset(
         "live", "livez", "login", "logout", "manage", "media", "new", "news", "oauth",
         "password", "portal", "privacy", "profile", "readyz", "recordings", "register",
         "reports", "rooms", "rss", "schedule", "schedules", "schema", "search", "sessions",
-        "settings", "setlang", "selftest", "signup", "sites", "sso", "static", "status",
-        "stats", "tags", "terms", "units", "upload", "uploads", "users", "webinar",
+        "settings", "setlang", "selftest", "signup", "sites", "source", "sso", "static",
+        "status", "stats", "tags", "terms", "units", "upload", "uploads", "users", "webinar",
         "webinars", "ws",
         # realtime and media plumbing
         "rtc", "signaling", "stream", "streaming", "stun", "turn", "webrtc", "websocket",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,21 @@ def test_only_the_proxy_is_published_and_only_it_is_trusted() -> None:
     assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)
     commands = [" ".join(map(str, s.get("command", []))) for s in services.values()]
     assert not any("--proxy-headers" in command for command in commands)
+
+
+def test_every_service_comes_back_after_a_crash_or_a_reboot() -> None:
+    """Issue 12: `web` had no restart policy."""
+    services = _services()
+    assert {name: s.get("restart") for name, s in services.items()} == dict.fromkeys(
+        services, "unless-stopped"
+    )
+
+
+def test_env_example_lists_exactly_the_variables_compose_reads() -> None:
+    """Issue 12: an operator learns every variable from .env.example, and nothing stale."""
+    compose = Path(ROOT / "docker-compose.yml").read_text()
+    used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", compose))
+    lines = Path(ROOT / ".env.example").read_text().splitlines()
+    listed = [line.split("=", 1)[0] for line in lines if line and not line.startswith("#")]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == used

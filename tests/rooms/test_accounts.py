@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import authenticate
+from django.core.management import call_command
 from django.db import IntegrityError
 from django.test import RequestFactory
 
@@ -70,3 +73,23 @@ def test_a_room_has_one_manager_and_a_manager_one_room() -> None:
         room_manager_assign(room=second, user=minh)
     with pytest.raises(IntegrityError):
         Room.objects.filter(pk=second.pk).update(manager=minh)
+
+
+def test_a_production_start_lists_new_logins_without_their_passwords(directory: None) -> None:
+    """Issue 12: each start printed newly allocated unit passwords into the container log."""
+    out = StringIO()
+    call_command("allocate_rooms", no_passwords=True, stdout=out)
+    account = Room.objects.get(slug="hanoi").account
+    assert account is not None and account.has_usable_password()
+    lines = out.getvalue().splitlines()
+    assert any(line.split("\t")[-1] == "hanoi" for line in lines)
+    assert all(len(line.split("\t")) <= 2 for line in lines)
+    assert "meet reset_room_password SLUG" in lines[-2]
+
+
+def test_the_interactive_command_still_shows_each_new_password_once(directory: None) -> None:
+    out = StringIO()
+    call_command("allocate_rooms", stdout=out)
+    row = next(line.split("\t") for line in out.getvalue().splitlines() if "\thanoi\t" in line)
+    account = Room.objects.get(slug="hanoi").account
+    assert account is not None and account.check_password(row[2])

@@ -19,6 +19,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--unit", action="append", default=[], help="unit code or slug")
         parser.add_argument("--schools", action="store_true", help="also every school and centre")
+        # `meet setup` on a production start: the container's log is kept and read by more
+        # people than the operator, so the new logins are listed without their passwords.
+        parser.add_argument(
+            "--no-passwords",
+            action="store_true",
+            help="list the new logins without passwords (set one: meet reset_room_password SLUG)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         units = None
@@ -41,5 +48,12 @@ class Command(BaseCommand):
         except RoomsError as exc:
             raise CommandError(str(exc)) from exc
         for c in allocated:
-            self.stdout.write(f"{c.room.address}\t{c.username}\t{c.password}")
+            if options["no_passwords"]:
+                self.stdout.write(f"{c.room.address}\t{c.username}")
+            else:
+                self.stdout.write(f"{c.room.address}\t{c.username}\t{c.password}")
+        if allocated and options["no_passwords"]:
+            self.stdout.write(
+                "Passwords are not shown: give a login one with `meet reset_room_password SLUG`."
+            )
         self.stdout.write(self.style.SUCCESS(f"Rooms allocated: {len(allocated)}."))

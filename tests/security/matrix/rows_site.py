@@ -47,6 +47,8 @@ def _item(world: World) -> str:
 
 SITE: list[Row] = [
     gate("healthz", lambda w: "/healthz", E),
+    # AGPL section 13: the running source, for everyone.
+    gate("source", lambda w: "/source/", E),
     gate("login", lambda w: "/accounts/login/", E, ok=()),
     gate("logout", lambda w: "/accounts/logout/", E, method="post"),
     gate(
