@@ -14,19 +14,14 @@ COPY realtime realtime
 COPY templates templates
 COPY static static
 COPY locale locale
-# Editable, so the settings find templates/ and static/ here in /app. npm is needed only
-# to fetch hls.js from the npm registry for the watch page (broadcasts/vendor.py):
-# without it, browsers with no HLS of their own (desktop Chrome, Firefox) could not
-# watch a broadcast beyond the WebRTC seats. The catalogues are compiled here, as root:
-# /app stays root's and read-only to `meet`, whose `meet setup` then finds them up to
-# date (.dockerignore keeps a developer's own .mo files out of the build).
-RUN apt-get update && apt-get install -y --no-install-recommends npm \
-    && pip install --no-cache-dir -e . \
-    && python -c "from broadcasts.vendor import install_hls_js; print(install_hls_js())" \
+# Editable, so the settings find templates/ and static/ here in /app (the watch page's
+# hls.js is vendored in static/vendor/: no npm). The catalogues are compiled here, as
+# root: /app stays root's and read-only to `meet`, whose `meet setup` then finds them up
+# to date (.dockerignore keeps a developer's own .mo files out of the build).
+RUN pip install --no-cache-dir -e . \
     && test -f static/vendor/hls.js/hls.min.js \
     && python -c "from pathlib import Path; from meet.i18n import compile_catalogues; compile_catalogues(Path('/app'))" \
     && test -f locale/vi/LC_MESSAGES/django.mo \
-    && apt-get purge -y --auto-remove npm && rm -rf /var/lib/apt/lists/* /root/.npm \
     && useradd --system --home /var/lib/meet meet \
     && mkdir -p /var/lib/meet && chown meet /var/lib/meet
 USER meet

@@ -1,8 +1,12 @@
-"""hls.js for the watch page, fetched from the npm registry by ``meet setup``.
+"""hls.js for the watch page, vendored in ``static/vendor/hls.js/`` with its licence.
 
-The file is vendored into ``static/vendor/hls.js/`` (git-ignored), so there is no build
-step and the page works offline once set up. Without it the page falls back to the
-browser's own HLS (Safari, iOS, recent Android Chrome) and says so when neither works.
+The player is committed as released (as Django's admin vendors its scripts): an install
+needs neither npm nor the npm registry, which a provincial data centre may not reach.
+``install_hls_js`` is the maintainers' way to move to another release: change
+``HLS_JS_VERSION``, run ``python -c "from broadcasts.vendor import install_hls_js;
+print(install_hls_js())"`` (it needs npm) and commit the files. Should the file be missing,
+the page falls back to the browser's own HLS (Safari, iOS, recent Android Chrome) and says
+so when neither works.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ def hls_installed(project: Path = _PROJECT) -> bool:
 
 
 def install_hls_js(project: Path = _PROJECT, *, npm: str = "npm") -> str:
-    """Fetch hls.js with npm unless this version is there; returns what happened."""
+    """Fetch this version of hls.js with npm unless it is there (maintainers, when the
+    version changes); returns what happened."""
     target = vendor_dir(project)
     stamp = target / "VERSION"
     complete = all((target / Path(name).name).is_file() for name in _WANTED)

@@ -52,15 +52,11 @@ def setup(*, demo: bool) -> None:
 
 
 def _hls_js() -> None:
-    """The watch page's player, from the npm registry (skipped when already there)."""
-    from broadcasts.vendor import install_hls_js
+    """Say so when the watch page's vendored player is missing (a trimmed copy of the tree)."""
+    from broadcasts.vendor import hls_installed, vendor_dir
 
-    try:
-        outcome = install_hls_js()
-    except Exception as problem:  # no network, npm timing out, a bad tarball: native HLS
-        outcome = f"hls.js was not installed ({problem})"
-    if outcome != "present":
-        print(outcome, flush=True)
+    if not hls_installed():
+        print(f"hls.js is missing from {vendor_dir()}: the watch page uses the browser's own HLS")
 
 
 def serve(*, host: str, port: int) -> None:

@@ -35,8 +35,3 @@ ensure_venv() {  # ensure_venv [extras]
   fi
 }
 
-ensure_npm() {  # hls.js for the watch page comes from the npm registry (meet setup)
-  command -v npm >/dev/null 2>&1 && return 0
-  echo "Installing npm (to fetch hls.js for the public watch page)..."
-  apt_install npm || echo "Could not install npm: the watch page will use the browser's own HLS." >&2
-}

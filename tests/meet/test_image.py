@@ -20,3 +20,14 @@ def test_the_image_copies_every_package() -> None:
     assert all((ROOT / name).is_dir() for name in copied), (
         "the Dockerfile copies a folder that is gone"
     )
+
+
+def test_the_watch_pages_player_is_vendored_with_its_licence() -> None:
+    """No npm at install time: hls.js, its source map and its licence are in the tree."""
+    from broadcasts.vendor import HLS_JS_VERSION, vendor_dir
+
+    folder = vendor_dir(ROOT)
+    for name in ("hls.min.js", "hls.min.js.map", "LICENSE"):
+        assert (folder / name).is_file(), name
+    assert (folder / "VERSION").read_text().strip() == HLS_JS_VERSION
+    assert "Apache License" in (folder / "LICENSE").read_text()
