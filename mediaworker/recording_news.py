@@ -17,7 +17,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from mediaworker.wire import RECORDINGS_CHANNEL, FinishedState, recording_finished
+from mediaworker.wire import (
+    FINISHED_STATES,
+    RECORDINGS_CHANNEL,
+    FinishedState,
+    recording_finished,
+)
 from mediaworker.wire.status import read_status
 
 logger = logging.getLogger(__name__)
@@ -38,7 +43,7 @@ class RecordingNews:
     def finished(self, directory: Path) -> None:
         """From any thread: tell the web side if ``directory``'s recording is final now."""
         status = read_status(directory)
-        if status is None or status.state not in ("ready", "failed"):
+        if status is None or status.state not in FINISHED_STATES:
             return  # not finalised (a stop without finalising, a crash): the sweep sees it
         state: FinishedState = "ready" if status.state == "ready" else "failed"
         loop = self._loop

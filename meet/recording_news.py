@@ -21,11 +21,10 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from mediaworker.wire import RECORDINGS_CHANNEL
+from mediaworker.wire import FINISHED_STATES, RECORDINGS_CHANNEL
 from meet.first_scope import StartOnFirstScope
 
 log = logging.getLogger(__name__)
-FINISHED_STATES = ("ready", "failed")
 # After the layer itself fails (Redis gone), wait before reading again: no busy loop.
 RETRY_SECS = 1.0
 

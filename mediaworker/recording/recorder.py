@@ -234,8 +234,3 @@ class Recorder:
         ):
             self.video.request_keyframe()
         self._ticker = loop.call_later(KEYFRAME_TICK_SECS, self._tick)
-
-
-def finished_recording(status: RecordingStatus | None) -> bool:
-    """Whether a status says the recording needs no more work."""
-    return status is not None and status.state in ("ready", "failed")

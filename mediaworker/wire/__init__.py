@@ -284,6 +284,7 @@ def to_worker_recording(
 # minute sweep of unfinished recordings stays only to recover from a crash.
 RECORDINGS_CHANNEL = "meet-recordings"
 FinishedState = Literal["ready", "failed"]
+FINISHED_STATES: frozenset[str] = frozenset({"ready", "failed"})
 
 
 class RecordingFinished(TypedDict):
