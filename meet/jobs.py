@@ -1,4 +1,5 @@
-"""The periodic jobs, run every minute by `meet run_scheduler` (or in-process).
+"""The periodic jobs, run every minute by `meet run_scheduler` (or in-process), and the
+task worker that sends the queued mail, a thread beside them in the same process.
 
 The project package composes them: each app's idempotent job functions are imported and
 called here, so no app registers anything and scheduling knows nothing of the archive.
@@ -8,6 +9,8 @@ Each job is idempotent, so running it twice, or from two processes, does no harm
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -15,10 +18,13 @@ from datetime import datetime
 
 from django.db import close_old_connections
 from django.utils import timezone
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
+from django_tasks_db.management.commands.db_worker import Worker
 
 from archive.services.finished import refresh_unfinished
 from scheduling.services.invitations import invitations_resolve_all
-from scheduling.services.reminders import reminders_send
+from scheduling.services.outbox import mail_requeue_lost
+from scheduling.services.reminders import reminders_queue
 from scheduling.services.sessions import sessions_extend_horizon
 
 log = logging.getLogger(__name__)
@@ -33,7 +39,10 @@ MINUTE_JOBS: dict[str, Callable[[], int]] = {"recordings_refreshed": refresh_unf
 
 def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, int]:
     """One pass: reminders and the minute jobs every minute; horizon and invitations hourly."""
-    done = {"reminders": reminders_send(now=now or timezone.now())}
+    done = {
+        "reminders": reminders_queue(now=now or timezone.now()),
+        "mails_requeued": mail_requeue_lost(),
+    }
     if hourly:
         done["meetings_added"] = sessions_extend_horizon(now=now)
         done["invited"] = invitations_resolve_all()
@@ -61,14 +70,49 @@ def run_forever(stop: threading.Event | None = None) -> None:
             time.sleep(TICK_SECS)
 
 
+# How often an idle task worker looks for due tasks (a few cheap queries).
+TASK_POLL_SECS = 2.0
+
+
+def start_task_worker() -> Worker:
+    """Run django-tasks' database worker in a daemon thread: it sends the queued mail.
+
+    The worker of ``manage.py db_worker`` is used as it is, without its signal handlers
+    (only a main thread may set them); set ``worker.running = False`` to stop it after
+    the task at hand."""
+    worker = Worker(
+        queue_names=[DEFAULT_TASK_QUEUE_NAME],
+        interval=TASK_POLL_SECS,
+        batch=False,
+        backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"{socket.gethostname()}-{os.getpid()}-tasks"[-64:],
+        excluded_queue_names=[],
+    )
+    threading.Thread(target=_run_worker, args=(worker,), name="meet-tasks", daemon=True).start()
+    return worker
+
+
+def _run_worker(worker: Worker) -> None:
+    while worker.running:
+        try:
+            worker.run()
+        except Exception:  # a lost database connection must not end mail delivery
+            log.exception("task worker failed; starting again")
+            close_old_connections()
+            time.sleep(TICK_SECS)
+
+
 _started = threading.Lock()
 _thread: threading.Thread | None = None
 
 
 def start_in_process() -> None:
-    """Start the loop once in a daemon thread (the embedded default's single process)."""
+    """Start the loop and the task worker once in daemon threads (the embedded default)."""
     global _thread
     with _started:
         if _thread is None:
             _thread = threading.Thread(target=run_forever, name="meet-scheduler", daemon=True)
             _thread.start()
+            start_task_worker()

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,9 @@ INSTALLED_APPS = [
     "signaling",
     "broadcasts",
     "archive",
+    # The task queue that delivers mail (see TASKS below).
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -203,13 +207,33 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- Mail (scheduling/services/outbox.py) ----------------------------------------------------
+# One EMAIL_URL (dj-email-url): smtp://user:password@host:587/?tls=True&timeout=20, or
+# ?ssl=True for implicit TLS on 465, console: for the terminal. Unset: the terminal in the
+# embedded default, localhost:25 in production. The password is never logged.
+EMAIL_URL = os.environ.get("EMAIL_URL", "smtp://localhost:25" if PRODUCTION else "console:")
+_email = dj_email_url.parse(EMAIL_URL)
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    _email.get("EMAIL_BACKEND") or "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+# A mail server that never answers must not hold the task worker forever.
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
+del _email
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"noreply@{MEET_ROOM_HOST}")
+# Every mail goes through the task queue (django-tasks, database backend): a failed send is
+# tried again after 1, 2, 4 ... minutes (at most MEET_MAIL_RETRY_MAX_SECS apart), and after
+# MEET_MAIL_MAX_ATTEMPTS tries it is recorded as failed and shown on the meeting page.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+MEET_MAIL_MAX_ATTEMPTS = int(os.environ.get("MEET_MAIL_MAX_ATTEMPTS", "10"))
+MEET_MAIL_RETRY_BASE_SECS = int(os.environ.get("MEET_MAIL_RETRY_BASE_SECS", "60"))
+MEET_MAIL_RETRY_MAX_SECS = int(os.environ.get("MEET_MAIL_RETRY_MAX_SECS", str(6 * 3600)))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -45,7 +45,7 @@ from scheduling.services.attendance import attendance_record
 from scheduling.services.invitations import (
     RuleInput,
     invitation_reply,
-    invitations_send_on_commit,
+    invitations_queue_on_commit,
     invitations_set,
     people_invite,
 )
@@ -71,7 +71,7 @@ def _invite(session: Session, data: dict[str, Any], by: Any) -> None:
         invitations_set(session=session, rules=rules)
     if data.get("people"):
         people_invite(session=session, names=data["people"], by=by)
-    invitations_send_on_commit(session)
+    invitations_queue_on_commit(session)
 
 
 def _refused(exc: ScheduleConflict | InvalidSchedule) -> Response:

@@ -102,7 +102,7 @@ def calendar_for(
 ) -> bytes:
     """A calendar for the given sessions with its VTIMEZONE; an iTIP message with ``method``."""
     stamp = utc_stamp(timezone.now())
-    people = [f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{a}" for a in attendees]
+    people = [f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{a}" for a in attendees]
     events = []
     for session in sessions:
         for event in session_events(session, session.occurrences.all(), stamp):

@@ -22,6 +22,7 @@ from scheduling.models import Invitation, Occurrence, Reply, SessionDocument, Se
 from scheduling.permissions import can_schedule
 from scheduling.query_dates import calendar_years, year_of
 from scheduling.reports import csv_text, occurrence_sites, unit_usage
+from scheduling.selectors import session_mail_trouble
 from scheduling.services.documents import can_download, document_add
 from scheduling.services.ical_import import MAX_IMPORT_BYTES, describe, ics_import, ics_preview
 from scheduling.services.invitations import invitation_reply, meeting_reply
@@ -61,6 +62,7 @@ def occurrence_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "ready": sum(1 for r in rows if r.status and r.status.readiness.ready),
         "yes": sum(1 for r in rows if r.reply == Reply.YES),
         "present": sum(1 for r in rows if r.present),
+        "mail": session_mail_trouble(session=occurrence.session),
     }
     return render(request, "scheduling/occurrence_detail.html", context)
 

@@ -308,3 +308,49 @@ class MeetingReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitation} · {self.occurrence}: {self.reply}"
+
+
+class MailState(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutgoingMail(models.Model):
+    """One e-mail to one set of recipients, queued until the mail server has taken it.
+
+    The row is the mail's single truth: the task that sends it claims it first, so a retry
+    or a second task never sends a mail already sent."""
+
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    kind = models.CharField(_("kind"), max_length=20)
+    to = models.JSONField(_("recipients"), default=list)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    # An iTIP message (text/calendar; method=REQUEST or CANCEL), or empty.
+    calendar = models.TextField(blank=True)
+    calendar_method = models.CharField(max_length=10, blank=True)
+    calendar_name = models.CharField(max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=MailState.choices, default=MailState.WAITING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    # The queued task's id; empty until the creating transaction has committed.
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [models.Index(fields=["state", "session"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)} ({self.state})"

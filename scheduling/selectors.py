@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Field, Prefetch, Q, QuerySet
+from django.db.models import Count, Field, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from rooms.models import Room
 from rooms.permissions import AnyUser, acting_pk, is_system_admin
 from rooms.selectors import rooms_belonging_to, rooms_managed_by, rooms_with_private_calendar_for
-from scheduling.models import FeedToken, Occurrence, Session
+from scheduling.models import FeedToken, MailState, Occurrence, OutgoingMail, Session
 
 # A scheduled meeting is "on" from this long before its start until its end: people join
 # early (attendance counts them, a webinar's watch page and broadcast button open).
@@ -240,3 +241,41 @@ def private_feed_sessions(*, token: str) -> tuple[str, QuerySet[Session]] | None
     assert pk is not None
     mine = Q(room__in=rooms_belonging_to(user)) | Q(pk__in=_sessions_invited(pk, user).values("pk"))
     return user.get_full_name() or user.get_username(), sessions.filter(mine).distinct()
+
+
+@dataclass(frozen=True)
+class MailTrouble:
+    """A session's mails the server has not taken: those to be tried again, those given up."""
+
+    retrying: list[OutgoingMail]
+    failed: list[OutgoingMail]
+    next_attempt_at: datetime | None
+
+    @property
+    def retrying_to(self) -> list[str]:
+        """Every address still waiting, once each."""
+        return sorted({a for mail in self.retrying for a in mail.to})
+
+
+def session_mail_trouble(*, session: Session) -> MailTrouble:
+    """The mails of a session that failed at least once and are not sent yet."""
+    unsent = session.mails.filter(
+        Q(state=MailState.FAILED) | Q(state=MailState.WAITING, attempts__gt=0)
+    ).order_by("next_attempt_at", "pk")
+    retrying = [m for m in unsent if m.state == MailState.WAITING]
+    failed = [m for m in unsent if m.state == MailState.FAILED]
+    upcoming = [m.next_attempt_at for m in retrying if m.next_attempt_at is not None]
+    return MailTrouble(retrying, failed, min(upcoming) if upcoming else None)
+
+
+def mail_counts() -> dict[str, int]:
+    """How many mails are in each state (the operator's metrics)."""
+    counts = dict(
+        OutgoingMail.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    return {state: int(counts.get(state, 0)) for state in MailState.values}
+
+
+def mail_retrying_count() -> int:
+    """Mails waiting for another try after a failed one."""
+    return OutgoingMail.objects.filter(state=MailState.WAITING, attempts__gt=0).count()

@@ -27,7 +27,7 @@ from scheduling.models import Occurrence, Session
 from scheduling.permissions import can_schedule, can_see_session
 from scheduling.query_dates import day_or_today, month_or_this
 from scheduling.services.invitations import (
-    invitations_send_on_commit,
+    invitations_queue_on_commit,
     invitations_set,
     people_invite,
 )
@@ -125,7 +125,7 @@ def _schedule_with_invitations(request: HttpRequest, room: Room, form: SessionFo
     if room.unit is not None:
         invitations_set(session=session, rules=form.invitation_rules(room.unit))
     people_invite(session=session, names=data["people"], by=request.user)
-    invitations_send_on_commit(session)
+    invitations_queue_on_commit(session)
     return session
 
 
@@ -141,7 +141,7 @@ def _update_with_invitations(
     if rules:  # the form starts with none ticked: ticking none keeps the saved rules
         invitations_set(session=updated, rules=rules)
     people_invite(session=updated, names=form.cleaned_data["people"], by=request.user)
-    invitations_send_on_commit(updated)
+    invitations_queue_on_commit(updated)
     return updated
 
 

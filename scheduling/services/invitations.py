@@ -1,4 +1,4 @@
-"""Inviting sites by rule, e-mailing iTIP invitations, and their replies."""
+"""Inviting sites by rule, queueing their iTIP invitation mails, and their replies."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from scheduling.models import (
     RuleKind,
     Session,
 )
+from scheduling.services.outbox import MailDraft, mail_queue
 
 
 @dataclass(frozen=True)
@@ -101,25 +102,40 @@ def invitations_resolve(*, session: Session) -> int:
 
 
 def invitations_resolve_all() -> int:
-    """Re-resolve the rules of every session still to come (the directory may have changed)."""
+    """Re-resolve the rules of every session still to come (the directory may have changed)
+    and queue the invitations of the units a rule names now."""
     upcoming = Session.objects.filter(
         cancelled=False, occurrences__end__gte=timezone.now()
     ).distinct()
-    return sum(invitations_resolve(session=session) for session in upcoming)
+    invited = 0
+    for session in upcoming:
+        with transaction.atomic():
+            invited += invitations_resolve(session=session)
+            invitations_queue(session=session)
+    return invited
 
 
-def _recipients(invitation: Invitation) -> list[str]:
+def _site_room(invitation: Invitation) -> Room | None:
+    return Room.objects.filter(unit=invitation.unit).select_related("manager").first()
+
+
+def _recipients(invitation: Invitation, room: Room | None) -> list[str]:
     """The site's official mailbox (C53 Art. 8) and its room manager's address."""
     addresses = [invitation.unit.mailbox]
-    room = Room.objects.filter(unit=invitation.unit).select_related("manager").first()
     if room is not None and room.manager is not None:
         addresses.append(room.manager.email)
     return sorted({a for a in addresses if a})
 
 
-def _message(session: Session, to: list[str], method: str) -> EmailMessage | None:
-    if not to:
-        return None
+def _page(path: str) -> str:
+    return f"https://{settings.MEET_ROOM_HOST}{path}"
+
+
+def invitation_draft(session: Session, to: list[str], method: str, page: str) -> MailDraft:
+    """The iTIP mail of a series: a REQUEST (or a CANCEL) with the answer page's address.
+
+    Replies by mail are not read, so the calendar asks for none (RSVP=FALSE) and the text
+    sends the site to ``page``, where it answers."""
     if method == "CANCEL":
         subject = _("Cancelled: %(title)s") % {"title": session.title}
         body = _("The meeting “%(title)s” in the room %(address)s is cancelled.")
@@ -127,37 +143,50 @@ def _message(session: Session, to: list[str], method: str) -> EmailMessage | Non
         subject = _("Invitation: %(title)s") % {"title": session.title}
         body = _(
             "%(host)s invites your unit to “%(title)s” in the online room %(address)s. "
-            "The attached calendar file holds the dates; reply on the room's page."
+            "The dates are in the calendar of this mail. Do not reply to this mail: "
+            "answer whether you will attend on the invitation page, %(page)s"
         )
     text = body % {
         "title": session.title,
         "address": session.room.address,
         "host": session.host_unit.name,
+        "page": page,
     }
-    message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, to)
     ics = calendar_for([session], name=session.title, method=method, attendees=to)
-    message.attach(f"{session.uid}.ics", ics, f"text/calendar; method={method}; charset=UTF-8")
-    return message
+    return MailDraft(
+        kind="cancel" if method == "CANCEL" else "invitation",
+        to=tuple(to),
+        subject=subject,
+        body=text,
+        calendar=ics.decode(),
+        calendar_method=method,
+        calendar_name=str(session.uid),
+    )
 
 
-def invitations_send(*, session: Session) -> int:
-    """E-mail a REQUEST (or CANCEL) to each site and person not yet told of this SEQUENCE."""
+@transaction.atomic
+def invitations_queue(*, session: Session) -> int:
+    """Queue a REQUEST (or CANCEL) for each site and person not yet told of this SEQUENCE."""
     method = "CANCEL" if session.cancelled else "REQUEST"
     sites = list(
         session.invitations.select_related("unit").filter(sent_sequence__lt=session.sequence)
     )
     people = list(session.people.select_related("user").filter(sent_sequence__lt=session.sequence))
-    recipients = [_recipients(i) for i in sites] + [
-        [p.user.email] if p.user.email else [] for p in people
+    drafts = []
+    for invitation in sites:
+        room = _site_room(invitation)
+        page = reverse("scheduling:site-invitations", args=[room.slug]) if room else "/calendar/"
+        drafts.append(invitation_draft(session, _recipients(invitation, room), method, _page(page)))
+    agenda = _page(reverse("scheduling:agenda"))
+    drafts += [
+        invitation_draft(session, [p.user.email], method, agenda) for p in people if p.user.email
     ]
-    messages = [m for to in recipients if (m := _message(session, to, method)) is not None]
-    if messages:
-        get_connection().send_messages(messages)
+    queued = mail_queue(drafts=drafts, session=session)
     Invitation.objects.filter(pk__in=[i.pk for i in sites]).update(sent_sequence=session.sequence)
     PersonInvitation.objects.filter(pk__in=[p.pk for p in people]).update(
         sent_sequence=session.sequence
     )
-    return len(messages)
+    return queued
 
 
 def invite_lookup_rate() -> Rate:
@@ -220,9 +249,10 @@ def meeting_reply(
     return answer
 
 
-def invitations_send_on_commit(session: Session) -> None:
-    """Send after the change is committed, so no e-mail announces a change rolled back."""
-    transaction.on_commit(lambda: invitations_send(session=Session.objects.get(pk=session.pk)))
+def invitations_queue_on_commit(session: Session) -> None:
+    """Queue the mails once the change is committed, so none announces a change rolled back
+    and each carries the change's final SEQUENCE."""
+    transaction.on_commit(lambda: invitations_queue(session=Session.objects.get(pk=session.pk)))
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,6 +14,7 @@ from rooms.models import Room, Site
 from rooms.readiness_text import shortfalls_line
 from rooms.selectors import site_status
 from scheduling.models import Invitation, Occurrence, ReminderSent
+from scheduling.services.outbox import MailDraft, mail_queue
 
 DEFAULT_OFFSETS_MINUTES = (24 * 60, 15)
 
@@ -39,7 +39,7 @@ def _when(occurrence: Occurrence) -> str:
     return date_format(timezone.localtime(occurrence.start), "l d/m/Y H:i")
 
 
-def _meeting_mail(occurrence: Occurrence, to: list[str]) -> EmailMessage:
+def _meeting_mail(occurrence: Occurrence, to: list[str]) -> MailDraft:
     subject = _("Reminder: %(title)s, %(when)s") % {
         "title": occurrence.display_title,
         "when": _when(occurrence),
@@ -49,12 +49,12 @@ def _meeting_mail(occurrence: Occurrence, to: list[str]) -> EmailMessage:
         "when": _when(occurrence),
         "address": occurrence.room.address,
     }
-    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    return MailDraft(kind="reminder", to=tuple(to), subject=subject, body=body)
 
 
 def _readiness_mail(
     occurrence: Occurrence, invitation: Invitation, missing: str, to: list[str]
-) -> EmailMessage:
+) -> MailDraft:
     subject = _("Your site is not ready for %(title)s") % {"title": occurrence.display_title}
     body = _(
         "The meeting site of %(unit)s is not ready for “%(title)s” (%(when)s): %(missing)s. "
@@ -65,10 +65,10 @@ def _readiness_mail(
         "when": _when(occurrence),
         "missing": missing,
     }
-    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    return MailDraft(kind="readiness", to=tuple(to), subject=subject, body=body)
 
 
-def _messages_for(occurrence: Occurrence, readiness: bool) -> list[EmailMessage]:
+def _messages_for(occurrence: Occurrence, readiness: bool) -> list[MailDraft]:
     messages = []
     invitations = (
         Invitation.objects.filter(session=occurrence.session)
@@ -91,8 +91,11 @@ def _messages_for(occurrence: Occurrence, readiness: bool) -> list[EmailMessage]
     return messages
 
 
-def reminders_send(*, now: datetime | None = None) -> int:
-    """Send every reminder that is due and not yet sent; return how many e-mails went out.
+def reminders_queue(*, now: datetime | None = None) -> int:
+    """Queue every reminder that is due and not yet sent; return how many e-mails.
+
+    The mails are recorded with the reminder in one transaction and sent by the task queue
+    after it commits: no transaction stays open while the mail server answers.
 
     Offsets are taken shortest first: a meeting scheduled at short notice gets one
     reminder, not one per offset, and its first reminder carries the readiness warning.
@@ -114,8 +117,8 @@ def reminders_send(*, now: datetime | None = None) -> int:
                     covered = earlier.filter(offset_minutes__lt=offset).exists()
                     ReminderSent.objects.create(occurrence=occurrence, offset_minutes=offset)
                     if not covered:
-                        messages = _messages_for(occurrence, readiness=first)
-                        sent += get_connection().send_messages(messages) or 0
+                        drafts = _messages_for(occurrence, readiness=first)
+                        sent += mail_queue(drafts=drafts, session=occurrence.session)
             except IntegrityError:
                 continue  # already sent by an earlier run
     return sent

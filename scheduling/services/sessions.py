@@ -17,7 +17,7 @@ from scheduling.domain.conflicts import Slot, find_conflicts
 from scheduling.domain.recurrence import Rule, expand, horizon_end, parse_rrule
 from scheduling.errors import InvalidSchedule, ScheduleConflict, when_text
 from scheduling.models import Occurrence, Session
-from scheduling.services.invitations import invitations_resolve, invitations_send_on_commit
+from scheduling.services.invitations import invitations_queue_on_commit, invitations_resolve
 
 MAX_DURATION = timedelta(hours=12)
 CONFLICTS_SHOWN = 5
@@ -201,8 +201,8 @@ def session_update(*, session: Session, data: SessionInput) -> Session:
             rule.pk, rule.session = None, successor
             rule.save()
         invitations_resolve(session=successor)
-        invitations_send_on_commit(session)
-        invitations_send_on_commit(successor)
+        invitations_queue_on_commit(session)
+        invitations_queue_on_commit(successor)
         return successor
     wanted = set(starts)
     # Meetings changed or cancelled on their own keep their change if the rule still has them.
@@ -214,7 +214,7 @@ def session_update(*, session: Session, data: SessionInput) -> Session:
     session.save()
     kept = set(session.occurrences.values_list("original_start", flat=True))
     _materialise(session, [s for s in starts if s not in kept], until)
-    invitations_send_on_commit(session)
+    invitations_queue_on_commit(session)
     return session
 
 
@@ -233,7 +233,7 @@ def occurrence_change(
     occurrence.overridden = True
     occurrence.save()
     _bump(occurrence.session)
-    invitations_send_on_commit(occurrence.session)
+    invitations_queue_on_commit(occurrence.session)
     return occurrence
 
 
@@ -243,7 +243,7 @@ def occurrence_cancel(*, occurrence: Occurrence) -> Occurrence:
     occurrence.cancelled = True
     occurrence.save(update_fields=["cancelled"])
     _bump(occurrence.session)
-    invitations_send_on_commit(occurrence.session)
+    invitations_queue_on_commit(occurrence.session)
     return occurrence
 
 
@@ -254,7 +254,7 @@ def session_cancel(*, session: Session) -> Session:
     session.occurrences.filter(start__gte=timezone.now()).update(cancelled=True)
     session.sequence += 1
     session.save(update_fields=["cancelled", "sequence", "updated_at"])
-    invitations_send_on_commit(session)
+    invitations_queue_on_commit(session)
     return session
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import icalendar
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -18,12 +17,13 @@ from scheduling.reports import csv_text, safe_cell
 from scheduling.services.attendance import attendance_record
 from scheduling.services.invitations import (
     RuleInput,
+    invitations_queue,
     invitations_resolve_all,
-    invitations_send,
     invitations_set,
 )
 from scheduling.services.sessions import occurrence_change, session_cancel, session_schedule
 from tests.clients import as_user
+from tests.scheduling.mailqueue import itip, run_mail_queue
 from tests.scheduling.test_sessions import briefing, briefing_form, next_monday
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +84,7 @@ def test_rules_follow_the_directory(hanoi: Room) -> None:
     assert "c3chuvanan-hanoi" in set(session.invitations.values_list("unit__slug", flat=True))
 
 
+@pytest.mark.django_db(transaction=True)
 def test_invitations_are_mailed_with_itip_and_changes_bump_sequence(
     hanoi: Room, mailoutbox: list[Any]
 ) -> None:
@@ -91,38 +92,41 @@ def test_invitations_are_mailed_with_itip_and_changes_bump_sequence(
     invitations_set(
         session=session, rules=[RuleInput(RuleKind.DISTRICTS, province=province(hanoi))]
     )
-    assert invitations_send(session=session) == 3
+    assert invitations_queue(session=session) == 3
+    assert mailoutbox == []  # queued, not sent in the caller's transaction
+    run_mail_queue()
     badinh = next(m for m in mailoutbox if "pgdbadinh.hanoi@moet.edu.vn" in m.to)
-    name, content, mimetype = badinh.attachments[0]
-    assert mimetype.startswith("text/calendar; method=REQUEST")
-    calendar: Any = icalendar.Calendar.from_ical(content)
-    assert str(calendar["METHOD"]) == "REQUEST"
+    method, calendar = itip(badinh)
+    assert method == "REQUEST" and str(calendar["METHOD"]) == "REQUEST"
     assert calendar.walk("VEVENT")[0]["SEQUENCE"] == 0
-    assert invitations_send(session=session) == 0  # nothing new to say
+    assert "/badinh/invitations/" in badinh.body  # RSVP happens on the invitation page
+    assert invitations_queue(session=session) == 0  # nothing new to say
     second = session.occurrences.order_by("start")[1]
-    occurrence_change(
+    occurrence_change(  # queues the update when it commits
         occurrence=second,
         start=second.start + timedelta(hours=1),
         end=second.end + timedelta(hours=1),
     )
-    session.refresh_from_db()
-    assert invitations_send(session=session) == 3
-    update: Any = icalendar.Calendar.from_ical(mailoutbox[-1].attachments[0][1])
+    run_mail_queue()
+    assert len(mailoutbox) == 6
+    _method, update = itip(mailoutbox[-1])
     assert max(e["SEQUENCE"] for e in update.walk("VEVENT")) == 1
     session_cancel(session=session)
-    session.refresh_from_db()
-    invitations_send(session=session)
-    cancel: Any = icalendar.Calendar.from_ical(mailoutbox[-1].attachments[0][1])
-    assert str(cancel["METHOD"]) == "CANCEL"
+    run_mail_queue()
+    assert len(mailoutbox) == 9
+    method, cancel = itip(mailoutbox[-1])
+    assert method == "CANCEL" and str(cancel["METHOD"]) == "CANCEL"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_managers_address_is_mailed_too(hanoi: Room, mailoutbox: list[Any]) -> None:
     badinh_room = Room.objects.get(slug="badinh")
     badinh_room.manager = User.objects.create_user("quanly.badinh", email="quanly@badinh.edu.vn")
     badinh_room.save()
     session = session_schedule(data=briefing(hanoi, next_monday()))
     invitations_set(session=session, rules=[RuleInput(RuleKind.UNIT, unit=badinh_room.unit)])
-    invitations_send(session=session)
+    invitations_queue(session=session)
+    run_mail_queue()
     assert mailoutbox[0].to == ["pgdbadinh.hanoi@moet.edu.vn", "quanly@badinh.edu.vn"]
 
 
@@ -233,6 +237,7 @@ def test_csv_cells_are_safe_from_formula_injection(value: object, cell: str) -> 
     assert csv_text(["a"], [[value]]).startswith("\ufeff")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_people_are_invited_by_name_and_mailed(hanoi: Room, mailoutbox: list[Any]) -> None:
     day = next_monday().date()
     form = {
@@ -257,7 +262,7 @@ def test_people_are_invited_by_name_and_mailed(hanoi: Room, mailoutbox: list[Any
         "giaovien1",
         "giaovien2",
     }
-    invitations_send(session=session)
+    run_mail_queue()  # the page queued the invitations when the form's save committed
     assert {tuple(m.to) for m in mailoutbox} >= {
         ("giaovien1@hanoi.edu.vn",),
         ("giaovien2@hanoi.edu.vn",),

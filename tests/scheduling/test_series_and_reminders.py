@@ -17,13 +17,14 @@ from scheduling.domain.recurrence import Rule
 from scheduling.errors import ScheduleConflict
 from scheduling.models import Occurrence, RuleKind, Session
 from scheduling.services.invitations import RuleInput, invitations_set
-from scheduling.services.reminders import reminders_send
+from scheduling.services.reminders import reminders_queue
 from scheduling.services.sessions import (
     occurrence_cancel,
     occurrence_change,
     session_schedule,
     session_update,
 )
+from tests.scheduling.mailqueue import run_mail_queue
 from tests.scheduling.test_invitations import province
 from tests.scheduling.test_sessions import HCM, briefing, next_monday
 
@@ -87,6 +88,7 @@ def test_an_endless_series_is_extended_before_a_new_one_is_checked(
         session_schedule(data=replace(briefing(hanoi, later, weeks=0), title="Họp lẻ"))
 
 
+@pytest.mark.django_db(transaction=True)
 def test_reminders_go_out_once_per_offset(hanoi: Room, mailoutbox: list[Any]) -> None:
     start = next_monday()
     session = session_schedule(data=briefing(hanoi, start, weeks=2))
@@ -94,30 +96,41 @@ def test_reminders_go_out_once_per_offset(hanoi: Room, mailoutbox: list[Any]) ->
         session=session, rules=[RuleInput(RuleKind.DISTRICTS, province=province(hanoi))]
     )
     day_before = start - timedelta(hours=23)
-    sent = reminders_send(now=day_before)
+    sent = reminders_queue(now=day_before)
+    run_mail_queue()
     subjects = [m.subject for m in mailoutbox]
     # Three district sites, none of them ready in the demo: a reminder and a warning each.
     assert sum(s.startswith("Nhắc lịch") for s in subjects) == 3
     assert sum("chưa sẵn sàng" in s for s in subjects) == 3
-    assert reminders_send(now=day_before) == 0  # once
-    assert reminders_send(now=start - timedelta(minutes=10)) == 3  # the 15-minute one
+    assert reminders_queue(now=day_before) == 0  # once
+    assert reminders_queue(now=start - timedelta(minutes=10)) == 3  # the 15-minute one
     assert sent == 6
+    run_mail_queue()
+    assert len(mailoutbox) == 9
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_meeting_at_short_notice_gets_one_reminder(hanoi: Room, mailoutbox: list[Any]) -> None:
     soon = timezone.now().astimezone(HCM).replace(second=0, microsecond=0) + timedelta(minutes=10)
     session = session_schedule(data=replace(briefing(hanoi, soon, weeks=0), rule=None))
     invitations_set(
         session=session, rules=[RuleInput(RuleKind.UNIT, unit=Room.objects.get(slug="badinh").unit)]
     )
-    reminders_send()
+    reminders_queue()
+    run_mail_queue()
     assert len([m for m in mailoutbox if m.subject.startswith("Nhắc lịch")]) == 1
 
 
 def test_a_job_pass(hanoi: Room) -> None:
     session_schedule(data=briefing(hanoi, next_monday()))
     # The loop (meet/jobs.py) also runs the archive's sweep of unfinished recordings.
-    assert set(run_once()) == {"reminders", "meetings_added", "invited", "recordings_refreshed"}
+    assert set(run_once()) == {
+        "reminders",
+        "mails_requeued",
+        "meetings_added",
+        "invited",
+        "recordings_refreshed",
+    }
     assert Session.objects.count() == 1 and Occurrence.objects.exists()
 
 
@@ -140,5 +153,5 @@ def test_cancelled_meetings_get_no_reminder(hanoi: Room, mailoutbox: list[Any]) 
         session=session, rules=[RuleInput(RuleKind.DISTRICTS, province=province(hanoi))]
     )
     occurrence_cancel(occurrence=session.occurrences.get())
-    assert reminders_send(now=start - timedelta(hours=1)) == 0
+    assert reminders_queue(now=start - timedelta(hours=1)) == 0
     assert isinstance(start, datetime)
