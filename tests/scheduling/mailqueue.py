@@ -1,7 +1,9 @@
-"""Running the mail queue in a test, as the scheduler's task worker does."""
+"""Mail in tests: a real SMTP server on loopback, and running the queue as the scheduler does."""
 
 from __future__ import annotations
 
+import email
+import socket
 from email.message import Message
 from typing import Any
 
@@ -37,3 +39,45 @@ def itip(mail: Any) -> tuple[str, Any]:
     parts = [p for p in calendar_parts(mail.message()) if p[0] == "text/calendar"]
     assert len(parts) == 1, parts
     return parts[0][1], parts[0][2]
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it is given."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self) -> list[Message]:
+        return [email.message_from_bytes(e.content) for e in self.envelopes]
+
+    def recipients(self) -> list[str]:
+        return sorted(a for e in self.envelopes for a in e.rcpt_tos)
+
+
+class SmtpServer:
+    """A real SMTP server on a loopback port that a test may stop and start again."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.inbox, self._controller = port, Inbox(), None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
