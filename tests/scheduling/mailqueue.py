@@ -63,13 +63,15 @@ class SmtpServer:
     """A real SMTP server on a loopback port that a test may stop and start again."""
 
     def __init__(self, port: int) -> None:
-        self.port, self.inbox, self._controller = port, Inbox(), None
+        self.port, self.inbox = port, Inbox()
+        self._controller: Any = None
 
     def start(self) -> None:
         from aiosmtpd.controller import Controller
 
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
+        controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        controller.start()
+        self._controller = controller
 
     def stop(self) -> None:
         if self._controller is not None:
