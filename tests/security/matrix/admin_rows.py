@@ -45,14 +45,18 @@ def is_admin_route(route: Route) -> bool:
 
 def _read_only_adds() -> set[str]:
     """``admin:<app>_<model>_add`` of the models whose admin lets nobody add (axes' logs,
-    rows the live room writes): refused even to a superuser."""
+    rows the live room writes), and ``…_delete`` of those whose admin lets nobody delete
+    (the task queue's results): refused even to a superuser."""
     request = RequestFactory().get("/admin/")
     request.user = User(is_superuser=True, is_staff=True, is_active=True)
-    return {
-        f"admin:{model._meta.app_label}_{model._meta.model_name}_add"
-        for model, model_admin in admin.site._registry.items()
-        if not model_admin.has_add_permission(request)
-    }
+    refused = set()
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        if not model_admin.has_add_permission(request):
+            refused.add(f"{prefix}_add")
+        if not model_admin.has_delete_permission(request):
+            refused.add(f"{prefix}_delete")
+    return refused
 
 
 def _url(route: Route) -> str:
