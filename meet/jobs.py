@@ -23,7 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from archive.services.finished import refresh_unfinished
 from scheduling.services.invitations import invitations_resolve_all
-from scheduling.services.outbox import mail_requeue_lost
+from scheduling.services.outbox import mail_requeue_lost, mail_tasks_prune
 from scheduling.services.reminders import reminders_queue
 from scheduling.services.sessions import sessions_extend_horizon
 
@@ -38,7 +38,8 @@ MINUTE_JOBS: dict[str, Callable[[], int]] = {"recordings_refreshed": refresh_unf
 
 
 def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, int]:
-    """One pass: reminders and the minute jobs every minute; horizon and invitations hourly."""
+    """One pass: reminders, lost mails and the minute jobs every minute; horizon, invitations
+    and old task results hourly."""
     done = {
         "reminders": reminders_queue(now=now or timezone.now()),
         "mails_requeued": mail_requeue_lost(),
@@ -46,6 +47,7 @@ def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, i
     if hourly:
         done["meetings_added"] = sessions_extend_horizon(now=now)
         done["invited"] = invitations_resolve_all()
+        done["task_results_pruned"] = mail_tasks_prune()
     for name, job in MINUTE_JOBS.items():
         try:
             done[name] = job()

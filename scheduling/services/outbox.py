@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # A mail whose creating transaction committed but whose task was never queued (the process
 # died in between), or whose sender died mid-send, is queued again after this long.
 LOST_AFTER = timedelta(minutes=15)
+TASK_RESULTS_KEPT = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -177,3 +178,11 @@ def mail_requeue_lost(*, now: datetime | None = None) -> int:
     for pk in lost:
         _enqueue(pk, run_after=None)
     return len(lost)
+
+
+def mail_tasks_prune(*, now: datetime | None = None) -> int:
+    """Delete the queue's finished task results after TASK_RESULTS_KEPT (each mail keeps its
+    own row, with its state and last error, for the meeting page)."""
+    before = (now or timezone.now()) - TASK_RESULTS_KEPT
+    deleted, _by_model = DBTaskResult.objects.filter(finished_at__lt=before).delete()
+    return deleted

@@ -19,7 +19,7 @@ from prometheus_client import REGISTRY
 
 from meet.jobs import start_task_worker
 from scheduling.models import MailState, OutgoingMail
-from scheduling.services.outbox import MailDraft, mail_queue, mail_requeue_lost
+from scheduling.services.outbox import MailDraft, mail_queue, mail_requeue_lost, mail_tasks_prune
 from tests.scheduling.mailqueue import Inbox, SmtpServer, run_mail_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,3 +132,14 @@ def test_email_url_sets_every_mail_setting() -> None:
         False,
         20,
     ]
+
+
+def test_old_task_results_are_pruned_but_the_mails_stay(smtp: SmtpServer) -> None:
+    smtp.start()
+    with transaction.atomic():
+        mail_queue(drafts=[draft()])
+    run_mail_queue()
+    assert mail_tasks_prune() == 0  # finished just now: kept
+    assert mail_tasks_prune(now=timezone.now() + timedelta(days=15)) == 1
+    assert not DBTaskResult.objects.exists()
+    assert OutgoingMail.objects.get().state == MailState.SENT

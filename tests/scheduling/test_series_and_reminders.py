@@ -129,6 +129,7 @@ def test_a_job_pass(hanoi: Room) -> None:
         "mails_requeued",
         "meetings_added",
         "invited",
+        "task_results_pruned",
         "recordings_refreshed",
     }
     assert Session.objects.count() == 1 and Occurrence.objects.exists()
