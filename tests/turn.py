@@ -40,7 +40,16 @@ START_TIMEOUT_SECS = 10.0
 # Options the overlay sets: their shipped lines are left out so the test's value is the
 # only one (coturn accepts every static-auth-secret it reads, for instance).
 OVERLAID = frozenset(
-    {"listening-port", "tls-listening-port", "static-auth-secret", "realm", "cert", "pkey"}
+    {
+        "listening-port",
+        "tls-listening-port",
+        "min-port",
+        "max-port",
+        "static-auth-secret",
+        "realm",
+        "cert",
+        "pkey",
+    }
 )
 
 
