@@ -82,7 +82,7 @@ def use_udp_ports(ports: tuple[int, int] | None, loop: asyncio.AbstractEventLoop
         logger.warning("media worker: UDP ports %d-%d all taken on %s", low, high, local_addr[0])
         raise OSError(errno.EADDRINUSE, f"no free UDP port in {low}-{high}")
 
-    loop.create_datagram_endpoint = in_range  # type: ignore[method-assign]
+    loop.create_datagram_endpoint = in_range  # type: ignore[method-assign,assignment]
 
 
 def configure(config: MediaConfig) -> None:
