@@ -9,15 +9,15 @@ lookup for this process — the one place that does.
 ``MEET_MEDIA_UDP_PORTS`` (e.g. 40000-40999) keeps the worker's host candidates in a
 range a firewall can open. aioice binds each host candidate with
 ``loop.create_datagram_endpoint(factory, local_addr=(address, 0))`` and lets the system
-pick the port; it has no option for a range (aiortc/aioice issue 47; pull requests 63
-and 112 were never merged). ``use_udp_ports`` therefore wraps that one method of the
-worker's event loop: a bind to port 0 on an address, with no remote address, tries the
-ports of the range from a random one on (workers sharing a range rarely collide) until
-one is free. Connected sockets (the TURN client's) and fixed ports are left alone.
-When every port of the range is taken the bind fails as aioice expects a failed bind
-to: that address offers no candidate, and the log says so. Each peer connection takes
-one port per host address, so size the range for the participants and viewers the
-machine's workers serve together.
+pick the port; it has no option for a range (aiortc/aioice issue 47; its pull requests
+63 and 112 are not merged as of aioice 0.13). ``use_udp_ports`` therefore wraps that
+one method of the worker's event loop: a bind to port 0 on an address, with no remote
+address, tries the ports of the range from a random one on (workers sharing a range
+rarely collide) until one is free. Connected sockets (the TURN client's) and fixed
+ports are left alone. When every port of the range is taken the bind fails as aioice
+expects a failed bind to: that address offers no candidate, and the log says so. Each
+peer connection takes one port per host address, so size the range for the
+participants and viewers the machine's workers serve together.
 """
 
 from __future__ import annotations

@@ -176,7 +176,7 @@ def write_certificate(directory: Path) -> tuple[Path, Path, Path]:
     return ca_file, cert_file, key_file
 
 
-def test_config(shipped: str, overlay: list[str]) -> str:
+def overlaid_config(shipped: str, overlay: list[str]) -> str:
     """The shipped configuration without the overlaid options, then the overlay."""
     kept = []
     for line in shipped.splitlines():
@@ -184,9 +184,6 @@ def test_config(shipped: str, overlay: list[str]) -> str:
         if name not in OVERLAID:
             kept.append(line)
     return "\n".join([*kept, "", "# -- test overlay (tests/turn.py)", *overlay, ""])
-
-
-test_config.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def turnserver() -> str | None:
@@ -232,7 +229,7 @@ def running_coturn(directory: Path, *, allow_loopback_peer: bool = True) -> Iter
         # coturn refuses loopback peers on its own too, whatever the allow-list says.
         overlay += [f"allowed-peer-ip={LOOPBACK}", "allow-loopback-peers"]
     config = directory / "turnserver.conf"
-    config.write_text(test_config(SHIPPED_CONFIG.read_text(encoding="utf-8"), overlay))
+    config.write_text(overlaid_config(SHIPPED_CONFIG.read_text(encoding="utf-8"), overlay))
     process = subprocess.Popen(
         [program, "-c", str(config)],
         stdout=subprocess.DEVNULL,

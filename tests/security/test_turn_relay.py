@@ -17,10 +17,8 @@ import pytest
 from aioice import stun
 from aioice.turn import TurnClientUdpProtocol
 
-from mediaworker.wire import browser_ice_servers
+from mediaworker.wire import TURN_TTL_SECS, browser_ice_servers
 from tests.turn import LOOPBACK, Coturn, running_coturn
-
-SIX_HOURS_SECS = 6 * 3600
 
 
 @pytest.fixture(params=[True, False], ids=["loopback-allowed", "shipped-denials"])
@@ -36,6 +34,7 @@ async def client(
     """``await client(now=...)``: a TURN client with the app's credential issued at ``now``."""
     monkeypatch.setenv("MEET_TURN_URLS", coturn.udp_url)
     monkeypatch.setenv("MEET_TURN_SECRET", coturn.secret)
+    monkeypatch.delenv("MEET_TURN_TTL_SECS", raising=False)
     transports: list[asyncio.BaseTransport] = []
 
     async def make(now: float | None = None) -> TurnClientUdpProtocol:
@@ -69,7 +68,7 @@ async def permit(protocol: TurnClientUdpProtocol, peer: tuple[str, int]) -> None
 
 
 async def test_an_expired_credential_is_refused(client) -> None:
-    expired = await client(now=time.time() - SIX_HOURS_SECS - 60)
+    expired = await client(now=time.time() - TURN_TTL_SECS - 60)
     with pytest.raises(stun.TransactionFailed) as refused:
         await expired.connect()
     assert refused.value.response.error_code == 401
