@@ -23,6 +23,9 @@
   loopback and the private LAN ranges in the embedded mode (tests, a school's own LAN),
   none with ``MEET_MODE=production``. Link-local, multicast and unspecified addresses
   are refused whatever it says (mediaworker/peer_addresses.py).
+- ``MEET_MEDIA_UDP_PORTS``: ``low-high``, the UDP ports the worker's host candidates bind
+  (e.g. ``40000-40999``), so a firewall opens just that range (default: any port the
+  system picks). mediaworker/ice.py explains how.
 - ``MEET_MEDIA_VIEWER_CONNECT_SECS``: how long a public viewer's connection may take to
   come up before its seat is given back (default 15).
 """
@@ -101,6 +104,23 @@ def allowed_peer_networks(environ: Mapping[str, str] = os.environ) -> tuple[Netw
         ) from None
 
 
+def udp_ports(environ: Mapping[str, str] = os.environ) -> tuple[int, int] | None:
+    """``MEET_MEDIA_UDP_PORTS`` as (low, high), or None (a typo must not open every port)."""
+    raw = environ.get("MEET_MEDIA_UDP_PORTS", "").strip()
+    if not raw:
+        return None
+    low, dash, high = raw.partition("-")
+    try:
+        ports = (int(low), int(high)) if dash else (int(low), int(low))
+    except ValueError:
+        ports = (0, 0)
+    if not 1024 <= ports[0] <= ports[1] <= 65535:
+        raise ValueError(
+            f"MEET_MEDIA_UDP_PORTS must be a range like 40000-40999 (1024-65535); got {raw!r}."
+        )
+    return ports
+
+
 def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in environ.get(name, "").split(",") if item.strip())
 
@@ -149,6 +169,7 @@ class MediaConfig:
     # Non-global addresses a browser's candidates may name (mediaworker/peer_addresses).
     allowed_peer_networks: tuple[Network, ...] = _LOCAL_NETWORKS
     viewer_connect_secs: float = VIEWER_CONNECT_SECS
+    udp_ports: tuple[int, int] | None = None  # host candidates' ports, low-high inclusive
 
     @classmethod
     def from_env(cls) -> MediaConfig:
@@ -171,4 +192,5 @@ class MediaConfig:
             viewer_connect_secs=_number(
                 environ, "MEET_MEDIA_VIEWER_CONNECT_SECS", VIEWER_CONNECT_SECS, 1
             ),
+            udp_ports=udp_ports(environ),
         )

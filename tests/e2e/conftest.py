@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -45,12 +45,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _postgres_database(url: str) -> Iterator[str]:
+def _postgres_database(url: str, label: str = "e2e") -> Iterator[str]:
     """Create a throw-away database beside the configured one; drop it afterwards."""
     import psycopg
 
     parts = urlparse(url)
-    name = f"meet_e2e_{os.getpid()}"
+    name = f"meet_{label}_{os.getpid()}"
     admin = psycopg.connect(url, autocommit=True)
     admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.execute(f'CREATE DATABASE "{name}"')
@@ -63,24 +63,36 @@ def _postgres_database(url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def server_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from throwaway_database(tmp_path_factory, "e2e")
+
+
+def throwaway_database(
+    tmp_path_factory: pytest.TempPathFactory, label: str
+) -> Generator[str, None, None]:
+    """A new database for a live server: PostgreSQL when DATABASE_URL names it, else SQLite."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        yield from _postgres_database(url)
+        yield from _postgres_database(url, label)
     else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'meet.sqlite3'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp(f'{label}-db') / 'meet.sqlite3'}"
 
 
 @pytest.fixture(scope="session")
 def live_url(server_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a meet process set up with the demo data, as `meet run` does."""
+    yield from serve(server_database, tmp_path_factory.mktemp("e2e-var"))
+
+
+def serve(database: str, var_dir: Path, **extra: str) -> Iterator[str]:
+    """`meet setup` then `meet serve` on ``database``; ``extra`` are more variables."""
     port = _free_port()
-    var_dir = tmp_path_factory.mktemp("e2e-var")
     env = {
         **os.environ,
-        "DATABASE_URL": server_database,
+        "DATABASE_URL": database,
         "MEET_VAR_DIR": str(var_dir),
         "PORT": str(port),
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     meet = [sys.executable, "-m", "meet"]

@@ -118,8 +118,11 @@ class MediaClient:
         video_codec: str | None = None,
         viewer: bool = False,
         role: str = "host",
+        configuration: RTCConfiguration | None = None,
     ) -> None:
         self.layer = layer
+        # ICE servers and policy (e.g. relay only, through the TURN server the app gave).
+        self.configuration = configuration
         self.role = role  # what the room consumer takes from the join token
         self.room, self.peer = room, peer
         self.worker_channel = worker_channel
@@ -206,7 +209,8 @@ class MediaClient:
             self._tasks.append(asyncio.ensure_future(self._read()))
         self._answered.clear()
         pc = RTCPeerConnection(
-            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+            self.configuration
+            or RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         )
         self.pc = pc
         mic = Tone(loud=self.loud) if self.mic and not self.viewer else None

@@ -19,8 +19,9 @@ START_TIMEOUT_SECS = 30
 async def running(worker: MediaWorker) -> AsyncIterator[MediaWorker]:
     """``worker`` running as a task on this event loop until the block ends.
 
-    Afterwards the process's ICE host addresses are the defaults again: the worker's
-    config changed them for every peer connection of the process."""
+    Afterwards the process's ICE host addresses and the loop's UDP ports are the
+    defaults again: the worker's config changed them for every peer connection of the
+    process (of the loop: the test's clients too)."""
     task = asyncio.ensure_future(worker.run())
     await worker.ready.wait()
     yield worker
@@ -28,6 +29,7 @@ async def running(worker: MediaWorker) -> AsyncIterator[MediaWorker]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     ice.restore_host_addresses()
+    ice.use_udp_ports(None, asyncio.get_running_loop())
 
 
 async def start_media_process(redis_url: str, **settings: str) -> asyncio.subprocess.Process:
