@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,18 @@ def test_turn_uses_one_secret_and_is_offered_on_443() -> None:
     assert any(u.startswith("turn:") and "transport=udp" in u for u in urls)
     assert services["coturn"]["network_mode"] == "host"
     assert services["media"]["network_mode"] == "host"
+
+
+DEPLOY_SCRIPTS = sorted(
+    path.relative_to(ROOT).as_posix()
+    for path in (ROOT / "deploy").rglob("*")
+    if path.is_file() and path.read_bytes().startswith(b"#!/bin/sh")
+)
+
+
+@pytest.mark.parametrize("script", DEPLOY_SCRIPTS)
+def test_deploy_scripts_are_valid_posix_shell(script: str) -> None:
+    """The images run these with /bin/sh (dash, busybox): no bash-only syntax slips in."""
+    assert (ROOT / script).stat().st_mode & 0o111, script
+    done = subprocess.run(["sh", "-n", str(ROOT / script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
