@@ -105,3 +105,39 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "meet" not in done.stderr, done.stderr  # no warning about our units either
+
+
+def _env_example_names() -> set[str]:
+    lines = (ROOT / "deploy" / "meet.env.example").read_text().splitlines()
+    return {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
+
+
+def test_coturns_drop_in_reads_the_secret_from_meet_env() -> None:
+    """On a VM, Debian's coturn gets MEET_TURN_SECRET (the web's) from /etc/meet/meet.env
+    on its command line: no secret in /etc/turnserver.conf. Every variable it uses is one
+    deploy/meet.env.example documents."""
+    drop_in = UNITS / "coturn.service.d" / "meet.conf"
+    settings = _settings(drop_in)
+    assert ("EnvironmentFile", "/etc/meet/meet.env") in settings
+    exec_start = [v for k, v in settings if k == "ExecStart"]
+    assert exec_start[0] == ""  # replaces Debian's command rather than adding a second
+    assert "--static-auth-secret=${MEET_TURN_SECRET}" in exec_start[1].split()
+    assert set(re.findall(r"\$\{([A-Z_]+)\}", exec_start[1])) <= _env_example_names()
+
+
+def test_systemd_accepts_coturns_drop_in(tmp_path: Path) -> None:
+    """`systemd-analyze verify` on Debian's coturn unit with our drop-in."""
+    analyze = shutil.which("systemd-analyze")
+    debian_unit = Path("/lib/systemd/system/coturn.service")
+    if analyze is None or not debian_unit.exists():
+        pytest.skip("systemd-analyze or Debian's coturn is not installed")
+    (tmp_path / "coturn.service.d").mkdir()
+    shutil.copy(debian_unit, tmp_path / "coturn.service")
+    shutil.copy(UNITS / "coturn.service.d" / "meet.conf", tmp_path / "coturn.service.d")
+    done = subprocess.run(
+        [analyze, "verify", "--man=no", str(tmp_path / "coturn.service")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
