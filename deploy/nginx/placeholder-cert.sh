@@ -16,8 +16,15 @@ set -eu
 turn_host="${MEET_TURN_HOST:-turn.$MEET_ROOM_HOST}"
 cert="${MEET_TLS_CERT:-/etc/letsencrypt/live/$MEET_ROOM_HOST/fullchain.pem}"
 key="${MEET_TLS_KEY:-/etc/letsencrypt/live/$MEET_ROOM_HOST/privkey.pem}"
-# coturn runs as nobody:nogroup and must read the key; nginx's master runs as root.
-key_group="${MEET_TLS_KEY_GROUP:-65534}"
+# coturn must read the key (nobody:nogroup in its image, turnserver on Debian); nginx's
+# master runs as root. deploy/certbot/deploy-hook does the same for the real certificate.
+if [ -n "${MEET_TLS_KEY_GROUP:-}" ]; then
+    key_group=$MEET_TLS_KEY_GROUP
+elif getent group turnserver >/dev/null 2>&1; then
+    key_group=turnserver
+else
+    key_group=65534
+fi
 
 if [ ! -s "$cert" ] || [ ! -s "$key" ]; then
     dir=$(dirname "$cert")
