@@ -43,26 +43,10 @@ def _stun_answers(port: int) -> bool:
 def _allocates(port: int, secret: str) -> bool:
     """Whether a TURN allocation with REST credentials made from ``secret`` succeeds."""
     try:
+        peer = _free_port()
+        options = f"-W {secret} -p {port} -n 1 -m 1 -l 100 -e 127.0.0.1 -r {peer} -y 127.0.0.1"
         done = subprocess.run(
-            [
-                "turnutils_uclient",
-                "-W",
-                secret,
-                "-p",
-                str(port),
-                "-n",
-                "1",
-                "-m",
-                "1",
-                "-l",
-                "100",
-                "-e",
-                "127.0.0.1",
-                "-r",
-                str(_free_port()),
-                "-y",
-                "127.0.0.1",
-            ],
+            ["turnutils_uclient", *options.split()],
             capture_output=True,
             text=True,
             timeout=15,
