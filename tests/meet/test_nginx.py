@@ -19,6 +19,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -152,6 +153,52 @@ def _main_conf(out: Path) -> None:
     )
 
 
+def _turn_backend(folder: Path) -> tuple[socket.socket, Path, bytes]:
+    """The stand-in for coturn's TLS port: listening, its CA file, its certificate (DER)."""
+    turn_cert, turn_key, turn_der = _turn_certificate(folder)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(turn_cert, turn_key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=_serve_turn_echo, args=(listener, context), daemon=True).start()
+    return listener, turn_cert, turn_der
+
+
+def _proxy_env(base: Path, web_port: int, turn_port: int) -> dict[str, str]:
+    """The MEET_* values the templates need, with high ports and paths in ``base``."""
+    cert = base / "live" / ROOM_HOST / "fullchain.pem"
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "MEET_ROOM_HOST": ROOM_HOST,
+        "MEET_TURN_HOST": TURN_HOST,
+        "MEET_PROXY_HTTP_PORT": str(_free_port()),
+        "MEET_PROXY_HTTPS_PORT": str(_free_port()),
+        "MEET_PROXY_INTERNAL_PORT": str(_free_port()),
+        "MEET_PROXY_TURN_HOP_PORT": str(_free_port()),
+        "MEET_PROXY_WEB": f"127.0.0.1:{web_port}",
+        "MEET_PROXY_TURN": f"127.0.0.1:{turn_port}",
+        "MEET_PROXY_VAR_DIR": str(base / "var"),
+        "MEET_PROXY_ACME_ROOT": str(base / "acme"),
+        "MEET_TLS_CERT": str(cert),
+        "MEET_TLS_KEY": str(cert.with_name("privkey.pem")),
+        "MEET_TLS_KEY_GROUP": str(os.getegid()),
+    }
+
+
+def _configure_nginx(nginx: str, proxy_env: dict[str, str], out: Path) -> list[str]:
+    """Placeholder certificate, main conf, rendered templates, `nginx -t`; the command
+    that runs this nginx in the foreground."""
+    placeholder = subprocess.run(
+        [str(NGINX_DIR / "placeholder-cert.sh")], env=proxy_env, capture_output=True, text=True
+    )
+    assert placeholder.returncode == 0, placeholder.stderr
+    _main_conf(out)
+    _render(proxy_env, out)
+    command = [nginx, "-p", str(out), "-c", str(out / "nginx.conf"), "-e", str(out / "error.log")]
+    test = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    assert test.returncode == 0, test.stderr
+    return [*command, "-g", "daemon off;"]
+
+
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     """A production daphne, the TURN echo backend, and nginx with deploy/nginx/ in front."""
@@ -162,88 +209,37 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     var_dir, out = base / "var", base / "nginx"
     out.mkdir()
     var_dir.mkdir()
-    web_port, http_port, https_port = _free_port(), _free_port(), _free_port()
+    web_port = _free_port()
+    # The whole loopback network is "proxies" here, client address included: had nginx
+    # appended to the client's X-Forwarded-For instead of replacing it, the web would walk
+    # past 127.0.0.2 to the spoofed entry.
     env = production_env(
-        var_dir, PORT=str(web_port), MEET_TRUSTED_PROXIES="127.0.0.1", AXES_FAILURE_LIMIT="50"
+        var_dir, PORT=str(web_port), MEET_TRUSTED_PROXIES="127.0.0.0/8", AXES_FAILURE_LIMIT="50"
     )
     for args in (("migrate", "-v0"), ("collectstatic", "--noinput", "-v0")):
         done = meet(env, *args)
         assert done.returncode == 0, done.stderr[-3000:]
-
-    turn_cert, turn_key, turn_der = _turn_certificate(base)
-    turn_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    turn_context.load_cert_chain(turn_cert, turn_key)
-    turn_listener = socket.create_server(("127.0.0.1", 0))
-    threading.Thread(
-        target=_serve_turn_echo, args=(turn_listener, turn_context), daemon=True
-    ).start()
-
-    cert = base / "live" / ROOM_HOST / "fullchain.pem"
-    render_env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "MEET_ROOM_HOST": ROOM_HOST,
-        "MEET_TURN_HOST": TURN_HOST,
-        "MEET_PROXY_HTTP_PORT": str(http_port),
-        "MEET_PROXY_HTTPS_PORT": str(https_port),
-        "MEET_PROXY_INTERNAL_PORT": str(_free_port()),
-        "MEET_PROXY_TURN_HOP_PORT": str(_free_port()),
-        "MEET_PROXY_WEB": f"127.0.0.1:{web_port}",
-        "MEET_PROXY_TURN": f"127.0.0.1:{turn_listener.getsockname()[1]}",
-        "MEET_PROXY_VAR_DIR": str(var_dir),
-        "MEET_PROXY_ACME_ROOT": str(base / "acme"),
-        "MEET_TLS_CERT": str(cert),
-        "MEET_TLS_KEY": str(cert.with_name("privkey.pem")),
-        "MEET_TLS_KEY_GROUP": str(os.getegid()),
-    }
-    placeholder = subprocess.run(
-        [str(NGINX_DIR / "placeholder-cert.sh")], env=render_env, capture_output=True, text=True
-    )
-    assert placeholder.returncode == 0, placeholder.stderr
-    _main_conf(out)
-    _render(render_env, out)
-    test = subprocess.run(
-        [nginx, "-t", "-p", str(out), "-c", str(out / "nginx.conf"), "-e", str(out / "error.log")],
-        capture_output=True,
-        text=True,
-    )
-    assert test.returncode == 0, test.stderr
-
+    turn_listener, turn_ca, turn_der = _turn_backend(base)
+    proxy_env = _proxy_env(base, web_port, turn_listener.getsockname()[1])
+    command = _configure_nginx(nginx, proxy_env, out)
     web_log = (base / "web.log").open("w")
     web = subprocess.Popen(
-        [*meet_command(), "serve"], env=env, cwd=ROOT, stdout=web_log, stderr=web_log
+        [sys.executable, "-m", "meet", "serve"], env=env, cwd=ROOT, stdout=web_log, stderr=web_log
     )
-    proxy = subprocess.Popen(
-        [
-            nginx,
-            "-p",
-            str(out),
-            "-c",
-            str(out / "nginx.conf"),
-            "-e",
-            str(out / "error.log"),
-            "-g",
-            "daemon off;",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proxy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    https_port = int(proxy_env["MEET_PROXY_HTTPS_PORT"])
     try:
         _wait_listening(web_port, web, "meet serve")
         _wait_listening(https_port, proxy, "nginx")
-        yield Edge(http_port, https_port, cert, turn_der, turn_cert, var_dir, env)
+        http_port = int(proxy_env["MEET_PROXY_HTTP_PORT"])
+        cert = Path(proxy_env["MEET_TLS_CERT"])
+        yield Edge(http_port, https_port, cert, turn_der, turn_ca, var_dir, env)
     finally:
         for process in (proxy, web):
             process.terminate()
             process.wait(timeout=10)
         turn_listener.close()
         web_log.close()
-
-
-def meet_command() -> list[str]:
-    """``meet`` in this interpreter."""
-    import sys
-
-    return [sys.executable, "-m", "meet"]
 
 
 def _client_socket(port: int) -> socket.socket:
