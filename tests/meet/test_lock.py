@@ -29,7 +29,8 @@ _HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 
 
 def _pins(lock: Path) -> dict[str, str]:
-    return {canonicalize_name(name): version for name, version in _PIN.findall(lock.read_text())}
+    text = lock.read_text()
+    return {str(canonicalize_name(name)): version for name, version in _PIN.findall(text)}
 
 
 def _requirements(group: str) -> list[Requirement]:
@@ -81,7 +82,8 @@ def test_the_image_and_ci_get_the_same_runtime_versions() -> None:
 def test_the_running_venv_has_the_locks_versions() -> None:
     """What the tests run on is what the lock says (scripts/test installs from it)."""
     installed = {
-        canonicalize_name(dist.metadata["Name"]): dist.version for dist in metadata.distributions()
+        str(canonicalize_name(dist.metadata["Name"])): dist.version
+        for dist in metadata.distributions()
     }
     pins = _pins(DEV_LOCK)
     differ = {
