@@ -69,6 +69,9 @@ def test_every_pin_is_exact_and_hashed() -> None:
         assert len(entries) == len(_pins(lock)) > 0, f"{lock.name} has an unpinned line"
         unhashed = [entry.split()[0] for entry in entries if not _HASH.search(entry)]
         assert unhashed == [], f"{lock.name}: no hash for {unhashed}"
+        # A local version label (torch's "+cpu") exists only on some machine's own index.
+        local = {name: v for name, v in _pins(lock).items() if "+" in v or "@" in v}
+        assert local == {}, f"{lock.name} pins versions public PyPI does not have: {local}"
 
 
 def test_the_image_and_ci_get_the_same_runtime_versions() -> None:
