@@ -2,6 +2,10 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MEET_VAR_DIR=/var/lib/meet
 WORKDIR /app
+# Every runtime dependency at the version and hashes of the lock (scripts/lock writes it):
+# its own layer, rebuilt only when the lock changes.
+COPY requirements/lock.txt requirements/
+RUN pip install --no-cache-dir --require-hashes -r requirements/lock.txt
 COPY pyproject.toml README.md LICENSE ./
 COPY meet meet
 COPY rooms rooms
@@ -14,11 +18,13 @@ COPY realtime realtime
 COPY templates templates
 COPY static static
 COPY locale locale
+# meet itself adds nothing to the lock (--no-deps; pip check proves the lock complete).
 # Editable, so the settings find templates/ and static/ here in /app (the watch page's
 # hls.js is vendored in static/vendor/: no npm). The catalogues are compiled here, as
 # root: /app stays root's and read-only to `meet`, whose `meet setup` then finds them up
 # to date (.dockerignore keeps a developer's own .mo files out of the build).
-RUN pip install --no-cache-dir -e . \
+RUN pip install --no-cache-dir --no-deps -e . \
+    && pip check \
     && test -f static/vendor/hls.js/hls.min.js \
     && python -c "from pathlib import Path; from meet.i18n import compile_catalogues; compile_catalogues(Path('/app'))" \
     && test -f locale/vi/LC_MESSAGES/django.mo \

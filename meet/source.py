@@ -24,7 +24,7 @@ SOURCE_FILES = (
 )  # fmt: skip
 SOURCE_FOLDERS = (
     "meet", "rooms", "scheduling", "signaling", "broadcasts", "archive", "mediaworker",
-    "realtime", "templates", "static", "locale", "docs", "deploy", "scripts",
+    "realtime", "templates", "static", "locale", "docs", "deploy", "scripts", "requirements",
 )  # fmt: skip
 # Built or fetched, not source: bytecode, compiled catalogues, hls.js from npm.
 _SKIPPED_PARTS = frozenset({"__pycache__", "vendor"})

@@ -14,9 +14,9 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-ensure_venv() {  # ensure_venv [extras]
-  local extras="${1:-}" spec="." stamp=".venv/.meet-installed"
-  [ -n "$extras" ] && spec=".[$extras]"
+ensure_venv() {  # ensure_venv [extras]: the runtime lock, or with "dev" the dev lock
+  local extras="${1:-}" lock="requirements/lock.txt" stamp=".venv/.meet-installed"
+  [ -n "$extras" ] && lock="requirements/dev-lock.txt"
   if [ ! -x .venv/bin/python ]; then
     if ! "$PYTHON" -m venv .venv 2>/dev/null; then
       rm -rf .venv
@@ -26,12 +26,13 @@ ensure_venv() {  # ensure_venv [extras]
     fi
   fi
   local want
-  want="$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras"
+  want="$(cat pyproject.toml "$lock" | sha256sum | cut -c1-16)-$extras"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "Installing meet and its dependencies into .venv ..."
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e "$spec"
+    echo "Installing meet and its dependencies (pinned in $lock) into .venv ..."
+    # Every dependency at the lock's version, each file checked against the lock's hashes
+    # (scripts/lock writes both files), then meet itself, editable, with nothing more.
+    .venv/bin/python -m pip install -q --require-hashes -r "$lock"
+    .venv/bin/python -m pip install -q --no-deps -e .
     echo "$want" > "$stamp"
   fi
 }
-

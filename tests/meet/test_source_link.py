@@ -38,6 +38,7 @@ def test_without_a_repository_the_footer_offers_the_running_tree() -> None:
     with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:gz") as archive:
         names = set(archive.getnames())
     assert {"meet/LICENSE", "meet/pyproject.toml", "meet/meet/settings.py"} <= names
+    assert "meet/requirements/lock.txt" in names  # the Dockerfile builds from the lock
     assert "meet/templates/base.html" in names and "meet/locale/vi/LC_MESSAGES/django.po" in names
     # Source only: no local data, secrets, environments or built files.
     assert not any(
