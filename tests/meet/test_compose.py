@@ -150,12 +150,14 @@ def test_files_the_services_mount_from_deploy_exist_and_scripts_run() -> None:
 
 
 def test_turn_uses_one_secret_and_is_offered_on_443() -> None:
-    """coturn gets MEET_TURN_SECRET on its command line (no secret in a file in the tree);
-    the web makes credentials with the same variable and offers TURN over TLS on 443."""
+    """coturn gets MEET_TURN_SECRET from its environment (deploy/coturn/run.sh writes it
+    into a private copy of the file: no secret in the tree, none on a command line); the
+    web makes credentials with the same variable and offers TURN over TLS on 443."""
     services = _services()
-    secret_flags = [a for a in services["coturn"]["command"] if "static-auth-secret" in a]
-    assert len(secret_flags) == 1
-    assert secret_flags[0].startswith("--static-auth-secret=${MEET_TURN_SECRET:?")
+    assert not [a for a in services["coturn"]["command"] if "secret" in a]
+    assert services["coturn"]["entrypoint"][-1].endswith("/coturn/run.sh")
+    coturn_secret = services["coturn"]["environment"]["MEET_TURN_SECRET"]
+    assert coturn_secret.startswith("${MEET_TURN_SECRET:?")
     web = services["web"]["environment"]
     assert web["MEET_TURN_SECRET"].startswith("${MEET_TURN_SECRET:?")
     urls = web["MEET_TURN_URLS"].split(",")

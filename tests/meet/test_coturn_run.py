@@ -1,7 +1,8 @@
 """deploy/coturn/run.sh, the compose coturn service's entry point, with Debian's coturn:
 turnserver starts with the configuration and arguments it is given, takes its shared
-secret from the command line alone, answers the service's health check
-(turnutils_stunclient), and stops when the service is stopped."""
+secret from MEET_TURN_SECRET alone (never from the command line, where `ps` shows it),
+answers the service's health check (turnutils_stunclient), and stops when the service is
+stopped."""
 
 from __future__ import annotations
 
@@ -56,8 +57,8 @@ def _allocates(port: int, secret: str) -> bool:
     return done.returncode == 0 and "Cannot complete Allocation" not in done.stdout
 
 
-def test_the_wrapper_runs_coturn_with_the_command_line_secret_only(tmp_path: Path) -> None:
-    """Issue 12: the secret is MEET_TURN_SECRET on the command line; a static-auth-secret
+def test_the_wrapper_runs_coturn_with_the_environments_secret_only(tmp_path: Path) -> None:
+    """Issue 12: the secret is MEET_TURN_SECRET, from the environment; a static-auth-secret
     left in the file (the shipped placeholder) would be a second working secret, since
     coturn accepts them all. The health check answers; SIGTERM (docker stop) ends it."""
     tools = ("turnserver", "turnutils_stunclient", "turnutils_uclient")
@@ -72,10 +73,25 @@ def test_the_wrapper_runs_coturn_with_the_command_line_secret_only(tmp_path: Pat
     )
     cert = tmp_path / "fullchain.pem"
     cert.write_text("not read: TLS is off here")
-    args = [f"--static-auth-secret={SECRET}", f"--listening-port={port}", "--log-file=stdout"]
+    args = [f"--listening-port={port}", "--log-file=stdout"]
+    env = {"PATH": "/usr/bin:/bin", "MEET_TLS_CERT": str(cert), "MEET_TURN_CONF": str(conf)}
+    # Without the secret, or with one on the command line, it refuses to start.
+    for extra_env, extra_args in (
+        ({}, []),
+        ({"MEET_TURN_SECRET": SECRET}, [f"--static-auth-secret={SECRET}"]),
+    ):
+        refused = subprocess.run(
+            ["/bin/sh", str(RUN), *args, *extra_args],
+            env=env | extra_env,
+            timeout=10,
+            capture_output=True,
+            text=True,
+        )
+        assert refused.returncode == 2, refused.stderr
+        assert "MEET_TURN_SECRET" in refused.stderr
     wrapper = subprocess.Popen(
         ["/bin/sh", str(RUN), *args, f"--pidfile={tmp_path / 'pid'}"],
-        env={"PATH": "/usr/bin:/bin", "MEET_TLS_CERT": str(cert), "MEET_TURN_CONF": str(conf)},
+        env=env | {"MEET_TURN_SECRET": SECRET},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -112,17 +112,41 @@ def _env_example_names() -> set[str]:
     return {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
 
 
-def test_coturns_drop_in_reads_the_secret_from_meet_env() -> None:
-    """On a VM, Debian's coturn gets MEET_TURN_SECRET (the web's) from /etc/meet/meet.env
-    on its command line: no secret in /etc/turnserver.conf. Every variable it uses is one
-    deploy/meet.env.example documents."""
+def test_coturns_drop_in_reads_the_secret_from_meet_env(tmp_path: Path) -> None:
+    """On a VM, Debian's coturn gets MEET_TURN_SECRET (the web's) from /etc/meet/meet.env,
+    written before each start into a private copy of /etc/turnserver.conf: never on the
+    command line (`ps` shows it to every local user), and as the file's only secret. The
+    ExecStartPre is run here, as systemd would, on a file that still has a placeholder."""
     drop_in = UNITS / "coturn.service.d" / "meet.conf"
     settings = _settings(drop_in)
     assert ("EnvironmentFile", "/etc/meet/meet.env") in settings
+    assert ("RuntimeDirectory", "coturn-meet") in settings
     exec_start = [v for k, v in settings if k == "ExecStart"]
     assert exec_start[0] == ""  # replaces Debian's command rather than adding a second
-    assert "--static-auth-secret=${MEET_TURN_SECRET}" in exec_start[1].split()
+    assert "secret" not in exec_start[1]
+    assert "-c /run/coturn-meet/turnserver.conf" in exec_start[1]
     assert set(re.findall(r"\$\{([A-Z_]+)\}", exec_start[1])) <= _env_example_names()
+    (pre,) = [v for k, v in settings if k == "ExecStartPre"]
+    assert pre.startswith("/bin/sh -c '") and pre.endswith("'")
+    # systemd's own unescaping of a unit's command line: %% and C escapes.
+    script = pre[len("/bin/sh -c '") : -1].replace("%%", "%").replace("\\\\", "\\")
+    shipped = tmp_path / "turnserver.conf"
+    shipped.write_text("realm=x\nstatic-auth-secret=placeholder\n  static-auth-secret=two\n")
+    written = tmp_path / "run" / "turnserver.conf"
+    written.parent.mkdir()
+    script = script.replace("/etc/turnserver.conf", str(shipped))
+    script = script.replace("/run/coturn-meet/turnserver.conf", str(written))
+    env = {"PATH": "/usr/bin:/bin", "MEET_TURN_SECRET": "the-real-secret-0123456789"}
+    assert subprocess.run(["/bin/sh", "-c", script], env=env, timeout=10).returncode == 0
+    lines = written.read_text().splitlines()
+    assert [line for line in lines if "static-auth-secret" in line] == [
+        "static-auth-secret=the-real-secret-0123456789"
+    ]
+    assert "realm=x" in lines
+    assert written.stat().st_mode & 0o077 == 0
+    # No secret set: the start fails rather than run coturn with none (or a stale one).
+    env["MEET_TURN_SECRET"] = ""
+    assert subprocess.run(["/bin/sh", "-c", script], env=env, timeout=10).returncode != 0
 
 
 def test_systemd_accepts_coturns_drop_in(tmp_path: Path) -> None:
