@@ -1,13 +1,24 @@
-"""``meet run_scheduler``: the periodic jobs of meet/jobs.py, as their own process."""
+"""``meet run_scheduler``: the periodic jobs of meet/jobs.py, as their own process.
+
+It serves ``/metrics`` and ``/healthz`` on ``MEET_SCHEDULER_METRICS_HOST:PORT`` (default
+127.0.0.1:9311; port 0 turns them off): healthy while a pass finished within
+``MEET_SCHEDULER_HEALTHY_SECS``.
+"""
 
 from __future__ import annotations
 
+import logging
 from argparse import ArgumentParser
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from meet.jobs import run_forever, run_once
+from mediaworker.exposition import serve_in_thread
+from meet.jobs import healthy, run_forever, run_once
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -22,5 +33,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["once"]:
             self.stdout.write(str(run_once()))
-        else:
-            run_forever()
+            return
+        port = settings.MEET_SCHEDULER_METRICS_PORT
+        if port:
+            host = settings.MEET_SCHEDULER_METRICS_HOST
+            check = partial(healthy, max_age_secs=settings.MEET_SCHEDULER_HEALTHY_SECS)
+            serve_in_thread(host, port, check, name="scheduler-metrics")
+            log.info("scheduler metrics on http://%s:%d/metrics", host, port)
+        run_forever()
