@@ -43,7 +43,7 @@ def endpoint_app(health: HealthCheck) -> Callable[[dict[str, Any], StartResponse
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/metrics":
-            return metrics(environ, start_response)  # type: ignore[no-any-return]
+            return metrics(environ, start_response)
         if path == "/healthz":
             ok, detail = health()
             body = json.dumps({"status": "ok" if ok else "error", "detail": detail}).encode()

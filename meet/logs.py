@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction
+from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.decorators import sync_and_async_middleware
@@ -22,6 +24,7 @@ from django.utils.decorators import sync_and_async_middleware
 from realtime import logcontext
 
 REQUEST_ID_HEADER = "X-Request-ID"
+access = logging.getLogger("meet.access")
 # What a proxy's id looks like (nginx's $request_id is 32 hex digits; a UUID has dashes).
 _PLAUSIBLE_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
@@ -40,27 +43,40 @@ def request_id(
     if iscoroutinefunction(get_response):
 
         async def middleware_async(request: HttpRequest) -> HttpResponseBase:
-            token = logcontext.request_id.set(request_id_of(request))
-            try:
-                response = await get_response(request)  # type: ignore[misc]
-                response[REQUEST_ID_HEADER] = logcontext.request_id.get()
-                return response  # type: ignore[no-any-return]
-            finally:
-                logcontext.request_id.reset(token)
+            started = time.perf_counter()
+            # Not reset afterwards: Django logs a 4xx/5xx after the middleware returned,
+            # and each request runs in a task of its own (its context dies with it).
+            logcontext.request_id.set(request_id_of(request))
+            response = await get_response(request)
+            return _finish(request, response, started)
 
         return middleware_async
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
-        token = logcontext.request_id.set(request_id_of(request))
-        try:
-            response = get_response(request)
-            assert isinstance(response, HttpResponseBase)
-            response[REQUEST_ID_HEADER] = logcontext.request_id.get()
-            return response
-        finally:
-            logcontext.request_id.reset(token)
+        started = time.perf_counter()
+        logcontext.request_id.set(request_id_of(request))
+        response = get_response(request)
+        assert isinstance(response, HttpResponseBase)
+        return _finish(request, response, started)
 
     return middleware
+
+
+def _finish(request: HttpRequest, response: HttpResponseBase, started: float) -> HttpResponseBase:
+    response[REQUEST_ID_HEADER] = logcontext.request_id.get()
+    if settings.LOG_FORMAT == "json":  # daphne's plain access lines are off (meet/cli.py)
+        access.info(
+            "%s %s %s",
+            request.method,
+            request.path,  # never the query string: it may carry a token
+            response.status_code,
+            extra={
+                "status_code": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "client": request.META.get("REMOTE_ADDR", ""),
+            },
+        )
+    return response
 
 
 class ContextFilter(logging.Filter):

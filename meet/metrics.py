@@ -71,7 +71,7 @@ def request_metrics(get_response: GetResponse) -> GetResponse:
 
         async def middleware_async(request: HttpRequest) -> Response:
             started = time.perf_counter()
-            response: Response = await get_response(request)  # type: ignore[misc]
+            response: Response = await get_response(request)
             _record(request, response, started)
             return response
 
@@ -140,8 +140,8 @@ def _recordings() -> Iterator[Metric]:
     entries = GaugeMetricFamily(
         "meet_archive_entries", "Archive entries by status.", labels=["status"]
     )
-    rows = ArchiveEntry.objects.values("status").annotate(n=Count("id")).order_by()
-    for row in sorted(rows, key=lambda r: r["status"]):
+    statuses = ArchiveEntry.objects.values("status").annotate(n=Count("id")).order_by()
+    for row in sorted(statuses, key=lambda r: r["status"]):
         entries.add_metric([row["status"]], row["n"])
     yield entries
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from archive.models import Recording, RecordingKind, RecordingState
+from rooms.models import Room
 from signaling.models import Meeting, Participant, ParticipantState
 from tests.factories import RoomFactory
 
@@ -71,7 +74,7 @@ def test_requests_are_counted_by_method_status_and_view() -> None:
 
 
 def test_live_participants_and_recordings_come_from_the_database() -> None:
-    room = RoomFactory()
+    room = cast(Room, RoomFactory())
     meeting = Meeting.objects.create(room=room)
     for n, (role, camera) in enumerate([("host", True), ("guest", False), ("guest", False)]):
         Participant.objects.create(
@@ -104,12 +107,12 @@ def test_a_stranger_gets_404(address: str) -> None:
 
 def test_a_bearer_token_lets_a_remote_prometheus_in(settings) -> None:
     settings.MEET_METRICS_TOKEN = "a-long-random-scrape-token"
-    remote = {"REMOTE_ADDR": "203.0.113.5"}
+    remote = "203.0.113.5"
     good = Client().get(
-        "/metrics", HTTP_AUTHORIZATION="Bearer a-long-random-scrape-token", **remote
+        "/metrics", HTTP_AUTHORIZATION="Bearer a-long-random-scrape-token", REMOTE_ADDR=remote
     )
     assert good.status_code == 200 and b"meet_http_requests" in good.content
-    bad = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong", **remote)
+    bad = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong", REMOTE_ADDR=remote)
     assert bad.status_code == 404
     # A wrong token from an allowed address is refused too: it was a claim, and false.
     assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
