@@ -129,7 +129,7 @@ METRICS_PORT = 9310
 
 def metrics_address(environ: Mapping[str, str] = os.environ) -> tuple[str, int] | None:
     """(host, port) of the standalone worker's metrics endpoint, or None when turned off."""
-    port = _number(environ, "MEET_MEDIA_METRICS_PORT", METRICS_PORT, 0, 65535)
+    port = float(_number(environ, "MEET_MEDIA_METRICS_PORT", METRICS_PORT, 0, 65535))
     if not port.is_integer():
         raise ValueError(f"MEET_MEDIA_METRICS_PORT must be a port number; got {port:g}.")
     host = environ.get("MEET_MEDIA_METRICS_HOST", "").strip() or "127.0.0.1"

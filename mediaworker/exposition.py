@@ -58,11 +58,20 @@ def endpoint_app(health: HealthCheck) -> Callable[[dict[str, Any], StartResponse
 
 
 def serve_in_thread(host: str, port: int, health: HealthCheck, *, name: str) -> WSGIServer:
-    """Serve ``/metrics`` and ``/healthz`` on ``host:port`` from a daemon thread."""
+    """Serve ``/metrics`` and ``/healthz`` on ``host:port`` from a daemon thread.
+
+    A port already taken stops the process with a sentence saying so: two processes
+    of the same kind on one host each need their own port."""
     server_class = _Server6 if ":" in host else _Server
-    server = make_server(
-        host, port, endpoint_app(health), server_class=server_class, handler_class=_QuietHandler
-    )
+    try:
+        server = make_server(
+            host, port, endpoint_app(health), server_class=server_class, handler_class=_QuietHandler
+        )
+    except OSError as problem:
+        raise SystemExit(
+            f"Cannot serve metrics on {host}:{port} ({problem.strerror}): give each process "
+            "its own port, or 0 to turn its metrics endpoint off."
+        ) from problem
     thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     return server

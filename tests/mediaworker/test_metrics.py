@@ -19,6 +19,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mediaworker import ice, metrics
+from mediaworker.config import metrics_address
 from mediaworker.exposition import serve_in_thread
 from mediaworker.worker import MediaWorker
 from tests.mediaworker.client import MediaClient
@@ -165,3 +166,27 @@ async def test_meet_media_serves_metrics_and_healthz_on_its_port(redis_url: str)
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
         ice.restore_host_addresses()
         await stop_media_process(process, 15)
+
+
+def test_a_taken_port_stops_the_process_with_a_sentence(endpoint: str) -> None:
+    port = int(endpoint.rsplit(":", 1)[1])
+    with pytest.raises(SystemExit, match="give each process its own port"):
+        serve_in_thread("127.0.0.1", port, metrics.healthy, name="second")
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, ("127.0.0.1", 9310)),
+        ({"MEET_MEDIA_METRICS_PORT": "0"}, None),
+        ({"MEET_MEDIA_METRICS_PORT": "9400", "MEET_MEDIA_METRICS_HOST": "::1"}, ("::1", 9400)),
+    ],
+)
+def test_metrics_address_from_the_environment(environ: dict[str, str], expected: Any) -> None:
+    assert metrics_address(environ) == expected
+
+
+@pytest.mark.parametrize("port", ["http", "93.5", "70000", "-1"])
+def test_a_bad_metrics_port_is_refused(port: str) -> None:
+    with pytest.raises(ValueError, match="MEET_MEDIA_METRICS_PORT"):
+        metrics_address({"MEET_MEDIA_METRICS_PORT": port})
