@@ -8,6 +8,7 @@ nothing said after the read is missed; the roster comes from the hub, not 1,000 
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -25,6 +26,8 @@ from signaling.metrics import JOIN_SECONDS, MESSAGES
 from signaling.models import LiveRole
 from signaling.services import joins, limits
 from signaling.services.tokens import UNCHECKED, JoinClaims, join_token_read
+
+logger = logging.getLogger(__name__)
 
 # Joins and leaves that queue up while the database thread is busy run together
 # (signaling/batch.py): a storm of joins reads each room, meeting and schedule once per
@@ -96,6 +99,7 @@ class Joining(RoomSocket):
         self.role = outcome.role
         self.peer = self.member.peer = outcome.peer
         logcontext.bind(peer=self.peer)
+        logger.debug("joined as %s (%s)", outcome.role, outcome.state)  # names room and peer
         presence.remember(self.peer)
         if outcome.state == "lobby":
             await bus.leave(self.slug, self.member)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from prometheus_client import REGISTRY
+
+from meet.logs import ContextFilter
 
 
 def sample(name: str, **labels: str) -> float:
@@ -35,3 +39,17 @@ async def test_frames_in_and_out_room_events_and_join_latency_are_counted(connec
     assert (
         sample("meet_signaling_room_events_total", type="participant.joined") >= joined_events + 1
     )
+
+
+async def test_a_sockets_log_lines_name_its_room_and_participant(connect, caplog) -> None:
+    """Issue 12: the web's log filter (meet/logs.py) finds the ids the consumer bound."""
+    caplog.handler.addFilter(ContextFilter())
+    caplog.set_level(logging.DEBUG, logger="signaling.consumers.joining")
+    host = await connect(role="host", name="Cô Lan")
+    guest = await connect(role="guest", name="Khách")
+    joined = {
+        record.participant: record.room
+        for record in caplog.records
+        if record.name == "signaling.consumers.joining" and record.getMessage().startswith("joined")
+    }
+    assert joined == {host.peer: host.room.slug, guest.peer: guest.room.slug}
