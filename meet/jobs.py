@@ -60,7 +60,6 @@ def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, i
 def run_pass(*, hourly: bool) -> None:
     """One pass of the loop, counted; a failing pass is logged, never raised."""
     global _last_pass_at
-    close_old_connections()
     try:
         run_once(hourly=hourly)
     except Exception:  # one bad pass must not end the scheduler
@@ -85,6 +84,7 @@ def run_forever(stop: threading.Event | None = None) -> None:
     """Loop until ``stop`` is set; a failing pass is logged and the loop goes on."""
     tick = 0
     while stop is None or not stop.is_set():
+        close_old_connections()
         run_pass(hourly=tick % HOURLY_TICKS == 0)
         tick += 1
         if stop is not None:

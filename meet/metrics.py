@@ -7,6 +7,9 @@ database when scraped (``StateCollector``); the mail series the mail queue regis
 in the embedded default also the in-process media worker's ``meet_media_*`` and the
 scheduler's ``meet_scheduler_*`` (one process, one registry).
 
+The database's numbers live in a registry of their own (``STATE_REGISTRY``), read only
+here: the default registry is also read on event loops and by the other endpoints.
+
 Who may read it: clients whose address is in ``MEET_METRICS_ALLOWED`` (addresses or
 networks, default loopback) and that did not come through a proxy, or anyone sending
 ``Authorization: Bearer <MEET_METRICS_TOKEN>``. Anyone else gets the site's 404.
@@ -19,7 +22,6 @@ their own counts.
 from __future__ import annotations
 
 import hmac
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 
@@ -31,7 +33,14 @@ from django.http.response import HttpResponseBase
 from django.utils.decorators import sync_and_async_middleware
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -146,17 +155,11 @@ def _recordings() -> Iterator[Metric]:
     yield entries
 
 
-_registered = threading.Lock()
-_state: StateCollector | None = None
-
-
-def _register_state() -> None:
-    """Add the database's numbers to the registry, once (only web processes serve them)."""
-    global _state
-    with _registered:
-        if _state is None:
-            _state = StateCollector()
-            REGISTRY.register(_state)
+# A registry of its own, read only by the web's /metrics (in a thread that may reach the
+# database): the default registry is also read on event loops and by the media worker's
+# and scheduler's endpoints, which must never query the database.
+STATE_REGISTRY = CollectorRegistry(auto_describe=False)  # never collect at import
+STATE_REGISTRY.register(StateCollector())
 
 
 def allowed(request: HttpRequest) -> bool:
@@ -173,8 +176,7 @@ def allowed(request: HttpRequest) -> bool:
 
 
 def _exposition() -> bytes:
-    _register_state()
-    return generate_latest(REGISTRY)
+    return generate_latest(REGISTRY) + generate_latest(STATE_REGISTRY)
 
 
 @never_cache
