@@ -45,6 +45,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from archive.models import ArchiveEntry, Recording
+from broadcasts.presence import get_counter
 from meet.proxies import FORWARDED_MARK, is_trusted, parse_networks
 from signaling.models import Participant, ParticipantState
 from signaling.selectors.meetings import stale_before
@@ -131,6 +132,11 @@ class StateCollector(Collector):
                 seen_at__gte=stale_before(),
                 meeting__ended_at__isnull=True,
             ).count(),
+        )
+        yield GaugeMetricFamily(
+            "meet_watch_viewers",
+            "Watch-page viewers (HLS or WebRTC) connected to this web process.",
+            value=get_counter().local_total(),
         )
         yield from _recordings()
 

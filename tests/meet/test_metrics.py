@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import cast
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from archive.models import Recording, RecordingKind, RecordingState
+from broadcasts.presence import get_counter, reset_counter
 from rooms.models import Room
 from signaling.models import Meeting, Participant, ParticipantState
 from tests.factories import RoomFactory
@@ -29,6 +31,7 @@ WEB_SERIES = {
     "meet_signaling_join_seconds",
     "meet_recordings",
     "meet_archive_entries",
+    "meet_watch_viewers",
 }
 
 
@@ -132,3 +135,23 @@ def test_every_response_carries_a_request_id() -> None:
     assert made["X-Request-ID"] != "bad id\nwith newline"
     assert len(made["X-Request-ID"]) == 32
     assert client.get("/healthz")["X-Request-ID"] != made["X-Request-ID"]
+
+
+class _Viewer:
+    async def viewers_changed(self, total: int) -> None:
+        """The count pushed to the watch page (unused here)."""
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_watch_page_viewers_of_this_process_are_counted() -> None:
+    counter = get_counter()
+    viewers = [_Viewer(), _Viewer(), _Viewer()]
+    for viewer in viewers[:2]:
+        counter.join(1, viewer)
+    counter.join(2, viewers[2])
+    counter.join(2, _Viewer(), counted=False)  # a host's panel hears the count, is not counted
+    try:
+        found = await sync_to_async(scrape)(Client())
+        assert value(found, "meet_watch_viewers") == 3
+    finally:
+        reset_counter()
