@@ -25,7 +25,8 @@ def worker_env(redis_url: str, **settings: str) -> dict[str, str]:
         MEET_MEDIA_ICE_HOSTS="127.0.0.1",
         DJANGO_SETTINGS_MODULE="meet.settings",
         LOG_LEVEL="WARNING",
-        **settings,
+        # No metrics endpoint unless asked for: several workers may run side by side.
+        **{"MEET_MEDIA_METRICS_PORT": "0", **settings},
     )
 
 

@@ -156,6 +156,10 @@ class ViewerCounter:
         """This process's viewers in ``room``."""
         return sum(self._rooms.get(room, {}).values())
 
+    def local_total(self) -> int:
+        """This process's viewers in every room (read from any thread: /metrics)."""
+        return sum(sum(list(viewers.values())) for viewers in list(self._rooms.values()))
+
     def _ensure_running(self) -> None:
         loop = asyncio.get_running_loop()
         task = self._task

@@ -28,6 +28,9 @@
   system picks). mediaworker/ice.py explains how.
 - ``MEET_MEDIA_VIEWER_CONNECT_SECS``: how long a public viewer's connection may take to
   come up before its seat is given back (default 15).
+- ``MEET_MEDIA_METRICS_PORT`` / ``MEET_MEDIA_METRICS_HOST``: where the worker as its own
+  process serves ``/metrics`` and ``/healthz`` (default 9310 on 127.0.0.1; port 0 turns it
+  off). In the embedded default its series are in the web's ``/metrics`` instead.
 """
 
 from __future__ import annotations
@@ -139,6 +142,18 @@ def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     if word in _YES or word in _NO:
         return word in _YES
     raise ValueError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}.")
+
+
+METRICS_PORT = 9310
+
+
+def metrics_address(environ: Mapping[str, str] = os.environ) -> tuple[str, int] | None:
+    """(host, port) of the standalone worker's metrics endpoint, or None when turned off."""
+    port = float(_number(environ, "MEET_MEDIA_METRICS_PORT", METRICS_PORT, 0, 65535))
+    if not port.is_integer():
+        raise ValueError(f"MEET_MEDIA_METRICS_PORT must be a port number; got {port:g}.")
+    host = environ.get("MEET_MEDIA_METRICS_HOST", "").strip() or "127.0.0.1"
+    return (host, int(port)) if port else None
 
 
 def worker_mode(environ: Mapping[str, str] = os.environ) -> str:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from mediaworker.metrics import TALLY
+
 MIN_INTERVAL_SECS = 0.3
 RETRY_SECS = 1.0
 BURST = 2
@@ -102,5 +104,6 @@ class KeyframeRequester:
         self._tokens = max(self._tokens - 1, 0.0)
         self._last_sent = loop.time()
         self.sent += 1
+        TALLY.keyframe_requests += 1
         self._send()
         self._schedule(self._last_sent + self._retry_secs)

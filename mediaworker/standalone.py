@@ -13,10 +13,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from mediaworker import logs, metrics
+from mediaworker.config import metrics_address
+from mediaworker.exposition import serve_in_thread
 from mediaworker.worker import REDIS_SOCKET_TIMEOUT_SECS, patient_redis, run_forever
 
-# The web side's log line (meet/settings.py LOGGING): one format in one log stream.
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # Equal to the web side's Redis host entry (meet/settings.py CHANNEL_LAYERS): the two
 # sides share one Redis, and a worker answering a join storm opens as many connections
 # as a web process does (redis-py's pool stops at 100 otherwise; shared/MEASURED.md).
@@ -40,8 +41,17 @@ def redis_layer(url: str) -> Any:
 
 
 def configure_logging(environ: Mapping[str, str] = os.environ) -> None:
-    """Log to stderr at ``LOG_LEVEL`` (default INFO), as the web processes do."""
-    logging.basicConfig(format=LOG_FORMAT, level=environ.get("LOG_LEVEL", "INFO"))
+    """Log to stderr at ``LOG_LEVEL`` in ``LOG_FORMAT``, redacted, as the web processes do."""
+    logs.configure(environ)
+
+
+def serve_metrics(environ: Mapping[str, str] = os.environ) -> None:
+    """Serve /metrics and /healthz on ``MEET_MEDIA_METRICS_HOST:PORT`` unless turned off."""
+    address = metrics_address(environ)
+    if address is not None:
+        # From a thread: /healthz answers (503) even when the worker's loop is stuck.
+        serve_in_thread(*address, metrics.healthy, name="media-metrics")
+        logging.getLogger(__name__).info("metrics on http://%s:%d/metrics", *address)
 
 
 def main(environ: Mapping[str, str] = os.environ) -> None:
@@ -54,4 +64,5 @@ def main(environ: Mapping[str, str] = os.environ) -> None:
             "layer it shares with the web processes); without it daphne runs the worker."
         )
     configure_logging(environ)
+    serve_metrics(environ)
     asyncio.run(run_forever(redis_layer(url)))

@@ -22,7 +22,7 @@ from typing import Any
 
 from channels.exceptions import ChannelFull
 
-from mediaworker import dtls, ice
+from mediaworker import dtls, ice, metrics
 from mediaworker.actions import ControlIn, RecordingIn, SignalIn
 from mediaworker.config import MediaConfig
 from mediaworker.peer import ConnectionRegistry
@@ -110,6 +110,7 @@ class MediaWorker:
         self.news = RecordingNews(layer)  # recording.finished, to the web side
         self._tasks: set[asyncio.Task[None]] = set()
         self.ready = asyncio.Event()
+        self.pulse = metrics.LoopPulse()  # event-loop lag for /metrics and /healthz
 
     async def run(self) -> None:
         """Serve until cancelled, then close every room and connection."""
@@ -120,6 +121,8 @@ class MediaWorker:
         if quiet.level == logging.NOTSET:
             quiet.setLevel(logging.WARNING)
         outbox = asyncio.ensure_future(self.outbox.run())
+        pulse = asyncio.ensure_future(self.pulse.run())
+        metrics.observe(self)
         if self.config.recordings_root is not None:
             # Recordings a killed worker left behind become MP4s, off the loop.
             _in_thread(
@@ -142,6 +145,8 @@ class MediaWorker:
                 except Exception:
                     logger.exception("media worker: cannot handle %r", message.get("type"))
         finally:
+            metrics.forget(self)
+            pulse.cancel()
             await self.shutdown()
             await asyncio.wait_for(self.outbox.flush(), timeout=2)
             outbox.cancel()

@@ -9,6 +9,7 @@ meet <cmd>    any Django management command (migrate, import_units, ...)
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -61,8 +62,17 @@ def _hls_js() -> None:
 
 def serve(*, host: str, port: int) -> None:
     """Serve HTTP and WebSocket from one daphne process (replaces this process)."""
-    print(f"meet is running at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+    from mediaworker.logs import log_format
+
     daphne = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
+    said = f"meet is running at http://{host}:{port}/"
+    if log_format() == "json":
+        # One JSON object per line: daphne's own access lines (plain text) are replaced
+        # by meet.access records carrying the request id (meet/logs.py).
+        daphne += ["--access-log", os.devnull]
+        print(json.dumps({"level": "INFO", "logger": "meet.cli", "message": said}), flush=True)
+    else:
+        print(f"{said}  (Ctrl+C stops it)", flush=True)
     if os.environ.get("MEET_MODE") != "production":
         os.environ.setdefault("MEET_START_SCHEDULER", "1")
     # Consumers reach the database from one thread: keep its connection instead of

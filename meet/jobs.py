@@ -20,6 +20,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
+from prometheus_client import Counter, Gauge
 
 from archive.services.finished import refresh_unfinished
 from scheduling.services.invitations import invitations_resolve_all
@@ -30,6 +31,16 @@ from scheduling.services.sessions import sessions_extend_horizon
 log = logging.getLogger(__name__)
 TICK_SECS = 60
 HOURLY_TICKS = 60
+
+PASSES = Counter("meet_scheduler_passes", "Scheduler passes finished.")
+PASS_FAILURES = Counter("meet_scheduler_pass_failures", "Scheduler passes that failed.")
+JOB_FAILURES = Counter("meet_scheduler_job_failures", "Minute jobs that failed.", ["job"])
+LAST_PASS = Gauge(
+    "meet_scheduler_last_pass_timestamp_seconds", "When the last scheduler pass finished."
+)
+# Queued, not sent: the mail series (scheduling/mail_metrics.py) say what went out.
+REMINDERS_QUEUED = Counter("meet_scheduler_reminders_queued", "Meeting reminders queued.")
+_last_pass_at = time.time()  # the start counts: /healthz is green while the first pass runs
 
 
 # Jobs of other apps for every pass. The archive's sweep only recovers recordings whose
@@ -44,6 +55,7 @@ def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, i
         "reminders": reminders_queue(now=now or timezone.now()),
         "mails_requeued": mail_requeue_lost(),
     }
+    REMINDERS_QUEUED.inc(done["reminders"])
     if hourly:
         done["meetings_added"] = sessions_extend_horizon(now=now)
         done["invited"] = invitations_resolve_all()
@@ -52,8 +64,32 @@ def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, i
         try:
             done[name] = job()
         except Exception:  # another app's failure must not stop reminders
+            JOB_FAILURES.labels(job=name).inc()
             log.exception("scheduler job %s failed", name)
     return done
+
+
+def run_pass(*, hourly: bool) -> None:
+    """One pass of the loop, counted; a failing pass is logged, never raised."""
+    global _last_pass_at
+    try:
+        run_once(hourly=hourly)
+    except Exception:  # one bad pass must not end the scheduler
+        PASS_FAILURES.inc()
+        log.exception("scheduler pass failed")
+    else:
+        _last_pass_at = time.time()
+        PASSES.inc()
+        LAST_PASS.set(_last_pass_at)
+
+
+def healthy(*, max_age_secs: float) -> tuple[bool, str]:
+    """(ok, detail) for the scheduler's /healthz: a pass finished within ``max_age_secs``
+    (or the process started that recently)."""
+    age = time.time() - _last_pass_at
+    if age < max_age_secs:
+        return True, f"last pass {age:.0f} s ago"
+    return False, f"no pass finished for {age:.0f} s"
 
 
 def run_forever(stop: threading.Event | None = None) -> None:
@@ -61,10 +97,7 @@ def run_forever(stop: threading.Event | None = None) -> None:
     tick = 0
     while stop is None or not stop.is_set():
         close_old_connections()
-        try:
-            run_once(hourly=tick % HOURLY_TICKS == 0)
-        except Exception:  # one bad pass must not end the scheduler
-            log.exception("scheduler pass failed")
+        run_pass(hourly=tick % HOURLY_TICKS == 0)
         tick += 1
         if stop is not None:
             stop.wait(TICK_SECS)

@@ -26,6 +26,8 @@ FORWARDED_PROTO = b"x-forwarded-proto"
 FORWARDING_HEADERS = frozenset(
     {FORWARDED_FOR, FORWARDED_PROTO, b"x-forwarded-host", b"x-real-ip", b"forwarded"}
 )
+# Set in the scope of a request that carried forwarding headers (trusted or not).
+FORWARDED_MARK = "meet.forwarded"
 SECURE_SCHEMES = {"http": "https", "ws": "wss"}
 PLAIN_SCHEMES = {"https": "http", "wss": "ws"}
 
@@ -107,6 +109,9 @@ class TrustedProxyMiddleware:
         protos = [v.decode("latin-1") for k, v in headers if k.lower() == FORWARDED_PROTO]
         kept = [(k, v) for k, v in headers if k.lower() not in FORWARDING_HEADERS]
         scope = {**scope, "headers": kept}
+        if len(kept) != len(headers):
+            # A proxy (or someone posing as one) passed it on: /metrics asks (meet/metrics.py).
+            scope[FORWARDED_MARK] = True
         client = scope.get("client")
         if not client or not is_trusted(str(client[0]), networks):
             return scope

@@ -17,6 +17,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from mediaworker.logs import log_format
 from meet.env import env_bool, env_list, env_rates
 
 # Lets admin, forms and DRF classes be written with type parameters, e.g. ModelAdmin[Unit].
@@ -77,6 +78,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response carries its X-Request-ID and is counted (meet/logs.py,
+    # meet/metrics.py), whatever the middleware below answers.
+    "meet.logs.request_id",
+    "meet.metrics.request_metrics",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy, per page (meet/headers.py). High up,
     # so that error responses of the middleware below carry them too.
@@ -307,7 +312,8 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probed over plain HTTP from inside the host
+    # Probed and scraped over plain HTTP from inside the host.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     # No SECURE_PROXY_SSL_HEADER: meet/proxies.py sets the request's scheme from
     # X-Forwarded-Proto when, and only when, the peer is one of MEET_TRUSTED_PROXIES.
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
@@ -319,14 +325,38 @@ if PRODUCTION:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# --- Observability (meet/logs.py, meet/metrics.py, mediaworker/logs.py) ---------------------
+# LOG_FORMAT: json (default in production) or plain; every line is stripped of secrets.
+LOG_FORMAT = log_format()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "meet.logs.ContextFilter"},
+        "redact": {"()": "mediaworker.logs.RedactingFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "mediaworker.logs.JsonLineFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+# /metrics answers these addresses/networks (not through a proxy), or a bearer token.
+MEET_METRICS_ALLOWED = env_list("MEET_METRICS_ALLOWED", default=["127.0.0.1", "::1"])
+MEET_METRICS_TOKEN = os.environ.get("MEET_METRICS_TOKEN", "")
+# `meet run_scheduler` serves /metrics and /healthz here (port 0: off); healthy while a
+# pass finished within MEET_SCHEDULER_HEALTHY_SECS.
+MEET_SCHEDULER_METRICS_HOST = os.environ.get("MEET_SCHEDULER_METRICS_HOST", "127.0.0.1")
+MEET_SCHEDULER_METRICS_PORT = int(os.environ.get("MEET_SCHEDULER_METRICS_PORT", "9311"))
+MEET_SCHEDULER_HEALTHY_SECS = float(os.environ.get("MEET_SCHEDULER_HEALTHY_SECS", "300"))
 
 # --- Live rooms (signaling/) ----------------------------------------------------------------
 # Read through signaling/conf.py at call time. Sizes in bytes, times in seconds.

@@ -7,13 +7,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from meet import health, source, views_live
+from meet import health, metrics, source, views_live
 
 admin.site.site_header = "meet"
 admin.site.site_title = "meet"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    # Prometheus, for the operator's addresses or token only (meet/metrics.py).
+    path("metrics", metrics.metrics, name="metrics"),
     # The program's own source, where the footer links unless MEET_SOURCE_URL says otherwise.
     path("source/", source.source, name="source"),
     path("admin/", admin.site.urls),

@@ -20,6 +20,7 @@ from realtime.bus import Bus
 from realtime.hub import HOSTS, MEMBERS, Hub, Subscriber
 from realtime.redis import redis_address
 from signaling.domain.protocol import batch
+from signaling.metrics import ROOM_EVENTS, event_type
 
 __all__ = ["ALL", "HOSTS", "RoomHub", "Subscriber", "get_bus", "reset_bus"]
 
@@ -53,6 +54,7 @@ class RoomHub(Hub):
 
     def post(self, audience: str, text: str) -> None:
         """Queue an encoded event (on the loop's thread), noting what it changes."""
+        ROOM_EVENTS.labels(type=event_type(text)).inc()
         if text.startswith(_ROSTER_PREFIXES):
             self._track(json.loads(text))
         if text.startswith(_SHARED_PREFIXES):

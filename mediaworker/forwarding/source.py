@@ -12,6 +12,7 @@ from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
 from aiortc.rtp import RtpPacket, unwrap_rtx
 
 from mediaworker.keyframes import KeyframeRequester
+from mediaworker.metrics import TALLY
 from mediaworker.rtp import keyframe_test, seq_newer
 
 if TYPE_CHECKING:
@@ -206,6 +207,8 @@ class Source:
             self.sink(self, packet, key, now)
         marker_bit = packet.marker << 7
         size = len(payload)
+        tally = TALLY  # one global read per packet; plain ints, no lock (one loop)
+        tally.bytes_in += size
         for out in self.outs:
             if out.waiting:
                 if not key or not out.resume(seq, ts, now):
@@ -225,6 +228,7 @@ class Source:
             out.last_ts = out_ts
             out.packets += 1
             out.octets += size
+            tally.bytes_out += size
 
     def _send_recovered(self, seq: int) -> None:
         # A retransmission from the publisher fills a gap our subscribers also have.

@@ -28,6 +28,7 @@ from realtime.hub import Subscriber
 from realtime.rates import Limiter
 from signaling.domain import protocol as p
 from signaling.errors import SignalingError, error_text, protocol_error_text
+from signaling.metrics import MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class RoomSocket(AsyncJsonWebsocketConsumer):
     address: str
     language: str
     hello_timer: asyncio.TimerHandle | None
+    hello_at: float | None  # perf_counter() at hello, until the welcome (the join's latency)
 
     async def _admitted(self) -> None:
         """Let this connection in from the lobby (joining.Joining does)."""
@@ -71,6 +73,7 @@ class RoomSocket(AsyncJsonWebsocketConsumer):
     # -- output --------------------------------------------------------------------------
 
     async def _send(self, message: dict[str, Any]) -> None:
+        MESSAGES.labels(direction="out", type=str(message.get("type", "other"))).inc()
         await self.send(text_data=p.encode(message))
 
     async def _error(

@@ -8,9 +8,12 @@ nothing said after the read is missed; the roster comes from the hub, not 1,000 
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from mediaworker import wire
+from realtime import logcontext
 from realtime.errors import CLOSE_REFUSED
 from realtime.hub import Subscriber, direct_send
 from signaling import conf, presence, selectors
@@ -19,9 +22,12 @@ from signaling.bus import get_bus
 from signaling.consumers.base import CLOSE_FOR, RoomSocket, db
 from signaling.domain import protocol as p
 from signaling.errors import JoinRefused, SignalingError
+from signaling.metrics import JOIN_SECONDS, MESSAGES
 from signaling.models import LiveRole
 from signaling.services import joins, limits
 from signaling.services.tokens import UNCHECKED, JoinClaims, join_token_read
+
+logger = logging.getLogger(__name__)
 
 # Joins and leaves that queue up while the database thread is busy run together
 # (signaling/batch.py): a storm of joins reads each room, meeting and schedule once per
@@ -39,6 +45,7 @@ class Joining(RoomSocket):
     """The consumer's part that lets a browser in."""
 
     async def _hello(self, hello: p.Hello) -> None:
+        self.hello_at = time.perf_counter()  # the join's latency runs until the welcome
         if self.hello_timer is not None:
             self.hello_timer.cancel()
             self.hello_timer = None
@@ -91,11 +98,14 @@ class Joining(RoomSocket):
             return
         self.role = outcome.role
         self.peer = self.member.peer = outcome.peer
+        logcontext.bind(peer=self.peer)
+        logger.debug("joined as %s (%s)", outcome.role, outcome.state)  # names room and peer
         presence.remember(self.peer)
         if outcome.state == "lobby":
             await bus.leave(self.slug, self.member)
             self.member = None
             self.state = "lobby"
+            self.hello_at = None  # the wait for a host is no latency of ours
             await self._send(p.event("lobby.waiting", peer=outcome.peer, name=outcome.name))
             return
         await self._go_live(outcome.welcome or {}, version)
@@ -137,7 +147,11 @@ class Joining(RoomSocket):
         welcome["participants"] = roster
         welcome["hands"] = selectors.hands_of(roster)
         self.state = "joined"
+        MESSAGES.labels(direction="out", type="welcome").inc()
         await self.send(text_data=p.encode(welcome))
+        if self.hello_at is not None:
+            JOIN_SECONDS.observe(time.perf_counter() - self.hello_at)
+            self.hello_at = None
         if self.member is not None:
             await self.member.go_live()
 

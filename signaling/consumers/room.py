@@ -25,6 +25,7 @@ from channels.exceptions import StopConsumer
 from django.conf import settings
 
 from mediaworker import wire
+from realtime import logcontext
 from realtime.errors import CLOSE_SERVER_ERROR, CLOSE_TIMEOUT, CLOSE_TOO_FAST
 from signaling import conf, presence
 from signaling.bus import get_bus
@@ -35,6 +36,7 @@ from signaling.consumers.joining import Joining, leave_batch
 from signaling.domain import protocol as p
 from signaling.domain.ratelimit import RateLimiter
 from signaling.errors import SignalingError
+from signaling.metrics import INVALID, MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class RoomConsumer(Joining, Control, Actions):
     async def connect(self) -> None:
         """Accept, then wait for ``hello`` with the join token."""
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
+        logcontext.bind(room_slug=self.slug)  # this connection's task: its log lines name it
         self.state = "new"  # new → lobby → joined → closing
         self.peer = ""
         self.name = ""
@@ -74,6 +77,7 @@ class RoomConsumer(Joining, Control, Actions):
         self.member = None
         self.limiter = RateLimiter(rates=conf.rate_limits())
         self.media_sources = None
+        self.hello_at = None
         client = self.scope.get("client") or ("", 0)
         self.address = str(client[0] or "unknown")  # as daphne saw it (meet/ vets proxies)
         cookies = self.scope.get("cookies") or {}
@@ -123,6 +127,7 @@ class RoomConsumer(Joining, Control, Actions):
         try:
             message = p.parse_client(text_data, rtc=RTC_LIMITS)
         except p.ProtocolError as problem:
+            MESSAGES.labels(direction="in", type=INVALID).inc()
             if await self._strike():
                 return  # closed: under daphne a send now raises and skips disconnect()
             await self._error(
@@ -134,6 +139,7 @@ class RoomConsumer(Joining, Control, Actions):
             )
             return
         kind = message.signal["type"] if isinstance(message, p.RtcSignal) else message.type
+        MESSAGES.labels(direction="in", type=kind).inc()
         if kind != "hello" and not self.limiter.allow(kind, time.monotonic()):
             if await self._strike():
                 return

@@ -17,8 +17,10 @@ class Command(BaseCommand):
         """Serve until stopped."""
         from channels.layers import get_channel_layer
 
+        from mediaworker.standalone import serve_metrics
         from mediaworker.worker import patient_redis, run_forever
 
         # The configured layer (settings.CHANNEL_LAYERS); ``meet media`` builds the same
         # Redis layer without Django (mediaworker/standalone.py).
+        serve_metrics()
         asyncio.run(run_forever(patient_redis(get_channel_layer())))

@@ -47,6 +47,10 @@ def _item(world: World) -> str:
 
 SITE: list[Row] = [
     gate("healthz", lambda w: "/healthz", E),
+    # Prometheus: by address, not by role. The test client speaks from loopback, the
+    # default MEET_METRICS_ALLOWED, so every role passes; strangers' addresses, proxied
+    # requests and wrong tokens get 404 in tests/meet/test_metrics.py and tests/e2e.
+    gate("metrics", lambda w: "/metrics", E),
     # AGPL section 13: the running source, for everyone.
     gate("source", lambda w: "/source/", E),
     gate("login", lambda w: "/accounts/login/", E, ok=()),
