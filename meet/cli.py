@@ -84,7 +84,7 @@ def serve(*, host: str, port: int) -> None:
 
 
 def media() -> None:
-    """Run the media worker until SIGINT/SIGTERM (production: one process per core)."""
+    """Run the media worker until SIGINT/SIGTERM (production: exactly one, docs/media.md)."""
     # No django.setup(): the worker reads its own environment and builds its own Redis
     # layer (mediaworker/standalone.py), so it needs no settings, database or secret.
     from mediaworker.standalone import main as run_media_worker

@@ -26,10 +26,22 @@ SOURCE_FOLDERS = (
     "meet", "rooms", "scheduling", "signaling", "broadcasts", "archive", "mediaworker",
     "realtime", "templates", "static", "locale", "docs", "deploy", "scripts", "requirements",
 )  # fmt: skip
-# Built or fetched, not source: bytecode, compiled catalogues, hls.js from npm.
-_SKIPPED_PARTS = frozenset({"__pycache__", "vendor"})
+# Built, not source: bytecode and compiled catalogues.
+_SKIPPED_PARTS = frozenset({"__pycache__"})
 _SKIPPED_SUFFIXES = frozenset({".pyc", ".mo"})
+# Third-party code the repository vendors (static/vendor/hls.js with its LICENSE) is part of
+# the tree the Dockerfile builds; a `vendor` folder anywhere else (a dependency manager's
+# download) is not.
+_VENDORED = "static/vendor"
 ARCHIVE_NAME = "meet-source.tar.gz"
+
+
+def _skipped(relative: Path) -> bool:
+    if _SKIPPED_PARTS.intersection(relative.parts) or relative.suffix in _SKIPPED_SUFFIXES:
+        return True
+    if relative.name.startswith("."):
+        return True
+    return "vendor" in relative.parts and not relative.is_relative_to(_VENDORED)
 
 
 def _members(root: Path) -> list[Path]:
@@ -38,10 +50,7 @@ def _members(root: Path) -> list[Path]:
         found += [
             path
             for path in (root / folder).rglob("*")
-            if path.is_file()
-            and not _SKIPPED_PARTS.intersection(path.relative_to(root).parts)
-            and path.suffix not in _SKIPPED_SUFFIXES
-            and not path.name.startswith(".")
+            if path.is_file() and not _skipped(path.relative_to(root))
         ]
     return sorted(found)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 import tarfile
+from pathlib import Path
 
 import pytest
 from django.test import Client, override_settings
 
+from meet.source import source_archive
 from tests.conftest import ROOT
 
 SOURCE = "https://example.org/meet.git"
@@ -47,3 +50,44 @@ def test_without_a_repository_the_footer_offers_the_running_tree() -> None:
         for part in name.split("/")
     )
     assert not any(name.endswith((".mo", ".pyc", ".sqlite3")) for name in names)
+
+
+@pytest.mark.django_db
+def test_the_tarball_has_the_vendored_static_files_the_dockerfile_checks() -> None:
+    response = Client().get("/source/")
+    with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:gz") as archive:
+        names = set(archive.getnames())
+    vendored = {
+        f"meet/{path.relative_to(ROOT)}"
+        for path in (ROOT / "static" / "vendor").rglob("*")
+        if path.is_file()
+    }
+    # hls.js and its licence: a downloaded tree passes the Dockerfile's `test -f`.
+    assert {"meet/static/vendor/hls.js/hls.min.js", "meet/static/vendor/hls.js/LICENSE"} <= vendored
+    assert vendored <= names
+    # Every file the Dockerfile requires before it builds anything (the catalogues' .mo files
+    # it compiles itself) is in the tarball.
+    checked = re.findall(r"test -f (\S+)", (ROOT / "Dockerfile").read_text())
+    required = [path for path in checked if not path.endswith(".mo")]
+    assert required and all(f"meet/{path}" in names for path in required)
+
+
+def test_only_static_vendor_is_taken_and_the_other_exclusions_hold(tmp_path: Path) -> None:
+    files = {
+        "LICENSE": True,
+        "static/vendor/lib/lib.min.js": True,
+        "static/vendor/lib/LICENSE": True,
+        "static/app.js": True,
+        "meet/vendor/fetched.py": False,  # a dependency manager's download, not ours
+        "scripts/vendor/tool.sh": False,
+        "meet/__pycache__/x.cpython-311.pyc": False,
+        "locale/vi/LC_MESSAGES/django.mo": False,
+        "static/.DS_Store": False,
+        "var/meet.sqlite3": False,
+    }
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    with tarfile.open(fileobj=io.BytesIO(source_archive(tmp_path)), mode="r:gz") as archive:
+        names = set(archive.getnames())
+    assert names == {f"meet/{name}" for name, taken in files.items() if taken}

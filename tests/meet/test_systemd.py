@@ -79,7 +79,7 @@ def test_every_unit_is_hardened(unit: str) -> None:
 
 
 def test_each_media_instance_has_its_own_metrics_port_and_core() -> None:
-    """One worker per core: instance N is pinned to core N and serves on 9320 + N, clear of
+    """Instance N is pinned to core N and serves on 9320 + N (only @0 runs today), clear of
     the compose worker's 9310 and the scheduler's 9311."""
     settings = _settings(UNITS / "meet-media@.service")
     exec_start = dict(settings)["ExecStart"]
