@@ -86,6 +86,9 @@ def demo_schedule_load() -> int:
                     RuleInput(RuleKind.SCHOOLS, province=unit.province),
                 ],
             )
+            # Demo sites have no real mailboxes: mark them told, so the scheduler's hourly
+            # pass does not queue a mail per demo school (printed by the console backend).
+            session.invitations.update(sent_sequence=session.sequence)
             added += 1
         except ScheduleConflict:
             continue
