@@ -13,15 +13,12 @@ import datetime
 import http.client
 import json
 import os
-import pwd
 import re
-import shutil
 import socket
 import ssl
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -37,37 +34,19 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 from websockets.typing import Origin
 
-from tests.conftest import ROOT, missing_service
+from tests.conftest import ROOT
 from tests.meet.test_production import meet, production_env
+from tests.nginx import NGINX_DIR, configure_nginx, free_port, nginx_program, wait_listening
+from tests.nginx import proxy_env as nginx_proxy_env
 
-NGINX_DIR = ROOT / "deploy" / "nginx"
 ROOM_HOST = "hop.edu.net.vn"
 TURN_HOST = "turn.hop.edu.net.vn"
 # The test's client connects from another loopback address than nginx's own, so "the
 # address the app saw" can only be the client's if nginx passed it on correctly.
 CLIENT_ADDRESS = "127.0.0.2"
 SPOOFED = "198.51.100.7"
-START_TIMEOUT_SECS = 60.0
 # A slide deck's limit (MEET_LIVE_SLIDES_MAX_BYTES, 50 MB) fits; this does not.
 OVERSIZE_BYTES = 61 * 1024 * 1024
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_listening(port: int, process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{what} exited"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"{what} did not start")
 
 
 @dataclass
@@ -127,32 +106,6 @@ def _serve_turn_echo(listener: socket.socket, context: ssl.SSLContext) -> None:
             raw.close()
 
 
-def _render(env: dict[str, str], out: Path) -> None:
-    done = subprocess.run(
-        [str(NGINX_DIR / "render"), str(out)], env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-
-
-def _main_conf(out: Path) -> None:
-    """A main nginx.conf for an unprivileged run in ``out``; render adds the stream block."""
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
-    # Debian builds the stream module as a dynamic one (libnginx-mod-stream).
-    module = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
-    load = f"load_module {module};" if module.exists() else ""
-    temp = " ".join(
-        f"{kind}_temp_path {out / kind};" for kind in ("client_body", "proxy", "fastcgi")
-    )
-    temp += f" uwsgi_temp_path {out / 'uwsgi'}; scgi_temp_path {out / 'scgi'};"
-    (out / "nginx.conf").write_text(
-        f"{load}\n{user}\nworker_processes 1;\npid {out / 'nginx.pid'};\n"
-        f"error_log {out / 'error.log'} info;\n"
-        "events { worker_connections 256; }\n"
-        f"http {{ include /etc/nginx/mime.types; access_log {out / 'access.log'}; {temp}\n"
-        f"  include {out}/conf.d/*.conf; }}\n"
-    )
-
-
 def _turn_backend(folder: Path) -> tuple[socket.socket, Path, bytes]:
     """The stand-in for coturn's TLS port: listening, its CA file, its certificate (DER)."""
     turn_cert, turn_key, turn_der = _turn_certificate(folder)
@@ -163,53 +116,15 @@ def _turn_backend(folder: Path) -> tuple[socket.socket, Path, bytes]:
     return listener, turn_cert, turn_der
 
 
-def _proxy_env(base: Path, web_port: int, turn_port: int) -> dict[str, str]:
-    """The MEET_* values the templates need, with high ports and paths in ``base``."""
-    cert = base / "live" / ROOM_HOST / "fullchain.pem"
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "MEET_ROOM_HOST": ROOM_HOST,
-        "MEET_TURN_HOST": TURN_HOST,
-        "MEET_PROXY_HTTP_PORT": str(_free_port()),
-        "MEET_PROXY_HTTPS_PORT": str(_free_port()),
-        "MEET_PROXY_INTERNAL_PORT": str(_free_port()),
-        "MEET_PROXY_TURN_HOP_PORT": str(_free_port()),
-        "MEET_PROXY_WEB": f"127.0.0.1:{web_port}",
-        "MEET_PROXY_TURN": f"127.0.0.1:{turn_port}",
-        "MEET_PROXY_VAR_DIR": str(base / "var"),
-        "MEET_PROXY_ACME_ROOT": str(base / "acme"),
-        "MEET_TLS_CERT": str(cert),
-        "MEET_TLS_KEY": str(cert.with_name("privkey.pem")),
-        "MEET_TLS_KEY_GROUP": str(os.getegid()),
-    }
-
-
-def _configure_nginx(nginx: str, proxy_env: dict[str, str], out: Path) -> list[str]:
-    """Placeholder certificate, main conf, rendered templates, `nginx -t`; the command
-    that runs this nginx in the foreground."""
-    placeholder = subprocess.run(
-        [str(NGINX_DIR / "placeholder-cert.sh")], env=proxy_env, capture_output=True, text=True
-    )
-    assert placeholder.returncode == 0, placeholder.stderr
-    _main_conf(out)
-    _render(proxy_env, out)
-    command = [nginx, "-p", str(out), "-c", str(out / "nginx.conf"), "-e", str(out / "error.log")]
-    test = subprocess.run([*command, "-t"], capture_output=True, text=True)
-    assert test.returncode == 0, test.stderr
-    return [*command, "-g", "daemon off;"]
-
-
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     """A production daphne, the TURN echo backend, and nginx with deploy/nginx/ in front."""
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
-    if not nginx or not shutil.which("openssl") or not shutil.which("envsubst"):
-        missing_service("nginx (with openssl and envsubst)")
+    nginx = nginx_program()
     base = tmp_path_factory.mktemp("edge")
     var_dir, out = base / "var", base / "nginx"
     out.mkdir()
     var_dir.mkdir()
-    web_port = _free_port()
+    web_port = free_port()
     # The whole loopback network is "proxies" here, client address included: had nginx
     # appended to the client's X-Forwarded-For instead of replacing it, the web would walk
     # past 127.0.0.2 to the spoofed entry.
@@ -220,8 +135,10 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
         done = meet(env, *args)
         assert done.returncode == 0, done.stderr[-3000:]
     turn_listener, turn_ca, turn_der = _turn_backend(base)
-    proxy_env = _proxy_env(base, web_port, turn_listener.getsockname()[1])
-    command = _configure_nginx(nginx, proxy_env, out)
+    proxy_env = nginx_proxy_env(
+        base, web_port, turn_listener.getsockname()[1], room_host=ROOM_HOST, turn_host=TURN_HOST
+    )
+    command = configure_nginx(nginx, proxy_env, out)
     web_log = (base / "web.log").open("w")
     web = subprocess.Popen(
         [sys.executable, "-m", "meet", "serve"], env=env, cwd=ROOT, stdout=web_log, stderr=web_log
@@ -229,8 +146,8 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     proxy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     https_port = int(proxy_env["MEET_PROXY_HTTPS_PORT"])
     try:
-        _wait_listening(web_port, web, "meet serve")
-        _wait_listening(https_port, proxy, "nginx")
+        wait_listening(web_port, web, "meet serve")
+        wait_listening(https_port, proxy, "nginx")
         http_port = int(proxy_env["MEET_PROXY_HTTP_PORT"])
         cert = Path(proxy_env["MEET_TLS_CERT"])
         yield Edge(http_port, https_port, cert, turn_der, turn_ca, var_dir, env)

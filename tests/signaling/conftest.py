@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
-from collections.abc import AsyncIterator, Callable
-from typing import Any, cast
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from channels.layers import get_channel_layer
@@ -17,6 +19,10 @@ from signaling.bus import get_bus, reset_bus
 from tests.factories import RoomFactory, UserFactory
 from tests.members import host_lan
 from tests.signaling.live import Live, db, guest_session, member_session, token_for
+from tests.turn import Coturn, running_coturn
+
+if TYPE_CHECKING:
+    from mediaworker.worker import MediaWorker
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +96,28 @@ async def connect(room: Room, fresh_bus: None) -> AsyncIterator[Callable[..., An
             await live.close()
         except (Exception, asyncio.CancelledError):
             pass  # a test that ended with the socket closed
+
+
+@pytest.fixture
+def coturn(tmp_path: Path) -> Iterator[Coturn]:
+    """A real coturn from the shipped configuration (tests/turn.py)."""
+    with running_coturn(tmp_path / "coturn") as server:
+        yield server
+
+
+@pytest.fixture
+async def worker(fresh_bus: None, tmp_path: Path) -> AsyncIterator[MediaWorker]:
+    """The media worker on the settings' layer (the room socket's), on loopback."""
+    from mediaworker import ice
+    from mediaworker.worker import MediaWorker, patient_redis
+    from tests.mediaworker.conftest import LOOPBACK_ONLY
+
+    layer = patient_redis(get_channel_layer())
+    config = dataclasses.replace(LOOPBACK_ONLY, recordings_root=tmp_path)
+    worker = MediaWorker(layer, config=config)
+    task = asyncio.ensure_future(worker.run())
+    await worker.ready.wait()
+    yield worker
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    ice.restore_host_addresses()

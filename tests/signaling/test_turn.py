@@ -11,9 +11,6 @@ publishes, and a second participant decodes what it sent. Issue 12.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,36 +18,14 @@ from aiortc import RTCConfiguration, RTCIceServer
 from aiortc.rtcconfiguration import RTCBundlePolicy, RTCIceTransportPolicy
 from channels.layers import get_channel_layer
 
-from mediaworker import ice
-from mediaworker.worker import MediaWorker, patient_redis
+from mediaworker.worker import MediaWorker
 from tests.mediaworker.client import MediaClient
-from tests.mediaworker.conftest import LOOPBACK_ONLY
 from tests.signaling.live import Live
-from tests.turn import Coturn, Relayed, running_coturn
+from tests.turn import Coturn, Relayed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIRE = ("rtc.answer", "rtc.tracks", "rtc.speaker", "rtc.muted", "rtc.error")
-
-
-@pytest.fixture
-def coturn(tmp_path: Path) -> Iterator[Coturn]:
-    with running_coturn(tmp_path / "coturn") as server:
-        yield server
-
-
-@pytest.fixture
-async def worker(fresh_bus: None, tmp_path: Path) -> AsyncIterator[MediaWorker]:
-    """The media worker on the settings' layer (the room socket's), on loopback."""
-    layer = patient_redis(get_channel_layer())
-    config = dataclasses.replace(LOOPBACK_ONLY, recordings_root=tmp_path)
-    worker = MediaWorker(layer, config=config)
-    task = asyncio.ensure_future(worker.run())
-    await worker.ready.wait()
-    yield worker
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    ice.restore_host_addresses()
 
 
 class SocketParticipant(MediaClient):
