@@ -14,9 +14,9 @@ from aiortc.sdp import SessionDescription
 from mediaworker.audio import OPUS_PARAMETERS
 
 
-def opus_parameters(sdp: str) -> list[dict[str, object]]:
+def opus_parameters(sdp: str) -> list[dict[str, int | str | None]]:
     """The opus fmtp parameters of every audio section of ``sdp``."""
-    found = []
+    found: list[dict[str, int | str | None]] = []
     for media in SessionDescription.parse(sdp).media:
         if media.kind == "audio":
             opus = [c for c in media.rtp.codecs if c.mimeType.lower() == "audio/opus"]
