@@ -21,6 +21,7 @@ from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
+from mediaworker.audio import negotiate_opus
 from mediaworker.config import MediaConfig
 from mediaworker.forwarding import Egress, Outbound, Source
 from mediaworker.forwarding.sockets import drain_sockets
@@ -326,6 +327,7 @@ class PeerSession:
 
     async def _new_pc(self) -> None:
         await self._close_pc()
+        negotiate_opus()  # idempotent: FEC and DTX in every answer (mediaworker/audio.py)
         pc = RTCPeerConnection(configuration=rtc_configuration(self._config))
         self._registry.add(pc)
         self.pc = pc

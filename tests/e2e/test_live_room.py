@@ -1,7 +1,8 @@
 """End to end, the live room (issue 4) in headless Chromium with fake camera and microphone:
 two people join /demo, chat goes both ways, the host mutes the other and the other page
 shows it; with the media worker, each page decodes the other's video; a guest waits in
-the lobby until the host lets them in; the room works on a phone."""
+the lobby until the host lets them in; the room works on a phone; Opus in-band FEC
+and DTX are negotiated (issue 13)."""
 
 from __future__ import annotations
 
@@ -179,6 +180,74 @@ def test_each_page_decodes_the_other_pages_video(
         peer = other.evaluate("sessionStorage.getItem('meet.live.peer.demo')")
         tile = viewer.locator(f".live-grid .live-tile[data-peer='{peer}'] video")
         expect(tile).to_be_visible(timeout=15_000)
+
+
+# "Audio first" (issue 13): the opus fmtp lines of the page's newest connection, its
+# sending codec's fmtp as Chromium reports it, and the audio packets it received.
+OPUS_NEGOTIATION = """
+async () => {
+  const pcs = window.__meetPeerConnections || [];
+  const pc = pcs[pcs.length - 1];
+  if (!pc || !pc.currentRemoteDescription || !pc.currentLocalDescription) return null;
+  const opusFmtp = (sdp) => {
+    const types = [...sdp.matchAll(/^a=rtpmap:(\\d+) opus\\/48000\\/2/gm)].map((m) => m[1]);
+    const fmtp = (line) => types.some((t) => line.startsWith(`a=fmtp:${t} `));
+    return sdp.split(/\\r?\\n/).filter(fmtp);
+  };
+  const stats = await pc.getStats();
+  const sent = [];
+  let received = 0;
+  stats.forEach((report) => {
+    if (report.type === "outbound-rtp" && report.kind === "audio" && report.codecId) {
+      const codec = stats.get(report.codecId);
+      if (codec) sent.push(`${codec.mimeType} ${codec.sdpFmtpLine || ""}`);
+    }
+    if (report.type === "inbound-rtp" && report.kind === "audio") {
+      received += report.packetsReceived || 0;
+    }
+  });
+  return {
+    remote: opusFmtp(pc.currentRemoteDescription.sdp),
+    local: opusFmtp(pc.currentLocalDescription.sdp),
+    sent,
+    received,
+  };
+}
+"""
+
+
+def opus_negotiation(viewer: Page, timeout_secs: float = 30.0) -> dict[str, object]:
+    """Poll until the page's connection sends opus and received some audio packets."""
+    deadline = time.monotonic() + timeout_secs
+    while True:
+        found = viewer.evaluate(OPUS_NEGOTIATION)
+        if (found and found["sent"] and found["received"]) or time.monotonic() > deadline:
+            return dict(found or {})
+        viewer.wait_for_timeout(250)
+
+
+def test_opus_fec_and_dtx_are_negotiated_and_audio_flows(
+    page: Page, second: Page, media_worker: None
+) -> None:
+    join_as_member(page, "admin")
+    join_as_member(second, "giaovien1")
+    for viewer in (page, second):
+        found = opus_negotiation(viewer)
+        remote, local, sent = found.get("remote"), found.get("local"), found.get("sent")
+        assert isinstance(remote, list) and remote, found  # the worker's answer
+        for line in remote:
+            assert "useinbandfec=1" in line and "usedtx=1" in line, found
+            assert "stereo=1" not in line, found
+        assert isinstance(local, list) and local, found  # Chromium's offer
+        assert all("useinbandfec=1" in line for line in local), found
+        # Chromium's microphone encoder runs with what the answer asked for.
+        assert isinstance(sent, list) and sent, found
+        for codec in sent:
+            assert codec.startswith("audio/opus"), found
+            assert "useinbandfec=1" in codec and "usedtx=1" in codec, found
+        # The other page's microphone arrives, forwarded by the worker.
+        received = found.get("received")
+        assert isinstance(received, int) and received > 0, found
 
 
 def test_a_guest_waits_in_the_lobby_until_the_host_lets_them_in(page: Page, second: Page) -> None:
