@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self, cast
 
@@ -281,9 +281,7 @@ def advertise_through(sdp: str, relay: Address) -> str:
         if line.startswith("a=candidate:"):
             if not placed:
                 # One component (bundle + rtcp-mux); a fixed foundation and priority suffice.
-                lines.append(
-                    f"a=candidate:1 1 udp 2130706431 {relay[0]} {relay[1]} typ host"
-                )
+                lines.append(f"a=candidate:1 1 udp 2130706431 {relay[0]} {relay[1]} typ host")
                 placed = True
             continue
         if line.startswith("c=IN IP4 "):
