@@ -137,6 +137,7 @@ class UdpRelay:
         self._front: _Endpoint | None = None
         self._sessions: dict[Address, _Endpoint] = {}
         self._pending: set[asyncio.TimerHandle] = set()
+        self._opening: set[asyncio.Task[None]] = set()  # held so none is collected mid-way
         self._restore: asyncio.TimerHandle | None = None
         self._closed = False
 
@@ -157,6 +158,8 @@ class UdpRelay:
     async def close(self) -> None:
         """Drop what is in flight and close every socket."""
         self._closed = True
+        if self._opening:
+            await asyncio.gather(*self._opening, return_exceptions=True)
         for handle in self._pending:
             handle.cancel()
         self._pending.clear()
@@ -204,7 +207,9 @@ class UdpRelay:
             )
             self._sessions[client] = session
             # Connecting the upstream socket takes a loop turn; queue the first packet after it.
-            asyncio.get_running_loop().create_task(self._open(session, data))
+            task = asyncio.get_running_loop().create_task(self._open(session, data))
+            self._opening.add(task)
+            task.add_done_callback(self._opening.discard)
             return
         self._pass(self.up, data, session, None)
 
