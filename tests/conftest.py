@@ -23,6 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # (they ran, unchanged, in the first).
 BACKEND_INDEPENDENT = (
     "mediaworker/",
+    "impairment/",
     "rooms/domain/",
     "scheduling/domain/",
     "signaling/domain/",
