@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import redis
 
+from bench.worker import worker_env
 from mediaworker import ice
 from tests.conftest import ROOT, missing_service
 from tests.mediaworker.client import MediaClient, PatternTrack
@@ -100,8 +101,9 @@ async def test_python_m_mediaworker_serves_without_django_settings(
     redis_url: str, redis_layer: Any
 ) -> None:
     """Issue 11: the worker starts from its package alone, with no settings module."""
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(REDIS_URL=redis_url, MEET_MEDIA_ICE_HOSTS="127.0.0.1", LOG_LEVEL="WARNING")
+    # The workers' own environment (loopback candidates, no metrics port), less Django's.
+    env = worker_env(redis_url)
+    env.pop("DJANGO_SETTINGS_MODULE")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "mediaworker", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
     )
