@@ -152,6 +152,7 @@ function boot(root) {
       broadcast: data.broadcastSlot === "1",
     });
     bridge.addEventListener("slots", (event) => stage.setSlots(event.detail));
+    stage.onLarge = (peers) => bridge.setLarge(peers);
     bridge.addEventListener("speaker", (event) => stage.setSpeaker(event.detail?.peer || null));
     bridge.addEventListener("muted", (event) => mutedByHost(event.detail?.source, ""));
     bridge.addEventListener("state", (event) => {
