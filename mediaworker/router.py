@@ -28,6 +28,7 @@ from typing import Any
 
 from mediaworker.actions import ControlIn, RecordingIn, SignalIn, Tick
 from mediaworker.adaptation import LinkTicker, pause_unused
+from mediaworker.bandwidth import PROBE_SECS
 from mediaworker.config import MediaConfig
 from mediaworker.members import (
     Member,
@@ -349,6 +350,10 @@ class Router:
         if fill_slots(member, streams, program=program, shared=shared, now=now) or tell:
             tracks = slot_map(member, self.members)
             self._to_browser(member, {"type": "rtc.tracks", "tracks": tracks})
+        if member.probe_bps:
+            for egress in member.session.egresses():
+                egress.probe(member.probe_bps, PROBE_SECS)
+            member.probe_bps = 0.0
         if member.bandwidth_state != member.told_bandwidth:
             member.told_bandwidth = member.bandwidth_state
             self._to_browser(member, {"type": "rtc.bandwidth", "state": member.bandwidth_state})

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 RTCP_INTERVAL_SECS = 1.0
 RESEND_GAP_SECS = 0.1  # one retransmission of a packet per this, however often asked
+PROBE_STEP_SECS = 0.02  # a probe's copies go out this often
 
 
 class SlotTrack(MediaStreamTrack):
@@ -82,6 +83,8 @@ class Egress:
         self.window = Window()
         self.sent_octets = 0
         self.resent_packets = 0
+        self.probed_octets = 0
+        self._probe: asyncio.TimerHandle | None = None
         self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
         self._reports: dict[int, float] = {}  # our sender reports: NTP middle 32 bits -> time
         self._nacked: set[tuple[int, int]] = set()
@@ -165,6 +168,36 @@ class Egress:
         self._nacked.clear()
         return window
 
+    def probe(self, rate_bps: float, secs: float) -> None:
+        """Send ``rate_bps`` more for ``secs``, as copies of packets just sent: the
+        browser's SRTP replay check drops them, but they cross the link like media, so
+        the receiver reports show whether it has room for that much more."""
+        if self._probe is not None:
+            self._probe.cancel()
+        loop = asyncio.get_running_loop()
+        budget = [0.0]
+        end = loop.time() + secs
+
+        def step() -> None:
+            budget[0] += rate_bps * PROBE_STEP_SECS / 8
+            outs = [o for o in self.outbounds if o.packets and not o.waiting]
+            if outs:
+                out = max(outs, key=lambda o: o.octets / max(o.packets, 1))
+                back = 0
+                while budget[0] > 0 and back < 64:
+                    size = out.resend((out.last_seq - back) & 0xFFFF)
+                    if size == 0:
+                        break
+                    budget[0] -= size
+                    self.probed_octets += size
+                    back += 1
+            if loop.time() < end:
+                self._probe = loop.call_later(PROBE_STEP_SECS, step)
+            else:
+                self._probe = None
+
+        step()
+
     def on_nack(self, ssrc: int, lost: list[int]) -> None:
         """A browser's NACK: counted once per packet however often it is asked for."""
         self._nacked.update((ssrc, seq) for seq in lost)
@@ -184,7 +217,10 @@ class Egress:
             self._rtcp_task = asyncio.ensure_future(self._run_rtcp(cname))
 
     def close(self) -> None:
-        """Stop the sender-report loop."""
+        """Stop the sender-report loop (and a probe)."""
+        if self._probe is not None:
+            self._probe.cancel()
+            self._probe = None
         if self._rtcp_task is not None:
             self._rtcp_task.cancel()
             self._rtcp_task = None
@@ -325,13 +361,20 @@ class Outbound:
         if len(self._resent) >= RING_SIZE:
             self._resent = {s: t for s, t in self._resent.items() if now - t < gap}
         self._resent[out_seq] = now
+        self.resend(out_seq)
+
+    def resend(self, out_seq: int) -> int:
+        """Send our packet ``out_seq`` again if we still hold it; its size, or 0."""
+        source, egress = self.source, self.egress
+        if source is None or egress is None or self.waiting:
+            return 0
         src_seq = (out_seq - self.seq_off) & 0xFFFF
         packet = source.ring[src_seq & RING_MASK]
         if packet is None or packet.sequence_number != src_seq:
-            return
+            return 0
         pt = self.pts.get(source.mimes.get(packet.payload_type, ""))
         if pt is None:
-            return
+            return 0
         header = RTP_HEADER.pack(
             RTP_VERSION_BYTE,
             (packet.marker << 7) | pt,
@@ -340,6 +383,7 @@ class Outbound:
             self.ssrc,
         )
         egress.send(header + packet.payload)
+        return len(packet.payload) + 22
 
     async def _handle_rtcp(self, packet: AnyRtcpPacket) -> None:
         if isinstance(packet, RtcpPsfbPacket):
