@@ -59,6 +59,7 @@ class Window:
     nacked: int = 0  # distinct sequence numbers the browser said it lost
     rr_loss: float | None = None  # worst loss fraction of the receiver reports
     rtt: float | None = None  # latest round trip from a receiver report, seconds
+    delivered_bps: float | None = None  # what the receiver reports say got through
 
 
 @dataclass
@@ -110,10 +111,13 @@ class LinkEstimate:
             return
         if self.congested:
             # Feedback trails by a round trip: just after a cut it still tells of the
-            # rate before it. Cut again only when sending more than was decided.
+            # rate before it. Within the hold, cut again only while sending clearly
+            # more than gets through (a first cut on early, partial news was too mild).
+            delivered = window.delivered_bps
             fresh = now >= self._hold_until or self._trial_since is not None
-            if fresh or self.budget_bps is None or self.sent_bps > self.budget_bps:
-                self._cut(now)
+            overflowing = delivered is not None and self.sent_bps > delivered * 1.2
+            if fresh or self.budget_bps is None or overflowing:
+                self._cut(now, delivered)
         elif self.loss <= CLEAN_LOSS:
             if self._clean_since is None:
                 self._clean_since = now
@@ -151,8 +155,10 @@ class LinkEstimate:
         self._ceiling = step_bps if self._ceiling is None else min(self._ceiling, step_bps)
         self._ceiling_since = now
 
-    def _cut(self, now: float) -> None:
+    def _cut(self, now: float, delivered: float | None = None) -> None:
         got_through = max(self.sent_bps, self._last_sent_bps) * max(1.0 - self.loss, 0.1)
+        if delivered is not None:  # measured by the receiver: better than a guess
+            got_through = min(got_through, delivered)
         cut = max(got_through * MARGIN, FLOOR_BPS)
         if self._trial_since is not None:  # the step up did not fit: back, and a ceiling
             self._failed(self._trial_to or cut, now)

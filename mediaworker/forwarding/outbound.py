@@ -20,6 +20,7 @@ from aiortc.rtp import (
     RTCP_RTPFB_NACK,
     AnyRtcpPacket,
     RtcpPsfbPacket,
+    RtcpReceiverInfo,
     RtcpRrPacket,
     RtcpRtpfbPacket,
     RtcpSdesPacket,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 RTCP_INTERVAL_SECS = 1.0
 RESEND_GAP_SECS = 0.1  # one retransmission of a packet per this, however often asked
 PROBE_STEP_SECS = 0.02  # a probe's copies go out this often
+MIN_REPORT_GAP_SECS = 0.2  # receiver reports closer than this: too short to rate
 
 
 class SlotTrack(MediaStreamTrack):
@@ -88,6 +90,9 @@ class Egress:
         self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
         self._reports: dict[int, float] = {}  # our sender reports: NTP middle 32 bits -> time
         self._nacked: set[tuple[int, int]] = set()
+        # Per slot SSRC: (when its latest receiver report came, packets it had got,
+        # bit/s between its last two reports, -1 until there are two).
+        self._received: dict[int, tuple[float, int, float]] = {}
         self._packets_mark = 0
         self._octets_mark = 0
 
@@ -164,6 +169,7 @@ class Egress:
         window.sent_bits = (self.sent_octets - self._octets_mark) * 8.0
         window.sent_packets = self.sent_packets - self._packets_mark
         window.nacked = len(self._nacked)
+        window.delivered_bps = self.delivered_bps(asyncio.get_running_loop().time())
         self._packets_mark, self._octets_mark = self.sent_packets, self.sent_octets
         self._nacked.clear()
         return window
@@ -202,14 +208,27 @@ class Egress:
         """A browser's NACK: counted once per packet however often it is asked for."""
         self._nacked.update((ssrc, seq) for seq in lost)
 
-    def on_report(self, fraction_lost: int, lsr: int, dlsr: int, now: float) -> None:
-        """A receiver report block about one of our slots."""
+    def on_report(self, out: Outbound, report: RtcpReceiverInfo, now: float) -> None:
+        """A receiver report block about one of our slots (``out``)."""
         window = self.window
-        loss = fraction_lost / 256.0
+        loss = report.fraction_lost / 256.0
         window.rr_loss = loss if window.rr_loss is None else max(window.rr_loss, loss)
-        sent = self._reports.get(lsr)
-        if lsr and sent is not None:
-            window.rtt = self.rtt = max(now - sent - dlsr / 65536.0, 0.0)
+        sent = self._reports.get(report.lsr)
+        if report.lsr and sent is not None:
+            window.rtt = self.rtt = max(now - sent - report.dlsr / 65536.0, 0.0)
+        # What reached the browser since its last report on this slot: the packets it
+        # got (highest sequence number minus cumulative loss) at this slot's mean size.
+        got = report.highest_sequence - report.packets_lost
+        last = self._received.get(report.ssrc)
+        self._received[report.ssrc] = (now, got, -1.0 if last is None else last[2])
+        if last is not None and now - last[0] >= MIN_REPORT_GAP_SECS and out.packets:
+            bits = max(got - last[1], 0) * out.octets * 8.0 / out.packets
+            self._received[report.ssrc] = (now, got, bits / (now - last[0]))
+
+    def delivered_bps(self, now: float) -> float | None:
+        """The sum over our slots of what their latest receiver reports say arrived."""
+        rates = [r for at, _, r in self._received.values() if now - at < 3.0 and r >= 0]
+        return sum(rates) if rates else None
 
     def start(self, cname: str) -> None:
         """Start the sender-report loop (once the DTLS transport is up)."""
@@ -398,4 +417,4 @@ class Outbound:
             now = asyncio.get_running_loop().time()
             for report in packet.reports:
                 if report.ssrc == self.ssrc:
-                    self.egress.on_report(report.fraction_lost, report.lsr, report.dlsr, now)
+                    self.egress.on_report(self, report, now)

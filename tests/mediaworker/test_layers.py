@@ -143,3 +143,19 @@ def test_a_growing_round_trip_counts_as_congestion_before_any_loss() -> None:
     _tick(link, 1.0, sent_kbps=1000, rtt=0.47)  # a queue of ~400 ms on the path
     assert link.congested
     assert link.budget_bps == pytest.approx(850_000, rel=0.01)
+
+
+def test_what_the_receiver_reports_getting_sets_the_cut() -> None:
+    link = LinkEstimate()
+    window = Window(sent_bits=1_500_000 * 0.5, sent_packets=80, nacked=12, rtt=0.05)
+    window.delivered_bps = 250_000  # early news: 15 % loss, but only 250 kbit/s arrive
+    link.observe(0.0, window, 0.5)
+    assert link.budget_bps == pytest.approx(250_000 * 0.85)
+    # Within the hold, late news of that overload does not cut what now fits...
+    late = Window(sent_bits=200_000 * 0.5, sent_packets=30, nacked=25, delivered_bps=240_000)
+    link.observe(0.5, late, 0.5)
+    assert link.budget_bps == pytest.approx(250_000 * 0.85)
+    # ...but sending far more than arrives does.
+    over = Window(sent_bits=900_000 * 0.5, sent_packets=60, nacked=30, delivered_bps=150_000)
+    link.observe(1.0, over, 0.5)
+    assert link.budget_bps == pytest.approx(150_000 * 0.85)
