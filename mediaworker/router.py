@@ -286,12 +286,16 @@ class Router:
             self.closed = True
             return
         now = asyncio.get_running_loop().time()
-        if self._links.tick(self.members.values(), now):
-            # New budgets and bitrates: the participants' layers may change (viewers
-            # always get the program's high layer, so they are left alone).
+        if self._links.tick([*self.members.values(), *self.viewers.values()], now):
+            # New budgets and bitrates: anyone's layers may change.
             streams = self._streams()
             for member in self.members.values():
                 self._refill_member(member, streams, tell=False)
+            if self.viewers:
+                fed = self._fed(streams)
+                shared: dict[str, list[str]] = {}
+                for viewer in self.viewers.values():
+                    self._refill_member(viewer, fed, tell=False, shared=shared)
             for member in self.members.values():
                 self._report_layers(member)
                 self._report_quality(member)

@@ -77,7 +77,7 @@ def fill_slots(
                 shared[slot_kind] = best
         placed = ranking.assign([s.key for s in slots], best)
         placements.extend(zip(slots, placed, strict=True))
-    layers = {} if member.viewer else choose_layers(member, streams, placements, now)
+    layers = choose_layers(member, streams, placements, now)
     changed = False
     for slot, key in placements:
         layer = layers.get(key, HIGH) if key is not None else OFF

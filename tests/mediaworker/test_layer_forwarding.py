@@ -144,3 +144,33 @@ async def test_a_publishers_video_streams_share_one_bandwidth_estimate(participa
     await a.wait_for(lambda: any(len(ssrcs) == 2 for _, ssrcs in rembs), 20)
     ssrcs = {a._publish[name].sender._ssrc for name in ("camera", "camera-low")}
     assert any(set(listed) == ssrcs for _, listed in rembs)
+
+
+async def test_a_broadcast_viewer_on_a_narrow_link_gets_the_programs_low_layer(
+    participant,
+    layer,
+    worker,
+    tmp_path,
+    impaired_answer: RelayForAnswer,
+    loopback_candidates: None,
+) -> None:
+    from tests.mediaworker.test_recording import wait_until
+    from tests.mediaworker.test_viewers import broadcast
+
+    down = Impairment()
+
+    async def through(sdp: str) -> str:
+        return (await impaired_answer(sdp, down=down))[0]
+
+    presenter = participant("p", camera=HIGH, low_camera=LOW, noisy_camera=True, loud=True)
+    await presenter.join()
+    await broadcast(layer, tmp_path)
+    await wait_until(lambda: worker.routers["r"].recorder is not None)
+    viewer = participant("v", viewer=True, answer_through=through)
+    await viewer.join()
+    await _frames_at(viewer, "p", HIGH, 30)
+    down.rate_kbps = 250
+    await _frames_at(viewer, "p", LOW, 60)
+    assert viewer.bandwidth and viewer.bandwidth[-1] in ("reduced", "speaker")
+    heard = viewer.frames_from("p", "mic")
+    await viewer.wait_for(lambda: viewer.frames_from("p", "mic") > heard + 20, 20)
