@@ -101,7 +101,7 @@ class Joining(RoomSocket):
         logcontext.bind(peer=self.peer)
         logger.debug("joined as %s (%s)", outcome.role, outcome.state)  # names room and peer
         seats.release(self.peer)  # back within the grace: the held seat is this one now
-        presence.remember(self.peer)
+        presence.remember(self.peer, self.channel_name)
         if outcome.state == "lobby":
             await bus.leave(self.slug, self.member)
             self.member = None

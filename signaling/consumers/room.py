@@ -107,6 +107,7 @@ class RoomConsumer(Joining, Control, Actions):
         # The page says goodbye with 1000 (Leave); anything else while in the meeting is
         # a link that went away and may come back (a phone on mobile data, a reload).
         dropped = self.state == "joined" and code != CLOSE_NORMAL
+        vanished_at = timezone.now()
         self.state = "closing"
         if self.hello_timer is not None:
             self.hello_timer.cancel()
@@ -116,18 +117,27 @@ class RoomConsumer(Joining, Control, Actions):
         if not self.peer:
             return
         grace_secs = conf.reconnect_grace_secs()
-        if dropped and grace_secs > 0:
-            seats.hold(self.peer, secs=grace_secs, leave=partial(self._leave, timezone.now()))
-            try:
-                await db(reconnects.participant_away)(peer=self.peer, away=True)
-            except Exception:  # only the others' lists miss it
-                logger.exception("live room %s: %s not shown as away", self.slug, self.peer)
+        if dropped and grace_secs > 0 and await self._away():
+            seats.hold(self.peer, secs=grace_secs, leave=partial(self._leave, vanished_at))
             return
         await self._leave(None)
 
+    async def _away(self) -> bool:
+        """Show the participant as reconnecting; False when this connection no longer
+        holds it (the page came back on another socket before this one was noticed)."""
+        try:
+            return bool(
+                await db(reconnects.participant_away)(
+                    peer=self.peer, channel_name=self.channel_name
+                )
+            )
+        except Exception:
+            logger.exception("live room %s: %s not shown as away", self.slug, self.peer)
+            return True  # the seat is still held; only the others' lists miss it
+
     async def _leave(self, vanished_at: datetime | None) -> None:
         """Give up the participant (counted as gone from ``vanished_at``, else now)."""
-        presence.forget(self.peer)
+        presence.forget(self.peer, self.channel_name)
         try:
             departure = await leave_batch(Leave(self.peer, self.channel_name, vanished_at))
         except Exception:

@@ -16,21 +16,20 @@ from signaling.models import Participant, ParticipantState
 
 
 @transaction.atomic
-def participant_away(*, peer: str, away: bool) -> bool:
-    """Announce that a joined participant lost (``away``) or regained its connection.
+def participant_away(*, peer: str, channel_name: str) -> bool:
+    """Announce that the connection ``channel_name`` of a joined participant dropped.
 
     ``participant.updated`` with ``away``: the hubs' rosters keep the flag, so somebody
-    who joins meanwhile sees it too. False when the participant is no longer joined."""
+    who joins meanwhile sees it too. False when the participant is no longer joined
+    through that connection (it left, or the page already came back on another)."""
     participant = (
         Participant.objects.select_related("meeting__room")
-        .filter(peer=peer, state=ParticipantState.JOINED)
+        .filter(peer=peer, state=ParticipantState.JOINED, channel_name=channel_name)
         .first()
     )
     if participant is None:
         return False
-    shown = serialize_participant(selectors.participant_view(participant))
-    if away:
-        shown["away"] = True
+    shown = {**serialize_participant(selectors.participant_view(participant)), "away": True}
     notify_room(participant.meeting.room.slug, event("participant.updated", participant=shown))
     return True
 

@@ -24,7 +24,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.server import live_var_dir, meet_shell
 from tests.e2e.test_foundation import sign_in
-from tests.e2e.test_live_room import CAPTURE_PEER_CONNECTIONS, JOIN_TIMEOUT_MS, chat_log, send_chat
+from tests.e2e.test_live_room import (
+    CAPTURE_PEER_CONNECTIONS,
+    JOIN_TIMEOUT_MS,
+    chat_log,
+    media_worker,  # noqa: F401  (a fixture: the worker process when the layer is Redis)
+    send_chat,
+)
 from tests.impair import TcpRelay, UdpRelay, relay_for
 from tests.signaling.pdf import make_pdf
 
@@ -194,6 +200,7 @@ def frames_since(viewer: Page, since: int) -> int:
     return int(viewer.evaluate(FRAMES_SINCE, since))
 
 
+@pytest.mark.usefixtures("media_worker")
 def test_a_link_dropped_for_20_s_comes_back_in_the_same_seat_with_media(
     page: Page,
     teacher: Page,

@@ -19,6 +19,7 @@ from rooms.models import Room
 from scheduling.models import Attendance
 from signaling import presence, seats
 from signaling.models import Participant, ParticipantState
+from signaling.services import reconnects
 from tests.signaling.live import Live, db, fresh_token
 from tests.signaling.services.test_joins import scheduled
 
@@ -150,4 +151,28 @@ async def test_a_page_back_through_another_connection_is_not_left_by_the_old_one
     assert not [m for m in await host.drain() if m["type"] == "participant.left"]
     await back.send({"type": "chat.send", "text": "vẫn ở đây"})
     assert (await host.expect("chat.message"))["peer"] == member.peer
+    await back.close()
+
+
+async def test_the_old_sockets_goodbye_does_not_stop_vouching_for_the_page_that_came_back(
+    connect,
+) -> None:
+    """The page came back on a new socket before the old one was noticed closing: the old
+    one's close (replaced, or a late drop) must neither stop this process vouching for the
+    participant (the stale sweep would then take it out of the meeting) nor show it away."""
+    host = await connect(role="host")
+    member = await connect()
+    back = await come_back(member)
+    assert (await member.expect("error"))["code"] == "replaced"
+    await member.closed()
+    await drop(member)  # daphne then reports the old socket's end (here: as a lost link)
+    assert member.peer in presence.local_peers()
+    assert member.peer not in seats.held()
+    shown = await db(reconnects.participant_away)(peer=member.peer, channel_name="gone.old")
+    assert shown is False
+    assert not [
+        m
+        for m in await host.drain()
+        if m["type"] == "participant.updated" and m["participant"].get("away")
+    ]
     await back.close()
