@@ -320,9 +320,11 @@ class TcpRelay:
 
     ``cut()`` drops every open connection (both ends see a reset, as when a phone's
     mobile data goes and its connections die) and holds new ones: they are accepted, but
-    nothing they send goes anywhere, as if the client's packets were lost. ``restore()``
-    lets the held connections through with what they sent meanwhile (the client's TCP
-    would have retransmitted it), and new ones pass at once again. Loopback only."""
+    nothing they send goes anywhere, as if the client's packets were lost.
+    ``cut(reset=False)`` is the quieter failure: open connections stay open but nothing
+    passes either way, so neither end learns of it until its own timeouts. ``restore()``
+    lets everything held through with what was sent meanwhile (TCP would have
+    retransmitted it), and new connections pass at once again. Loopback only."""
 
     def __init__(self, upstream: Address, *, listen: Address = (LOOPBACK, 0)) -> None:
         self.upstream = upstream
@@ -367,12 +369,13 @@ class TcpRelay:
     ) -> None:
         await self.close()
 
-    def cut(self) -> None:
-        """The link goes away: open connections are reset, new ones are held."""
+    def cut(self, *, reset: bool = True) -> None:
+        """The link goes away: open connections are reset (or go silent), new ones held."""
         self.is_cut = True
         self._link_up.clear()
         self.connections_cut += len(self._open) // 2
-        self._drop_all()
+        if reset:
+            self._drop_all()
 
     def restore(self) -> None:
         """The link comes back: held connections go through."""
@@ -412,8 +415,7 @@ class TcpRelay:
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
-                if self.is_cut:
-                    return
+                await self._link_up.wait()  # a silent cut: held, then delivered late
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

@@ -96,6 +96,18 @@ export class RoomConnection extends EventTarget {
     this.ws = null;
   }
 
+  /** The page goes away (closed, another address): close with 1000, so the server
+   * lets the participant go at once instead of holding the seat for a reconnect. The
+   * stored id stays: a reload comes back as the same participant. */
+  goodbye() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.attemptTimer);
+    this.#stopPing();
+    if (this.ws) this.ws.close(1000);
+    this.ws = null;
+  }
+
   /** Send one message; false when not connected. */
   send(message) {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;

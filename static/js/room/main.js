@@ -503,6 +503,7 @@ function boot(root) {
   }
 
   window.addEventListener("pagehide", () => {
+    connection.goodbye(); // closing the page is leaving: the server holds no seat for it
     if (media) media.close();
   });
   prejoin();
