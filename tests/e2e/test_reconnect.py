@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.e2e.conftest import serve, throwaway_database
 from tests.e2e.server import meet_shell
@@ -169,16 +169,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     databases = throwaway_database(tmp_path_factory, "e2e_reconnect")
     database = next(databases)
     var_dir = tmp_path_factory.mktemp("e2e-reconnect-var")
-    urls = serve(
-        database,
-        var_dir,
-        MEET_MEDIA_WORKER="inprocess",  # even on Redis: one process, started with the server
-        MEET_LIVE_RECONNECT_GRACE_SECS="40",
-    )
     try:
-        yield Server(next(urls), database, var_dir)
+        for url in serve(
+            database,
+            var_dir,
+            MEET_MEDIA_WORKER="inprocess",  # even on Redis: one process, started with it
+            MEET_LIVE_RECONNECT_GRACE_SECS="40",
+        ):
+            yield Server(url, database, var_dir)
     finally:
-        urls.close()
         databases.close()
 
 
@@ -302,9 +301,9 @@ def test_a_link_dropped_for_20_s_comes_back_in_the_same_seat_with_media(
     page.locator("[data-panel='files']").click()
     page.set_input_files(
         "[data-role='slides-input']",
-        files=[
-            {"name": "bai.pdf", "mimeType": "application/pdf", "buffer": make_pdf(["1", "2", "3"])}
-        ],
+        files=FilePayload(
+            name="bai.pdf", mimeType="application/pdf", buffer=make_pdf(["1", "2", "3"])
+        ),
     )
     page.locator("[data-role='slides-form'] button[type=submit]").click()
     position = "[data-role='slides-position']"
