@@ -20,7 +20,7 @@ from scheduling.models import Attendance
 from signaling import presence, seats
 from signaling.models import Participant, ParticipantState
 from signaling.services import reconnects
-from tests.signaling.live import Live, db, fresh_token
+from tests.signaling.live import Live, db, fresh_token, worker_messages
 from tests.signaling.services.test_joins import scheduled
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +33,14 @@ async def drop(live: Live) -> tuple[datetime, datetime]:
     before = timezone.now()
     await live.communicator.disconnect(code=LINK_LOST)
     return before, timezone.now()
+
+
+async def worker_leaves(peer: str) -> int:
+    """How many times the consumers told the media worker that ``peer`` left."""
+    sent = await worker_messages(timeout=0.2)
+    return sum(
+        m["type"] == "media.control" and m["action"] == "leave" and m["peer"] == peer for m in sent
+    )
 
 
 async def come_back(live: Live) -> Live:
@@ -86,6 +94,7 @@ async def test_a_dropped_link_keeps_the_seat_and_comes_back_as_one_presence(
     assert not [m for m in rest if m["type"] in {"participant.left", "participant.joined"}], rest
     rows = await db(attendance_rows)(occurrence)
     assert [(name, left) for name, _, left in rows if name == "Thầy Minh"] == [("Thầy Minh", None)]
+    assert await worker_leaves(member.peer) == 0  # the worker kept its media all along
 
     await back.close()  # the page's own goodbye (1000): gone at once
     await host.expect("participant.left", peer=member.peer)
@@ -115,6 +124,7 @@ async def test_a_link_that_stays_away_counts_as_leaving_when_it_vanished(
     assert row.left_at is not None and before <= row.left_at <= after
     rows = [r for r in await db(attendance_rows)(occurrence) if r[0] == "Thầy Minh"]
     assert len(rows) == 1 and rows[0][2] == row.left_at  # gone from when it vanished
+    assert await worker_leaves(member.peer) == 1  # the worker drops its media only now
     assert member.peer not in seats.held() and member.peer not in presence.local_peers()
 
     # Coming back after the grace is a new presence, as after any leave.
