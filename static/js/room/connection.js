@@ -44,7 +44,9 @@ const CHECK_TIMEOUT_MS = 4000;  // a ping asked for by check(): media already sa
 // While the server holds the seat, a try every second or two (each one is small).
 const FAST_RETRY_MS = [250, 1000, 1000, 1500, 2000];
 const FAST_RETRY_FOR_MS = 60000;
+const RETRY_MIN_MS = 1000;  // after a close the server chose
 const RETRY_MAX_MS = 15000;
+const DROPPED = 4000;  // our own close code for a socket the network lost
 const TOKEN_TIMEOUT_MS = 4000;  // a token is one small request, even at 300 ms RTT
 const WELCOME_TIMEOUT_MS = 10000;  // from opening the socket to the welcome
 const MAX_TOKEN_RETRIES = 3;
@@ -146,7 +148,7 @@ export class RoomConnection extends EventTarget {
       token = body.token;
     } catch {
       // A try that timed out has waited already: the next one goes at once.
-      if (this.opening === opening) this.#scheduleRetry(opening.signal.aborted);
+      if (this.opening === opening) this.#scheduleRetry({ waited: opening.signal.aborted });
       return;
     } finally {
       clearTimeout(tokenTimer);
@@ -225,7 +227,9 @@ export class RoomConnection extends EventTarget {
         return;
       }
     }
-    this.#scheduleRetry();
+    // The link dropped (1006, or our own verdict): come back quickly. A server that
+    // closed on purpose (restarting, busy, 4408…) is given the old, gentler back-off.
+    this.#scheduleRetry({ linkLost: code === 1006 || code === DROPPED });
   }
 
   #finish(code, error) {
@@ -234,12 +238,15 @@ export class RoomConnection extends EventTarget {
     this.dispatchEvent(new CustomEvent("closed", { detail: { code, error } }));
   }
 
-  #scheduleRetry(waited = false) {
+  #scheduleRetry({ waited = false, linkLost = true } = {}) {
     if (this.stopped) return;
     const now = Date.now();
     if (!this.droppedAt) this.droppedAt = now;
     const downMs = now - this.droppedAt;
-    const delayMs = waited && downMs < FAST_RETRY_FOR_MS ? 0 : this.#retryDelay(downMs);
+    let delayMs;
+    if (!linkLost) delayMs = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempt);
+    else if (waited && downMs < FAST_RETRY_FOR_MS) delayMs = 0;
+    else delayMs = this.#retryDelay(downMs);
     this.attempt += 1;
     if (this.attempt === 1) {
       this.dispatchEvent(new CustomEvent("reconnecting", { detail: { attempt: this.attempt, delayMs } }));
@@ -283,7 +290,7 @@ export class RoomConnection extends EventTarget {
   #dropped() {
     const dead = this.ws;
     if (!dead) return;
-    this.#closed(dead, 4000);
+    this.#closed(dead, DROPPED);
     dead.close();
   }
 
