@@ -95,6 +95,8 @@ export class PeoplePanel {
     if (person.role === "guest") badges.push(h("span", { class: "badge badge-muted" }, t("role-guest")));
     if (person.presenter) badges.push(h("span", { class: "badge badge-ok" }, t("role-presenter")));
     if (person.hand) badges.push(h("span", { class: "badge badge-warn" }, t("hand-up")));
+    // Their link dropped; the server keeps their seat while the page reconnects.
+    if (person.away) badges.push(h("span", { class: "badge badge-muted", dataset: { away: "" } }, t("person-reconnecting")));
     const status = [
       person.audio ? t("mic-on") : t("mic-off"),
       person.video ? t("camera-on") : t("camera-off"),
