@@ -48,6 +48,8 @@ CEILING_WAIT_MAX_SECS = 30.0
 TRIAL_SECS = 2.0  # a step up that stays clean this long has worked
 UNLIMITED_BPS = 50_000_000.0  # past this the budget limits nothing: forget it
 MIN_PACKETS = 20  # fewer sent in a tick: too few to judge loss
+QUALITY_MEMORY_SECS = 5.0  # a link's mark is the worst it was this long
+FAIR_RTT_SECS = 0.4  # a round trip this long makes a conversation awkward
 
 
 @dataclass
@@ -82,6 +84,9 @@ class LinkEstimate:
     _ceiling_since: float = 0.0
     _last_sent_bps: float = 0.0
     _rtt_high: bool = False  # the last round trip was a queue's
+    _quality: str = "good"
+    _poor_at: float = float("-inf")
+    _fair_at: float = float("-inf")
     _probe_since: float | None = None
     _probe_to: float = 0.0
     _worked_at: float = float("-inf")
@@ -106,6 +111,7 @@ class LinkEstimate:
         else:
             queue = False
         self.congested = self.loss >= CONGESTED_LOSS or queue
+        self._rate_quality(now)
         if self._probe_since is not None:
             self._judge_probe(now)
             return
@@ -201,9 +207,18 @@ class LinkEstimate:
 
     @property
     def quality(self) -> str:
-        """ "good", "fair" or "poor", for the marks people see."""
+        """ "good", "fair" or "poor", for the marks people see: the worst of the last
+        ``QUALITY_MEMORY_SECS`` (a bad link wavers tick by tick; a mark must not)."""
+        return self._quality
+
+    def _rate_quality(self, now: float) -> None:
         if self.congested:
-            return "poor"
-        if self.loss > CLEAN_LOSS or (self.rtt is not None and self.rtt >= 0.4):
-            return "fair"
-        return "good"
+            self._poor_at = now
+        elif self.loss > CLEAN_LOSS or (self.rtt is not None and self.rtt >= FAIR_RTT_SECS):
+            self._fair_at = now
+        if now - self._poor_at < QUALITY_MEMORY_SECS:
+            self._quality = "poor"
+        elif now - self._fair_at < QUALITY_MEMORY_SECS:
+            self._quality = "fair"
+        else:
+            self._quality = "good"

@@ -84,7 +84,7 @@ def test_loss_cuts_the_budget_to_what_got_through_and_a_clean_link_may_step_up()
     assert link.budget_bps == pytest.approx(cut, rel=0.05)
     assert link.step_up(1.0, 1.2 * MBPS) is None  # held after a cut
     _clean(link, 1.0, 5.0)
-    assert link.quality == "good"
+    assert link.loss == 0.0 and not link.congested
     # A big step is probed first: copies at up to twice the budget, for a second.
     rate = link.step_up(5.0, 1.2 * MBPS)
     assert rate == pytest.approx(2 * cut - 450_000, rel=0.05)
@@ -93,6 +93,7 @@ def test_loss_cuts_the_budget_to_what_got_through_and_a_clean_link_may_step_up()
     assert link.budget_bps == pytest.approx(2 * cut, rel=0.05)  # it held
     # The rest is a small step: tried with the layers themselves.
     _clean(link, 6.5, 7.5)
+    assert link.quality == "good"
     assert link.step_up(7.5, 1.2 * MBPS) == 0.0
     assert link.budget_bps == 1.2 * MBPS
     _tick(link, 8.0, sent_kbps=1200, lost=0.3, rtt=0.05)  # it did not fit
@@ -159,3 +160,17 @@ def test_what_the_receiver_reports_getting_sets_the_cut() -> None:
     over = Window(sent_bits=900_000 * 0.5, sent_packets=60, nacked=30, delivered_bps=150_000)
     link.observe(1.0, over, 0.5)
     assert link.budget_bps == pytest.approx(150_000 * 0.85)
+
+
+def test_the_quality_mark_is_the_worst_of_the_last_five_seconds() -> None:
+    link = LinkEstimate()
+    _tick(link, 0.0, sent_kbps=800, rtt=0.05)
+    assert link.quality == "good"
+    _tick(link, 0.5, sent_kbps=800, lost=0.4, rtt=0.05)
+    assert link.quality == "poor"
+    _clean(link, 0.5, 5.0, kbps=400)  # clean again, but not for long
+    assert link.quality == "poor"
+    _clean(link, 5.0, 6.0, kbps=400)
+    assert link.quality == "good"
+    _tick(link, 6.5, sent_kbps=400, rtt=0.6)  # a 600-ms round trip
+    assert link.quality == "fair"
