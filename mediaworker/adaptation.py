@@ -56,13 +56,14 @@ class LinkTicker:
             member.link.observe(now, window, secs)
             link = member.link
             logger.debug(
-                "link %s: sent %.0f kbit/s %d packets, nacked %d, rr loss %s, rtt %s; "
+                "link %s: sent %.0f kbit/s %d packets, nacked %d, reported lost %d/%d, rtt %s; "
                 "loss %.3f budget %s state %s",
                 member.peer,
                 link.sent_bps / 1000,
                 window.sent_packets,
                 window.nacked,
-                window.rr_loss,
+                window.rr_lost,
+                window.rr_expected,
                 window.rtt,
                 link.loss,
                 link.budget_bps,

@@ -59,7 +59,8 @@ class Window:
     sent_bits: float = 0.0  # media only: retransmissions apart
     sent_packets: int = 0
     nacked: int = 0  # distinct sequence numbers the browser said it lost
-    rr_loss: float | None = None  # worst loss fraction of the receiver reports
+    rr_expected: int = 0  # packets the receiver reports covered (summed over slots)
+    rr_lost: int = 0  # of which they say were lost
     rtt: float | None = None  # latest round trip from a receiver report, seconds
     delivered_bps: float | None = None  # what the receiver reports say got through
 
@@ -102,8 +103,8 @@ class LinkEstimate:
             self.loss = min(window.nacked / window.sent_packets, 1.0)
         elif window.nacked == 0:
             self.loss = 0.0
-        if window.rr_loss is not None:
-            self.loss = max(self.loss, window.rr_loss)
+        if window.rr_expected >= MIN_PACKETS:
+            self.loss = max(self.loss, window.rr_lost / window.rr_expected)
         if window.rtt is not None and self.min_rtt is not None:
             # Twice in a row: a queue persists, a busy machine's hiccup does not.
             high = window.rtt - self.min_rtt >= QUEUE_SECS

@@ -90,9 +90,10 @@ class Egress:
         self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
         self._reports: dict[int, float] = {}  # our sender reports: NTP middle 32 bits -> time
         self._nacked: set[tuple[int, int]] = set()
-        # Per slot SSRC: (when its latest receiver report came, packets it had got,
-        # bit/s between its last two reports, -1 until there are two).
-        self._received: dict[int, tuple[float, int, float]] = {}
+        # Per slot SSRC: (when its latest receiver report came, the highest sequence
+        # number and the cumulative loss it gave, bit/s that arrived between its last two
+        # reports or -1 until there are two).
+        self._received: dict[int, tuple[float, int, int, float]] = {}
         self._packets_mark = 0
         self._octets_mark = 0
 
@@ -211,23 +212,33 @@ class Egress:
     def on_report(self, out: Outbound, report: RtcpReceiverInfo, now: float) -> None:
         """A receiver report block about one of our slots (``out``)."""
         window = self.window
-        loss = report.fraction_lost / 256.0
-        window.rr_loss = loss if window.rr_loss is None else max(window.rr_loss, loss)
         sent = self._reports.get(report.lsr)
         if report.lsr and sent is not None:
             window.rtt = self.rtt = max(now - sent - report.dlsr / 65536.0, 0.0)
         # What reached the browser since its last report on this slot: the packets it
         # got (highest sequence number minus cumulative loss) at this slot's mean size.
+        # Loss counts packets, summed over the slots: one packet lost of the two a quiet
+        # stream sent is a loss fraction of 50 % in its report, not a congested link.
         got = report.highest_sequence - report.packets_lost
         last = self._received.get(report.ssrc)
-        self._received[report.ssrc] = (now, got, -1.0 if last is None else last[2])
-        if last is not None and now - last[0] >= MIN_REPORT_GAP_SECS and out.packets:
-            bits = max(got - last[1], 0) * out.octets * 8.0 / out.packets
-            self._received[report.ssrc] = (now, got, bits / (now - last[0]))
+        rate = -1.0 if last is None else last[3]
+        if last is not None:
+            expected = max(report.highest_sequence - last[1], 0)
+            window.rr_expected += expected
+            window.rr_lost += min(max(report.packets_lost - last[2], 0), expected)
+            if now - last[0] >= MIN_REPORT_GAP_SECS and out.packets:
+                bits = max(got - (last[1] - last[2]), 0) * out.octets * 8.0 / out.packets
+                rate = bits / (now - last[0])
+        self._received[report.ssrc] = (
+            now,
+            report.highest_sequence,
+            report.packets_lost,
+            rate,
+        )
 
     def delivered_bps(self, now: float) -> float | None:
         """The sum over our slots of what their latest receiver reports say arrived."""
-        rates = [r for at, _, r in self._received.values() if now - at < 3.0 and r >= 0]
+        rates = [r for at, _, _, r in self._received.values() if now - at < 3.0 and r >= 0]
         return sum(rates) if rates else None
 
     def start(self, cname: str) -> None:

@@ -174,3 +174,14 @@ def test_the_quality_mark_is_the_worst_of_the_last_five_seconds() -> None:
     assert link.quality == "good"
     _tick(link, 6.5, sent_kbps=400, rtt=0.6)  # a 600-ms round trip
     assert link.quality == "fair"
+
+
+def test_receiver_reports_count_lost_packets_not_a_quiet_streams_fraction() -> None:
+    link = LinkEstimate()
+    # One packet lost of the three a quiet stream sent: its report says 33 %.
+    quiet = Window(sent_bits=400_000 * 0.5, sent_packets=40, rr_expected=3, rr_lost=1)
+    link.observe(0.0, quiet, 0.5)
+    assert link.loss == 0.0 and not link.congested and link.budget_bps is None
+    heavy = Window(sent_bits=400_000 * 0.5, sent_packets=40, rr_expected=120, rr_lost=24)
+    link.observe(0.5, heavy, 0.5)
+    assert link.loss == pytest.approx(0.2) and link.congested
