@@ -9,8 +9,8 @@ link (tests/e2e/weak.py: a UdpRelay both ways), the others clean.
 Every page is 640×480 at one device pixel: all tiles are small, so everyone receives
 the low layers (the high ones are paused at the publishers) and the tile size does not
 change when the weak page joins. Two clean pages, not three: on this two-core machine
-shared with other runs (load 12-15), four Chromiums left the clean pages at 8.5-14.6
-fps of the low layer's 15 and freezing 30-35 s a minute before any weak link counted.
+shared with other runs (load 13-15), three clean pages alone got 12.9-13.6 fps of the
+low layer's 15 and froze 2.6-3.7 s per 10 s, two got 13.8-14.4 fps and 0.4-1.7 s.
 Figures (and the high layers) are in bench/weaklinks.py; here only generous thresholds.
 """
 
