@@ -31,6 +31,9 @@
 - ``MEET_MEDIA_METRICS_PORT`` / ``MEET_MEDIA_METRICS_HOST``: where the worker as its own
   process serves ``/metrics`` and ``/healthz`` (default 9310 on 127.0.0.1; port 0 turns it
   off). In the embedded default its series are in the web's ``/metrics`` instead.
+- ``MEET_MEDIA_LAYERS``: ``off`` makes the worker forward every subscriber the high layer
+  and never budget a link nor pause a layer (the behaviour before issue 13), for
+  ``bench/weaklinks.py``'s comparison (default on).
 """
 
 from __future__ import annotations
@@ -185,6 +188,7 @@ class MediaConfig:
     allowed_peer_networks: tuple[Network, ...] = _LOCAL_NETWORKS
     viewer_connect_secs: float = VIEWER_CONNECT_SECS
     udp_ports: tuple[int, int] | None = None  # host candidates' ports, low-high inclusive
+    layers: bool = True  # False: always the high layer, no budget, no pausing (a benchmark's)
 
     @classmethod
     def from_env(cls) -> MediaConfig:
@@ -208,4 +212,5 @@ class MediaConfig:
                 environ, "MEET_MEDIA_VIEWER_CONNECT_SECS", VIEWER_CONNECT_SECS, 1
             ),
             udp_ports=udp_ports(environ),
+            layers=_flag(environ, "MEET_MEDIA_LAYERS", default=True),
         )

@@ -351,7 +351,9 @@ class Router:
     ) -> None:
         program = self.recording.program
         now = _now()
-        if fill_slots(member, streams, program=program, shared=shared, now=now) or tell:
+        adapt = self._config.layers  # MEET_MEDIA_LAYERS=off: the high layer, no budget
+        changed = fill_slots(member, streams, program=program, shared=shared, now=now, adapt=adapt)
+        if changed or tell:
             tracks = slot_map(member, self.members)
             self._to_browser(member, {"type": "rtc.tracks", "tracks": tracks})
         if member.probe_bps:
@@ -364,6 +366,8 @@ class Router:
 
     def _report_layers(self, member: Member) -> None:
         """Pause the layers nobody receives at their publisher; resume the wanted ones."""
+        if not self._config.layers:
+            return  # MEET_MEDIA_LAYERS=off: every layer keeps flowing, as before issue 13
         send = pause_unused(member, _now())
         if send is not None:
             self._to_browser(member, {"type": "rtc.layers", "send": send})

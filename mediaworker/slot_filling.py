@@ -57,13 +57,15 @@ def fill_slots(
     program: str | None,
     shared: dict[str, list[str]] | None = None,
     now: float = 0.0,
+    adapt: bool = True,
 ) -> bool:
     """Point ``member``'s slots at the streams they should carry; whether any changed.
 
     ``shared``: one ranking per slot kind for subscribers who own no stream and prefer
     no one (the viewers), filled by the first of them. Camera and screen slots get the
     layer ``mediaworker.layers`` fits into the member's link budget; a video that does
-    not fit leaves its slot empty.
+    not fit leaves its slot empty. Without ``adapt`` (``MEET_MEDIA_LAYERS=off``) every
+    video gets its high layer and no budget is kept.
     """
     placements: list[tuple[Slot, str | None]] = []
     for slot_kind in KIND_OF_SLOT:
@@ -77,7 +79,8 @@ def fill_slots(
                 shared[slot_kind] = best
         placed = ranking.assign([s.key for s in slots], best)
         placements.extend(zip(slots, placed, strict=True))
-    layers = choose_layers(member, streams, placements, now)
+    # Off (MEET_MEDIA_LAYERS=off): every video's high layer, no budget, as before layers.
+    layers = choose_layers(member, streams, placements, now) if adapt else {}
     changed = False
     for slot, key in placements:
         layer = layers.get(key, HIGH) if key is not None else OFF

@@ -144,6 +144,10 @@ def test_a_yes_no_variable_that_is_neither_stops_the_worker(
     assert MediaConfig.from_env().ice_loopback is True
     monkeypatch.setenv("MEET_MEDIA_ICE_LOOPBACK", "")
     assert MediaConfig.from_env().ice_loopback is False
+    monkeypatch.delenv("MEET_MEDIA_LAYERS", raising=False)
+    assert MediaConfig.from_env().layers is True
+    monkeypatch.setenv("MEET_MEDIA_LAYERS", "off")  # bench/weaklinks.py's comparison
+    assert MediaConfig.from_env().layers is False
     monkeypatch.setenv("MEET_MEDIA_ICE_LOOPBACK", "maybe")
     with pytest.raises(ValueError, match="MEET_MEDIA_ICE_LOOPBACK"):
         MediaConfig.from_env()

@@ -6,6 +6,7 @@ and 160×90 on "camera-low". What a subscriber decodes tells which layer it got.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 
 from mediaworker.ice import restore_host_addresses, use_host_addresses
+from mediaworker.worker import MediaWorker
 from tests.impair import LOOPBACK, Impairment, UdpRelay
 from tests.impairment.conftest import RelayForAnswer
 from tests.mediaworker.client import MediaClient
@@ -84,6 +86,23 @@ async def test_a_publisher_without_a_low_layer_is_forwarded_as_before(participan
     await b.subscribe([], large=[])
     await _frames_at(b, "a", HIGH, 20)
     assert a.layer_requests == []  # it does not understand rtc.layers: never paused
+
+
+async def test_with_layers_off_every_subscriber_gets_the_high_layer_and_nothing_is_paused(
+    participant, worker: MediaWorker
+) -> None:
+    """MEET_MEDIA_LAYERS=off (bench/weaklinks.py's comparison): the behaviour before
+    issue 13, whatever the tile and the link."""
+    worker.config = dataclasses.replace(worker.config, layers=False)  # before any room
+    a = participant("a", camera=HIGH, low_camera=LOW)
+    b = participant("b", camera=None)
+    await a.join()
+    await b.join()
+    await b.subscribe([], large=[])  # a small tile: the low layer were the layers on
+    await _frames_at(b, "a", HIGH, 20)
+    await _frames_at(b, "a", HIGH, 20)  # still, well after the pause would have come
+    assert a.layer_requests == []
+    assert b.bandwidth == []
 
 
 @pytest.fixture
