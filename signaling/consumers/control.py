@@ -13,10 +13,12 @@ from django.utils import translation
 
 from mediaworker import wire
 from realtime.errors import CLOSE_ENDED, CLOSE_REFUSED, CLOSE_REPLACED
-from signaling.consumers.base import RoomSocket
+from signaling.consumers.base import RoomSocket, db
+from signaling.domain import link_quality
 from signaling.domain import protocol as p
-from signaling.errors import error_text
+from signaling.errors import SignalingError, error_text
 from signaling.models import LiveRole
+from signaling.services import moderation
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ class Control(RoomSocket):
         kind = news.get("kind")
         if kind == "connection":
             await self._send(p.event("media.connection", state=str(news.get("state", ""))[:20]))
+        elif kind == "quality":
+            await self._link_quality(news)
         elif kind == "recording":
             shown: dict[str, Any] = {
                 "state": "on" if news.get("state") == "on" else "off",
@@ -80,3 +84,15 @@ class Control(RoomSocket):
             await self._send(p.event("media.recording", **shown))
         # "published" is not used: the browser's own media.state says what it sends, so
         # the participant list does not flap while the worker negotiates.
+
+    async def _link_quality(self, news: dict[str, Any]) -> None:
+        """The worker measured this member's link: the room sees the level (a mark on the
+        tile, hosts' list of weak links), the person's own page the figures as well."""
+        level = link_quality.level_of(news)
+        if level is None:
+            return
+        await self._send(p.event("media.quality", level=level, **link_quality.figures_of(news)))
+        try:
+            await db(moderation.participant_link)(peer=self.peer, level=level)
+        except SignalingError:
+            pass  # left or the meeting ended meanwhile: nobody to show it to

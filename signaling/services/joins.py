@@ -373,6 +373,7 @@ def participants_leave(*, leaves: Sequence[tuple[str, str]]) -> list[Departure]:
             audio_on=False,
             video_on=False,
             screen_on=False,
+            link="",
         )
     active: set[int] = set()  # meetings whose activity time this batch has moved on
     departed = {row[0]: _departed(row, now, active) for row in gone}

@@ -306,6 +306,8 @@ def _rtc(f: _Fields, limits: m.RtcLimits) -> m.RtcSignal:
             if not isinstance(peer, str) or not _PEER_RE.match(peer):
                 raise f.error("bad_peer", "peers", m.MAX_PEER_CHARS)
         signal["peers"] = list(peers)
+        if "video" in f.data:  # false: weak-connection mode, no camera video for this member
+            signal["video"] = f.boolean("video")
     return m.RtcSignal(signal=signal, ref=f.ref)
 
 
