@@ -1,0 +1,210 @@
+"""End to end, weak-connection mode and listen-only (issue 13, items 4 and 6) in headless
+Chromium with fake devices and the real media worker.
+
+A teacher on mobile data chooses "save data" on the pre-join screen: no camera video
+arrives (no frame decoded, no tile) while the others' sound does, and chat and slides go
+on; switching it off in the room brings the video back. A school computer without a
+microphone joins "listen only": the browser is never asked for a microphone, and the page
+hears the others. The page's own link mark comes from its connection's statistics.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_foundation import sign_in
+from tests.e2e.test_live_room import (
+    CAPTURE_PEER_CONNECTIONS,
+    FRAMES_DECODED,
+    JOIN_TIMEOUT_MS,
+    chat_log,
+    frames_decoded,
+    join_as_member,
+    media_worker,
+    second,
+    send_chat,
+)
+from tests.signaling.pdf import make_pdf
+
+pytestmark = pytest.mark.e2e
+__all__ = ["media_worker", "second"]  # the fixtures, imported for this module's tests
+
+# Every getUserMedia call the page makes, with what it asked for.
+RECORD_GET_USER_MEDIA = """
+(() => {
+  const devices = navigator.mediaDevices;
+  if (!devices || window.__meetAsked) return;
+  window.__meetAsked = [];
+  const original = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = (constraints) => {
+    const asked = constraints || {};
+    window.__meetAsked.push({ audio: Boolean(asked.audio), video: Boolean(asked.video) });
+    return original(constraints);
+  };
+})();
+"""
+
+AUDIO_RECEIVED = """
+async () => {
+  let packets = 0;
+  for (const pc of window.__meetPeerConnections || []) {
+    const stats = await pc.getStats();
+    stats.forEach((report) => {
+      if (report.type === "inbound-rtp" && report.kind === "audio") {
+        packets += report.packetsReceived || 0;
+      }
+    });
+  }
+  return packets;
+}
+"""
+
+# Pure rules of link.js, run in the page's own JavaScript engine.
+LINK_LEVELS = """
+async () => {
+  const { linkLevel } = await import("/static/js/room/link.js");
+  return [
+    linkLevel({ loss: 0, rttMs: 20, concealed: 0 }),
+    linkLevel({ loss: 0.01, rttMs: 300, concealed: 0.01 }),  // mobile data: 1 %, 300 ms
+    linkLevel({ loss: 0.03 }),
+    linkLevel({ loss: 0.08, rttMs: 40 }),
+    linkLevel({ rttMs: 600 }),
+    linkLevel({ concealed: 0.2 }),
+    linkLevel({}),
+  ];
+}
+"""
+
+
+def audio_received(viewer: Page, *, more_than: int, timeout_secs: float = 30.0) -> int:
+    """Poll until more audio packets than ``more_than`` arrived."""
+    deadline = time.monotonic() + timeout_secs
+    while True:
+        packets = int(viewer.evaluate(AUDIO_RECEIVED))
+        if packets > more_than or time.monotonic() > deadline:
+            return packets
+        viewer.wait_for_timeout(250)
+
+
+def choose_mode(page: Page, username: str, mode: str) -> None:
+    """Sign in, open the pre-join screen and choose how to join (remembered)."""
+    page.context.add_init_script(CAPTURE_PEER_CONNECTIONS)
+    page.context.add_init_script(RECORD_GET_USER_MEDIA)
+    sign_in(page, username, "/demo/live/")
+    # The room's script has run (weak.js puts the link mark in the status line).
+    expect(page.locator("[data-role='status-line'] .link-mark")).to_be_attached()
+    page.locator(f"label[for='live-mode-{mode}']").click()
+    expect(page.locator(f"#live-mode-{mode}")).to_be_checked()
+
+
+def join(page: Page) -> None:
+    page.locator("[data-action='join']").click()
+    expect(page.locator("[data-view='room']")).to_be_visible(timeout=JOIN_TIMEOUT_MS)
+
+
+def peer_of(page: Page) -> str:
+    return str(page.evaluate("sessionStorage.getItem('meet.live.peer.demo')"))
+
+
+def test_data_saver_receives_no_camera_but_sound_chat_and_slides_and_can_be_left(
+    page: Page, second: Page, media_worker: None, tmp_path
+) -> None:
+    join_as_member(page, "admin")  # sends camera and microphone
+    choose_mode(second, "giaovien1", "saver")
+    assert second.evaluate("JSON.parse(localStorage.getItem('meet.live.mode'))") == {
+        "saver": True,
+        "listen": False,
+    }
+    join(second)
+    toggle = second.locator("[data-role='saver-toggle']")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    # Its own camera is not sent: the host's list says so.
+    expect(second.locator(".live-controls [data-action='camera']")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    page.locator("[data-panel='people']").click()
+    row = page.locator(f".live-person[data-peer='{peer_of(second)}']")
+    expect(row).to_contain_text("camera tắt")
+
+    # The host's microphone arrives; the host's camera does not.
+    first = audio_received(second, more_than=0)
+    assert first > 0, "no audio packet arrived in data saver"
+    assert audio_received(second, more_than=first + 50, timeout_secs=10) > first + 50
+    assert int(second.evaluate(FRAMES_DECODED)) == 0, "camera video was decoded in data saver"
+    expect(second.locator(".live-grid video")).to_have_count(0)
+    expect(second.locator("[data-role='stage-empty']")).to_contain_text("Tiết kiệm dữ liệu")
+
+    # Chat and slides are untouched.
+    send_chat(page, "Các em mở trang 12")
+    expect(chat_log(second)).to_contain_text("Các em mở trang 12")
+    deck = tmp_path / "bai-giang.pdf"
+    deck.write_bytes(make_pdf(["Trang mot", "Trang hai"]))
+    page.locator("[data-panel='files']").click()
+    page.locator("[data-role='slides-input']").set_input_files(deck)
+    page.locator("[data-role='slides-form'] button[type=submit]").click()
+    expect(second.locator("[data-role='slides']")).to_be_visible(timeout=30_000)
+    expect(second.locator("[data-role='slides-image']")).to_have_attribute("src", re.compile(r"\S"))
+    expect(second.locator("[data-role='slides-position']")).to_contain_text("1")
+
+    # Back to normal in the room: the host's camera comes.
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert frames_decoded(second, more_than=0) > 0, "no video after leaving data saver"
+    tile = second.locator(f".live-grid .live-tile[data-peer='{peer_of(page)}'] video")
+    expect(tile).to_be_visible(timeout=15_000)
+    assert second.evaluate("JSON.parse(localStorage.getItem('meet.live.mode'))")["saver"] is False
+
+
+def test_listen_only_never_asks_for_a_microphone_and_hears_the_others(
+    page: Page, second: Page, media_worker: None
+) -> None:
+    join_as_member(page, "admin")
+    choose_mode(second, "giaovien2", "listen")
+    # A returning teacher: the choice is remembered, and this time nothing asks for a
+    # microphone, not even the pre-join preview.
+    second.goto("/demo/live/", wait_until="domcontentloaded")
+    expect(second.locator("[data-role='status-line'] .link-mark")).to_be_attached()
+    expect(second.locator("#live-mode-listen")).to_be_checked()
+    join(second)
+    peer = peer_of(second)
+
+    first = audio_received(second, more_than=0)
+    assert first > 0, "a listen-only page heard nobody"
+    expect(second.locator(".live-stage audio")).not_to_have_count(0)
+    asked = second.evaluate("window.__meetAsked")
+    assert not [call for call in asked if call["audio"]], asked
+
+    mic = second.locator(".live-controls [data-action='mic']")
+    expect(mic).to_have_attribute("aria-pressed", "false")
+    page.locator("[data-panel='people']").click()
+    expect(page.locator(f".live-person[data-peer='{peer}']")).to_contain_text("micro tắt")
+    # The microphone button explains; saying no keeps it off and asks for nothing.
+    messages: list[str] = []
+
+    def answer(dialog) -> None:
+        messages.append(dialog.message)
+        dialog.dismiss()
+
+    second.on("dialog", answer)
+    mic.click()
+    expect(mic).to_have_attribute("aria-pressed", "false")
+    assert messages and "chỉ nghe" in messages[0], messages
+    asked = second.evaluate("window.__meetAsked")
+    assert not [call for call in asked if call["audio"]], asked
+
+
+def test_the_page_shows_its_own_link_mark_from_its_statistics(
+    page: Page, second: Page, media_worker: None
+) -> None:
+    join_as_member(page, "admin")
+    join_as_member(second, "giaovien1")
+    assert second.evaluate(LINK_LEVELS) == ["good", "fair", "fair", "poor", "poor", "poor", "good"]
+    # On loopback the link is good: the mark in the status line says so.
+    mark = second.locator("[data-role='status-line'] .link-mark")
+    expect(mark).to_have_attribute("data-level", "good", timeout=30_000)
+    expect(mark).to_have_attribute("aria-label", "Đường truyền: tốt")
+    expect(second.locator("[data-role='weak-suggestion']")).to_be_hidden()
