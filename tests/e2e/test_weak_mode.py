@@ -10,8 +10,12 @@ hears the others. The page's own link mark comes from its connection's statistic
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
+import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -28,6 +32,7 @@ from tests.e2e.test_live_room import (
     second,
     send_chat,
 )
+from tests.impair import Impairment, UdpRelay, relay_for
 from tests.signaling.pdf import make_pdf
 
 pytestmark = pytest.mark.e2e
@@ -208,3 +213,77 @@ def test_the_page_shows_its_own_link_mark_from_its_statistics(
     expect(mark).to_have_attribute("data-level", "good", timeout=30_000)
     expect(mark).to_have_attribute("aria-label", "Đường truyền: tốt")
     expect(second.locator("[data-role='weak-suggestion']")).to_be_hidden()
+
+
+# The worker's answer goes through Python on its way to setRemoteDescription, so the test
+# can put an impaired relay (tests/impair.py) between the page and the worker.
+IMPAIR_ANSWERS = """
+(() => {
+  if (window.__meetImpairing) return;
+  window.__meetImpairing = true;
+  const original = RTCPeerConnection.prototype.setRemoteDescription;
+  RTCPeerConnection.prototype.setRemoteDescription = async function (description) {
+    if (description && description.type === "answer") {
+      const sdp = await window.__meetImpair(description.sdp);
+      return original.call(this, { type: "answer", sdp });
+    }
+    return original.call(this, description);
+  };
+})();
+"""
+
+
+@pytest.fixture
+def relay_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop in its own thread for the relays (Playwright's sync API has the main)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    relays: list[UdpRelay] = []
+    loop.relays = relays  # type: ignore[attr-defined]
+    yield loop
+    for relay in relays:
+        asyncio.run_coroutine_threadsafe(relay.close(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
+
+
+def test_a_weak_link_is_marked_and_saving_data_is_suggested(
+    page: Page, second: Page, media_worker: None, relay_loop: asyncio.AbstractEventLoop
+) -> None:
+    """Issue 13: 10 % loss and 300 ms round trip towards the page (a rural school on a
+    bad day): its mark says weak, the page suggests saving data, one click does it."""
+    link = Impairment(loss_percent=10, delay_ms=150)
+
+    def impair(sdp: str) -> str:
+        made = asyncio.run_coroutine_threadsafe(
+            relay_for(sdp, up=Impairment(delay_ms=150), down=link), relay_loop
+        )
+        rewritten, relay = made.result(10)
+        relay_loop.relays.append(relay)  # type: ignore[attr-defined]
+        return rewritten
+
+    join_as_member(page, "admin")
+    second.context.expose_function("__meetImpair", impair)
+    second.context.add_init_script(IMPAIR_ANSWERS)
+    sent: list[str] = []
+    second.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    join_as_member(second, "giaovien1")
+
+    assert audio_received(second, more_than=0) > 0, "nothing arrived through the relay"
+    mark = second.locator("[data-role='status-line'] .link-mark")
+    expect(mark).to_have_attribute("data-level", "poor", timeout=30_000)
+    expect(mark).to_have_attribute("aria-label", "Đường truyền: yếu")
+    suggestion = second.locator("[data-role='weak-suggestion']")
+    expect(suggestion).to_be_visible(timeout=30_000)
+    expect(suggestion).to_contain_text("Đường truyền của bạn yếu")
+
+    suggestion.locator("[data-role='weak-accept']").click()
+    expect(suggestion).to_be_hidden()
+    expect(second.locator("[data-role='saver-toggle']")).to_have_attribute("aria-pressed", "true")
+    expect(second.locator(".live-controls [data-action='camera']")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    subscribes = [json.loads(frame) for frame in sent if '"rtc.subscribe"' in frame]
+    assert subscribes and subscribes[-1]["video"] is False, subscribes

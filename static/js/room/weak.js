@@ -12,15 +12,16 @@
  *
  * The link's quality comes from the media worker (media.quality) and, until it has
  * spoken, from this page's own statistics (link.js). The mark shows in the status line
- * and on the own tile; a link that stays poor for SUGGEST_AFTER_MS brings the suggestion
- * to save data. The worker's adaptation (rtc.bandwidth) shows as a short notice.
+ * and on the own tile; a link that is mostly poor for SUGGEST_AFTER_MS brings the
+ * suggestion to save data. The worker's adaptation (rtc.bandwidth) shows as a short notice.
  */
 
 import { role } from "./dom.js";
-import { LinkMeter, linkMark, updateLinkMark } from "./link.js";
+import { LinkMeter, SAMPLE_EVERY_MS, linkMark, updateLinkMark } from "./link.js";
 
 const STORAGE_KEY = "meet.live.mode";
 export const SUGGEST_AFTER_MS = 10000;
+const SUGGEST_SHARE = 0.7; // of the samples in that time that were poor
 const MODES = ["normal", "saver", "listen"];
 
 function loadMode() {
@@ -44,7 +45,7 @@ export class WeakMode {
     this.meter = null;
     this.ownLevel = ""; // the page's own measure
     this.workerLevel = ""; // the worker's, once it has spoken: it wins
-    this.poorSince = 0;
+    this.recent = []; // [{at, level}] of the last SUGGEST_AFTER_MS
     this.dismissed = false;
     this.bandwidth = "ok";
     this.toggle = role(root, "saver-toggle");
@@ -163,7 +164,7 @@ export class WeakMode {
     // Before main.js's handler (on the room, bubbling): in listen-only the microphone
     // button explains, and goes on only if the person wants to speak after all.
     button.addEventListener("click", (event) => {
-      if (!this.mode.listen) return;
+      if (!this.mode.listen || button.getAttribute("aria-pressed") === "true") return;
       if (window.confirm(this.t("listen-only-confirm"))) {
         this.mode = { ...this.mode, listen: false };
         this.#save();
@@ -178,10 +179,14 @@ export class WeakMode {
     const level = this.workerLevel || this.ownLevel;
     updateLinkMark(this.ownMark, level, this.t);
     this.stage.setOwnLink(level);
+    // A bad link wavers between poor and fair from one sample to the next (retransmitted
+    // video hides some loss): "poor for ~10 s" is most of the last 10 s, and poor now.
     const now = performance.now();
-    if (level !== "poor") this.poorSince = 0;
-    else if (!this.poorSince) this.poorSince = now;
-    const long = this.poorSince && now - this.poorSince >= SUGGEST_AFTER_MS;
+    this.recent.push({ at: now, level });
+    while (now - this.recent[0].at > SUGGEST_AFTER_MS) this.recent.shift();
+    const covered = now - this.recent[0].at >= SUGGEST_AFTER_MS - SAMPLE_EVERY_MS;
+    const poor = this.recent.filter((sample) => sample.level === "poor").length;
+    const long = level === "poor" && covered && poor >= SUGGEST_SHARE * this.recent.length;
     if (long && !this.mode.saver && !this.dismissed && this.suggestion.hidden) {
       this.suggestion.hidden = false;
       this.announce(this.t("weak-suggest"));
