@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import threading
 import time
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.server import live_var_dir, meet_shell
 from tests.e2e.test_foundation import sign_in
 from tests.e2e.test_live_room import (
     CAPTURE_PEER_CONNECTIONS,
@@ -287,3 +289,61 @@ def test_a_weak_link_is_marked_and_saving_data_is_suggested(
     )
     subscribes = [json.loads(frame) for frame in sent if '"rtc.subscribe"' in frame]
     assert subscribes and subscribes[-1]["video"] is False, subscribes
+
+
+# What the media worker does when it measures a member's link (mediaworker.wire): a
+# media.event to the member's consumer over the channel layer.
+SAY_QUALITY = """
+import json
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from signaling.models import Participant
+person = Participant.objects.get(peer={peer!r})
+event = {{"kind": "quality", "level": {level!r}, "loss": 0.06, "rtt_ms": 420, "kbps": 310}}
+message = {{"type": "media.event", "peer": person.peer, "event": event}}
+async_to_sync(get_channel_layer().send)(person.channel_name, message)
+print(json.dumps(person.channel_name))
+"""
+
+
+def test_the_workers_word_on_a_link_marks_the_tile_and_the_hosts_list(
+    page: Page,
+    second: Page,
+    media_worker: None,
+    server_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Issue 13, item 6: the worker says a member's link is weak; every tile of that
+    member shows it, the host's list spells it out, the member's own mark follows."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("the worker reaches a consumer from another process only through Redis")
+    join_as_member(page, "admin")
+    join_as_member(second, "giaovien1")
+    peer = peer_of(second)
+    tile = page.locator(f".live-grid .live-tile[data-peer='{peer}']")
+    expect(tile.locator("video")).to_be_visible(timeout=30_000)
+
+    def say(level: str) -> None:
+        code = SAY_QUALITY.format(peer=peer, level=level)
+        meet_shell(code, database=server_database, var_dir=live_var_dir(tmp_path_factory))
+
+    say("poor")
+    expect(tile.locator(".live-tile-link")).to_have_attribute("data-level", "poor")
+    expect(tile.locator(".live-tile-link")).to_have_attribute("aria-label", "Đường truyền: yếu")
+    page.locator("[data-panel='people']").click()
+    row = page.locator(f".live-person[data-peer='{peer}']")
+    expect(row).to_contain_text("Đường truyền yếu")
+    expect(row).to_have_class(re.compile("is-weak-link"))
+    # The member's own mark: the worker's word wins over the page's own (good) measure.
+    own = second.locator("[data-role='status-line'] .link-mark")
+    expect(own).to_have_attribute("data-level", "poor")
+    # Participants see the mark, not the hosts' warning.
+    second.locator("[data-panel='people']").click()
+    mine = second.locator(f".live-person[data-peer='{peer}']")
+    expect(mine.locator(".link-mark")).to_have_attribute("data-level", "poor")
+    expect(mine).not_to_contain_text("Đường truyền yếu")
+
+    say("good")
+    expect(row).not_to_contain_text("Đường truyền yếu")
+    expect(tile.locator(".live-tile-link")).to_have_attribute("data-level", "good")
+    expect(own).to_have_attribute("data-level", "good")
