@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocket, expect
 
 from tests.e2e.server import live_var_dir, meet_shell
 from tests.e2e.test_foundation import sign_in
@@ -270,7 +270,11 @@ def test_a_weak_link_is_marked_and_saving_data_is_suggested(
     second.context.expose_function("__meetImpair", impair)
     second.context.add_init_script(IMPAIR_ANSWERS)
     sent: list[str] = []
-    second.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+
+    def watch(socket: WebSocket) -> None:
+        socket.on("framesent", lambda frame: sent.append(str(frame)))
+
+    second.on("websocket", watch)
     join_as_member(second, "giaovien1")
 
     assert audio_received(second, more_than=0) > 0, "nothing arrived through the relay"
