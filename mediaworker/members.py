@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediaworker import slots as ranking
+from mediaworker.bandwidth import LinkEstimate
 from mediaworker.forwarding import Source
 from mediaworker.peer import PeerSession
-from mediaworker.wire import MAX_TRACKS, SOURCES
+from mediaworker.wire import LOW_LAYERS, MAX_TRACKS, SOURCES
 
 # The worker's outbox: (consumer's channel, message).
 Send = Callable[[str, dict[str, Any]], None]
@@ -29,6 +30,16 @@ class Member:
     active: dict[str, bool] = field(default_factory=dict)  # source -> sending?
     started: dict[str, float] = field(default_factory=dict)  # source -> since when
     preferred: list[str] = field(default_factory=list)  # rtc.subscribe
+    # rtc.subscribe "large": peers whose tile is big enough for their high layer;
+    # None until the browser says (then every tile counts as large, as before layers).
+    large: frozenset[str] | None = None
+    receive_video: bool = True  # false: the weak-connection mode, no camera received
+    link: LinkEstimate = field(default_factory=LinkEstimate)  # its downlink's budget
+    bandwidth_state: str = "ok"  # what the layers fit into it (wire.BANDWIDTH_STATES)
+    told_bandwidth: str = "ok"  # the last rtc.bandwidth state sent
+    told_quality: str | None = None  # the last "quality" event sent
+    sending: dict[str, bool] = field(default_factory=dict)  # layers it was told to send
+    used_at: dict[str, float] = field(default_factory=dict)  # layer -> last time received
     reported: tuple[str, ...] | None = None  # last "published" event sent
     viewer: bool = False
     role: str = "guest"
@@ -74,4 +85,5 @@ def apply_tracks(member: Member, tracks: Any, now: float) -> bool:
 def hold(member: Member) -> None:
     """Drop the packets of the sources a host muted (at the source: nothing sees them)."""
     for source, published in member.session.published.items():
-        published.stream.held = source in member.held
+        # A low layer is muted with its source.
+        published.stream.held = LOW_LAYERS.get(source, source) in member.held

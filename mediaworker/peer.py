@@ -54,6 +54,7 @@ class Slot:
     slot: str  # "audio" | "camera" | "screen"; a viewer's video: "program"
     out: Outbound
     key: str | None = None  # "<peer>/<source>" it carries, set by the router
+    layer: str = "off"  # which layer of it (mediaworker/layers.py)
 
 
 @dataclass
@@ -356,6 +357,10 @@ class PeerSession:
         self.published, self.slots, self._egresses, self._mids = {}, [], {}, set()
         if pc is not None:
             await self._registry.close(pc)
+
+    def egresses(self) -> list[Egress]:
+        """The connection's ways out (one with BUNDLE)."""
+        return list(self._egresses.values())
 
     def _egress_for(self, sender: RTCRtpSender) -> Egress:
         dtls = sender.transport

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from mediaworker.actions import ControlIn, RecordingIn, SignalIn, Tick
+from mediaworker.adaptation import LinkTicker, pause_unused
 from mediaworker.config import MediaConfig
 from mediaworker.members import (
     Member,
@@ -52,6 +53,7 @@ from mediaworker.speakers import SpeakerDetector
 from mediaworker.viewers import Viewers
 from mediaworker.wire import (
     FEEDING_ROLES,
+    LOW_LAYERS,
     MAX_SUBSCRIBE_PEERS,
     ROLES,
     SOURCES,
@@ -90,6 +92,7 @@ class Router:
         self._joins = itertools.count()
         self._ticker: asyncio.Task[None] | None = None
         self._speaking: frozenset[str] = frozenset()
+        self._links = LinkTicker()
         self.closed = False
         # Peers a host made the presenter (media.control presenter_on/off): with the
         # hosts, they alone feed the recording, the broadcast and its viewers.
@@ -133,6 +136,7 @@ class Router:
             member = self._member_of(action.session)
             if member is not None:
                 hold(member)  # new sources of a muted member stay muted
+                member.sending = {}  # a new connection sends every layer: say again
                 self._refill(always_tell=member)
         elif isinstance(action, ConnectionChanged):
             member = self._member_of(action.session)
@@ -177,7 +181,14 @@ class Router:
             peers = signal.get("peers")
             if isinstance(peers, list):
                 member.preferred = [p for p in peers if isinstance(p, str)][:MAX_SUBSCRIBE_PEERS]
-                self._refill()
+            large = signal.get("large")
+            if isinstance(large, list):
+                peers_large = large[:MAX_SUBSCRIBE_PEERS]
+                member.large = frozenset(p for p in peers_large if isinstance(p, str))
+            video = signal.get("video")
+            if isinstance(video, bool):
+                member.receive_video = video
+            self._refill()
         else:
             self._to_browser(member, dict(media_error("unknown_type")))
 
@@ -273,6 +284,16 @@ class Router:
             logger.warning("room %s: empty for too long while recording; closing", self.slug)
             self.closed = True
             return
+        now = asyncio.get_running_loop().time()
+        if self._links.tick(self.members.values(), now):
+            # New budgets and bitrates: the participants' layers may change (viewers
+            # always get the program's high layer, so they are left alone).
+            streams = self._streams()
+            for member in self.members.values():
+                self._refill_member(member, streams, tell=False)
+            for member in self.members.values():
+                self._report_layers(member)
+                self._report_quality(member)
         levels: dict[str, float] = {}
         for member in self.members.values():
             mic = member.session.published.get("mic")
@@ -280,7 +301,7 @@ class Router:
                 levels[member.peer] = mic.stream.take_level()
         if not levels:
             return
-        changed = self.speakers.update(levels, asyncio.get_running_loop().time())
+        changed = self.speakers.update(levels, now)
         speaking = frozenset(p for p, level in levels.items() if level >= self.speakers.threshold)
         if changed:
             self._broadcast_speaker()
@@ -313,6 +334,7 @@ class Router:
             self._refill_member(viewer, fed, tell=viewer is always_tell, shared=shared)
         for member in self.members.values():
             self._report_published(member)
+            self._report_layers(member)
 
     def _refill_member(
         self,
@@ -323,13 +345,42 @@ class Router:
         shared: dict[str, list[str]] | None = None,
     ) -> None:
         program = self.recording.program
-        if fill_slots(member, streams, program=program, shared=shared) or tell:
+        now = _now()
+        if fill_slots(member, streams, program=program, shared=shared, now=now) or tell:
             tracks = slot_map(member, self.members)
             self._to_browser(member, {"type": "rtc.tracks", "tracks": tracks})
+        if member.bandwidth_state != member.told_bandwidth:
+            member.told_bandwidth = member.bandwidth_state
+            self._to_browser(member, {"type": "rtc.bandwidth", "state": member.bandwidth_state})
+
+    def _report_layers(self, member: Member) -> None:
+        """Pause the layers nobody receives at their publisher; resume the wanted ones."""
+        send = pause_unused(member, _now())
+        if send is not None:
+            self._to_browser(member, {"type": "rtc.layers", "send": send})
+
+    def _report_quality(self, member: Member) -> None:
+        """Tell the member's consumer how its link is doing, when that changes."""
+        link = member.link
+        if member.session.state != "connected" or link.quality == member.told_quality:
+            return
+        member.told_quality = link.quality
+        self._event(
+            member,
+            {
+                "kind": "quality",
+                "level": link.quality,
+                "loss": round(link.loss, 3),
+                "rtt_ms": None if link.rtt is None else round(link.rtt * 1000),
+                "kbps": None if link.budget_bps is None else round(link.budget_bps / 1000),
+            },
+        )
 
     def _report_published(self, member: Member) -> None:
         sources = tuple(
-            s for s in SOURCES if member.active.get(s) and s in member.session.published
+            s
+            for s in SOURCES
+            if s not in LOW_LAYERS and member.active.get(s) and s in member.session.published
         )
         if sources != member.reported:
             member.reported = sources

@@ -14,7 +14,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from mediaworker import slots as ranking
+from mediaworker.forwarding import Source
+from mediaworker.layers import HIGH, LOW, OFF, Want, allocate
 from mediaworker.members import Member, Streams
+from mediaworker.peer import Slot
+from mediaworker.wire import LOW_LAYERS
+
+LOW_LAYER_OF = {source: low for low, source in LOW_LAYERS.items()}
+# What a video costs before it has been measured (bits/s): camera, then screen.
+NOMINAL_HIGH_BPS = {False: 1_000_000.0, True: 1_500_000.0}
+NOMINAL_LOW_BPS = 150_000.0
+AUDIO_OVERHEAD_BPS = 16_000.0  # RTP/SRTP/UDP/IP headers of ~50 packets a second
+FLOWING_BPS = 2_000.0  # a stream measured above this is sending: its rate is real
 
 # Slot kind -> the published source it carries ("program": the recording's video).
 KIND_OF_SLOT = {"audio": "mic", "camera": "camera", "screen": "screen", "program": ""}
@@ -25,8 +36,8 @@ def published_streams(members: Mapping[str, Member], last_active: Mapping[str, f
     streams = {}
     for member in members.values():
         for source, published in member.session.published.items():
-            if not member.active.get(source):
-                continue
+            if not member.active.get(source) or source in LOW_LAYERS:
+                continue  # a low layer stands in for its source per subscriber
             key = f"{member.peer}/{source}"
             candidate = ranking.Candidate(
                 key=key,
@@ -45,13 +56,16 @@ def fill_slots(
     *,
     program: str | None,
     shared: dict[str, list[str]] | None = None,
+    now: float = 0.0,
 ) -> bool:
     """Point ``member``'s slots at the streams they should carry; whether any changed.
 
     ``shared``: one ranking per slot kind for subscribers who own no stream and prefer
-    no one (the viewers), filled by the first of them.
+    no one (the viewers), filled by the first of them. Camera and screen slots get the
+    layer ``mediaworker.layers`` fits into the member's link budget; a video that does
+    not fit leaves its slot empty.
     """
-    changed = False
+    placements: list[tuple[Slot, str | None]] = []
     for slot_kind in KIND_OF_SLOT:
         slots = [s for s in member.session.slots if s.slot == slot_kind]
         if not slots:
@@ -62,16 +76,101 @@ def fill_slots(
             if shared is not None:
                 shared[slot_kind] = best
         placed = ranking.assign([s.key for s in slots], best)
-        for slot, key in zip(slots, placed, strict=True):
-            stream = streams[key][1] if key is not None else None
-            if slot.out.source is not stream:
-                if stream is None:
-                    slot.out.source.detach(slot.out)  # type: ignore[union-attr]
-                else:
-                    stream.attach(slot.out)
-            if slot.key != key:
-                slot.key, changed = key, True
+        placements.extend(zip(slots, placed, strict=True))
+    layers = {} if member.viewer else choose_layers(member, streams, placements, now)
+    changed = False
+    for slot, key in placements:
+        layer = layers.get(key, HIGH) if key is not None else OFF
+        stream = None if layer == OFF else layer_stream(streams, key, layer)  # type: ignore[arg-type]
+        if layer == OFF:
+            key = None
+        out = slot.out
+        if out.source is stream and out.pending is not None:
+            out.cancel_pending()  # back to the layer it still receives
+        elif out.source is not stream and out.pending is not stream:
+            if stream is None:
+                if out.source is not None:
+                    out.source.detach(out)
+                out.cancel_pending()
+            else:
+                # Up to a better layer of the same video: keep the old one until the
+                # new keyframe. Anything else (another video, a step down because the
+                # link is full) switches at once.
+                same_video = slot.key == key and slot.layer == LOW and layer == HIGH
+                stream.attach(out, seamless=same_video)
+        slot.layer = layer
+        if slot.key != key:
+            slot.key, changed = key, True
     return changed
+
+
+def layer_stream(streams: Streams, key: str, layer: str) -> Source:
+    """The stream of ``key``'s ``layer`` (the high one when there is no low one)."""
+    owner, high, _ = streams[key]
+    if layer == LOW:
+        low = _low_layer(owner, key)
+        if low is not None:
+            return low
+    return high
+
+
+def _low_layer(owner: Member, key: str) -> Source | None:
+    name = LOW_LAYER_OF.get(key.rsplit("/", 1)[1])
+    published = owner.session.published.get(name) if name else None
+    if published is None or not owner.active.get(name or ""):
+        return None
+    return published.stream
+
+
+def choose_layers(
+    member: Member, streams: Streams, placements: list[tuple[Slot, str | None]], now: float
+) -> dict[str, str]:
+    """Each placed video's layer for ``member`` (``mediaworker/layers.py``); keeps the
+    member's bandwidth state up to date."""
+    videos = [key for slot, key in placements if key is not None and slot.kind == "video"]
+    # Most important first: screen shares, the speaker's camera, then the slots' order.
+    pinned = {peer: i for i, peer in enumerate(member.preferred)}
+    videos.sort(
+        key=lambda k: (
+            not k.endswith("/screen"),
+            -streams[k][2].last_active,
+            pinned.get(streams[k][0].peer, len(pinned)),
+        )
+    )
+    audio_bps = sum(
+        streams[key][1].bitrate + AUDIO_OVERHEAD_BPS
+        for slot, key in placements
+        if key is not None and slot.kind == "audio"
+    )
+    wants = []
+    for key in videos:
+        if not member.receive_video and key.endswith("/camera"):
+            continue  # the weak-connection mode: no camera at all
+        screen = key.endswith("/screen")
+        low = _low_layer(streams[key][0], key)
+        wants.append(
+            Want(
+                key=key,
+                high_bps=_rate(streams[key][1], NOMINAL_HIGH_BPS[screen]),
+                low_bps=None if low is None else _rate(low, NOMINAL_LOW_BPS),
+                large=member.receive_video
+                and (screen or member.large is None or streams[key][0].peer in member.large),
+            )
+        )
+    link = member.link
+    current = {slot.key: slot.layer for slot, _ in placements if slot.key is not None}
+    allocation = allocate(wants, link.budget_bps, audio_bps, current)
+    if allocation.needed_bps is not None and link.may_probe(now, allocation.needed_bps):
+        allocation = allocate(wants, link.budget_bps, audio_bps, current)
+    member.bandwidth_state = allocation.state
+    layers = dict.fromkeys(videos, OFF)
+    layers.update(allocation.layers)
+    return layers
+
+
+def _rate(stream: Source, nominal: float) -> float:
+    # A layer that is paused (or not started) is counted at its nominal rate.
+    return stream.bitrate if stream.bitrate >= FLOWING_BPS else nominal
 
 
 def ranked(slot_kind: str, member: Member, streams: Streams, *, program: str | None) -> list[str]:

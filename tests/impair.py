@@ -279,15 +279,18 @@ def first_candidate(sdp: str) -> Address:
 
 
 def advertise_through(sdp: str, relay: Address) -> str:
-    """``sdp`` with every candidate replaced by one host candidate at ``relay``."""
+    """``sdp`` with every candidate replaced by one host candidate at ``relay`` (in each
+    m-line that had candidates: aiortc takes a bundle's candidates from its last one)."""
     lines: list[str] = []
-    placed = False
+    placed = in_media = False
     for line in sdp.splitlines():
+        if line.startswith("m="):
+            in_media = False
         if line.startswith("a=candidate:"):
-            if not placed:
+            if not in_media:
                 # One component (bundle + rtcp-mux); a fixed foundation and priority suffice.
                 lines.append(f"a=candidate:1 1 udp 2130706431 {relay[0]} {relay[1]} typ host")
-                placed = True
+                placed = in_media = True
             continue
         if line.startswith("c=IN IP4 "):
             line = f"c=IN IP4 {relay[0]}"

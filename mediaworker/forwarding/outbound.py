@@ -20,6 +20,7 @@ from aiortc.rtp import (
     RTCP_RTPFB_NACK,
     AnyRtcpPacket,
     RtcpPsfbPacket,
+    RtcpRrPacket,
     RtcpRtpfbPacket,
     RtcpSdesPacket,
     RtcpSenderInfo,
@@ -27,8 +28,9 @@ from aiortc.rtp import (
     RtcpSrPacket,
 )
 
+from mediaworker.bandwidth import Window
 from mediaworker.config import EGRESS_LIMIT_BYTES
-from mediaworker.forwarding.source import RING_MASK
+from mediaworker.forwarding.source import RING_MASK, RING_SIZE
 from mediaworker.forwarding.srtp import SrtpWriter
 from mediaworker.rtp import RTP_HEADER, RTP_VERSION_BYTE, seq_newer
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from mediaworker.forwarding.source import Source
 
 RTCP_INTERVAL_SECS = 1.0
+RESEND_GAP_SECS = 0.1  # one retransmission of a packet per this, however often asked
 
 
 class SlotTrack(MediaStreamTrack):
@@ -74,6 +77,16 @@ class Egress:
         self._protect: Any = None
         self._writer: SrtpWriter | None = None
         self._buffered = False  # the socket said EAGAIN: asyncio's buffer keeps the order
+        # What went out and what the browser said of it, since the router last looked
+        # (mediaworker/bandwidth.py). Octets count payload + 12-byte header + SRTP tag.
+        self.window = Window()
+        self.sent_octets = 0
+        self.resent_packets = 0
+        self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
+        self._reports: dict[int, float] = {}  # our sender reports: NTP middle 32 bits -> time
+        self._nacked: set[tuple[int, int]] = set()
+        self._packets_mark = 0
+        self._octets_mark = 0
 
     def _route(self) -> bool:
         pair = self._nominated.get(1)
@@ -94,11 +107,12 @@ class Egress:
         return True
 
     def send(self, data: bytes) -> None:
-        """Protect and send one RTP packet now; drop it if the connection is not up."""
+        """Protect and send one RTP packet now (a retransmission); drop it if the
+        connection is not up. Not counted as media: the estimate weighs media only."""
         if self._pair is not self._nominated.get(1) and not self._route():
             return
         protected = self._protect(data)
-        self.sent_packets += 1
+        self.resent_packets += 1
         if self._buffered:
             self._transport.sendto(protected, self._addr)
             return
@@ -119,6 +133,7 @@ class Egress:
         if protected is None:
             return
         self.sent_packets += 1
+        self.sent_octets += len(payload) + 22  # header and SRTP tag: no len() of a view
         if self._buffered:
             self._transport.sendto(bytes(protected), self._addr)
             return
@@ -139,6 +154,29 @@ class Egress:
         if backlog == 0:
             self._buffered = False
         return backlog > self.limit_bytes
+
+    def take_window(self) -> Window:
+        """What happened since the last call (the sent figures are filled in here)."""
+        window, self.window = self.window, Window()
+        window.sent_bits = (self.sent_octets - self._octets_mark) * 8.0
+        window.sent_packets = self.sent_packets - self._packets_mark
+        window.nacked = len(self._nacked)
+        self._packets_mark, self._octets_mark = self.sent_packets, self.sent_octets
+        self._nacked.clear()
+        return window
+
+    def on_nack(self, ssrc: int, lost: list[int]) -> None:
+        """A browser's NACK: counted once per packet however often it is asked for."""
+        self._nacked.update((ssrc, seq) for seq in lost)
+
+    def on_report(self, fraction_lost: int, lsr: int, dlsr: int, now: float) -> None:
+        """A receiver report block about one of our slots."""
+        window = self.window
+        loss = fraction_lost / 256.0
+        window.rr_loss = loss if window.rr_loss is None else max(window.rr_loss, loss)
+        sent = self._reports.get(lsr)
+        if lsr and sent is not None:
+            window.rtt = self.rtt = max(now - sent - dlsr / 65536.0, 0.0)
 
     def start(self, cname: str) -> None:
         """Start the sender-report loop (once the DTLS transport is up)."""
@@ -168,6 +206,11 @@ class Egress:
                     if out.packets
                 ]
                 reports.append(RtcpSdesPacket(chunks=chunks))
+                # Receiver reports name our report by its NTP time's middle 32 bits.
+                ntp = reports[0].sender_info.ntp_timestamp  # type: ignore[union-attr]
+                self._reports[(ntp >> 16) & 0xFFFFFFFF] = now
+                if len(self._reports) > 8:
+                    del self._reports[next(iter(self._reports))]
                 try:
                     await self._dtls._send_rtp(b"".join(bytes(p) for p in reports))
                 except ConnectionError:
@@ -197,6 +240,10 @@ class Outbound:
         self.packets = 0
         self.octets = 0
         self.skips = 0  # times this slot fell behind and skipped to a keyframe
+        self.pending: Source | None = None  # the layer it moves to at its next keyframe
+        # When each of our sequence numbers was last resent: a receiver asking again
+        # within RESEND_GAP_SECS is not answered twice (aiortc asks on every packet).
+        self._resent: dict[int, float] = {}
         self._egress_for = egress_for
         self._adopt(sender)
 
@@ -228,6 +275,12 @@ class Outbound:
         sender._run_rtcp = idle_rtcp  # type: ignore[method-assign]
         sender._handle_rtcp_packet = self._handle_rtcp  # type: ignore[method-assign]
         sender.replaceTrack(SlotTrack(self.kind))
+
+    def cancel_pending(self) -> None:
+        """Forget a switch to another layer that has not happened yet."""
+        pending, self.pending = self.pending, None
+        if pending is not None and self in pending.pending:
+            pending.pending.remove(self)
 
     def resume(self, seq: int, ts: int, now: float) -> bool:
         """Start (again) at a keyframe: continue our sequence and timestamps without a gap."""
@@ -265,6 +318,13 @@ class Outbound:
             return
         if seq_newer(self.base_seq, out_seq):
             return  # before our last cut: another stream's packet
+        now = asyncio.get_running_loop().time()
+        gap = max(RESEND_GAP_SECS, egress.rtt * 1.2)  # the answer is still on its way
+        if now - self._resent.get(out_seq, -gap) < gap:
+            return
+        if len(self._resent) >= RING_SIZE:
+            self._resent = {s: t for s, t in self._resent.items() if now - t < gap}
+        self._resent[out_seq] = now
         src_seq = (out_seq - self.seq_off) & 0xFFFF
         packet = source.ring[src_seq & RING_MASK]
         if packet is None or packet.sequence_number != src_seq:
@@ -286,5 +346,12 @@ class Outbound:
             if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR) and self.source is not None:
                 self.source.request_keyframe()
         elif isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+            if self.egress is not None:
+                self.egress.on_nack(self.ssrc, packet.lost)
             for seq in packet.lost:
                 self.retransmit(seq)
+        elif isinstance(packet, (RtcpRrPacket, RtcpSrPacket)) and self.egress is not None:
+            now = asyncio.get_running_loop().time()
+            for report in packet.reports:
+                if report.ssrc == self.ssrc:
+                    self.egress.on_report(report.fraction_lost, report.lsr, report.dlsr, now)

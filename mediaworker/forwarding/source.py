@@ -41,6 +41,12 @@ class Source:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.outs: list[Outbound] = []
+        # Slots moving here from another layer of the same video: they keep the old
+        # layer until this one's next keyframe (no freeze on a switch up).
+        self.pending: list[Outbound] = []
+        self.octets = 0  # payload bytes received: the router turns them into a bitrate
+        self.octets_mark = 0
+        self.bitrate = 0.0  # bits/s, kept by the router (mediaworker/adaptation.py)
         self.mimes: dict[int, str] = {}  # publisher payload type -> codec mime type
         self.media_ssrc: int | None = None
         self.rtx_ssrc: int | None = None
@@ -105,8 +111,18 @@ class Source:
         if self.outs:
             self.request_keyframe()
 
-    def attach(self, out: Outbound) -> None:
-        """Start forwarding to a subscriber slot (from the next keyframe on)."""
+    def attach(self, out: Outbound, *, seamless: bool = False) -> None:
+        """Start forwarding to a subscriber slot (from the next keyframe on).
+
+        ``seamless``: the slot keeps receiving its current stream (another layer of the
+        same video) until this one's keyframe, instead of stopping at once.
+        """
+        out.cancel_pending()
+        if seamless and out.source is not None and not out.waiting and out.ready:
+            out.pending = self
+            self.pending.append(out)
+            self.request_keyframe()
+            return
         if out.source is not None:
             out.source.detach(out)
         out.source = self
@@ -118,6 +134,7 @@ class Source:
 
     def detach(self, out: Outbound) -> None:
         """Stop forwarding to a subscriber slot."""
+        out.cancel_pending()
         if out in self.outs:
             self.outs.remove(out)
         if out.source is self:
@@ -128,6 +145,8 @@ class Source:
         """The publisher's connection is gone."""
         for out in list(self.outs):
             self.detach(out)
+        for out in list(self.pending):
+            out.cancel_pending()
         self._keyframes.cancel()
 
     # -- keyframes and levels ----------------------------------------------------
@@ -143,7 +162,20 @@ class Source:
         return self._keyframes.sent
 
     def _anyone_waiting(self) -> bool:
-        return any(out.waiting and out.ready for out in self.outs)
+        return bool(self.pending) or any(out.waiting and out.ready for out in self.outs)
+
+    def _take_pending(self) -> None:
+        # This packet starts a keyframe: the slots waiting on it leave their old layer.
+        for out in self.pending:
+            out.pending = None
+            old = out.source
+            if old is not None and out in old.outs:
+                old.outs.remove(out)
+            out.source = self
+            out.waiting = True
+            out.switched = True
+            self.outs.append(out)
+        self.pending.clear()
 
     def _send_pli(self) -> None:
         receiver, ssrc = self._receiver, self.media_ssrc
@@ -198,6 +230,8 @@ class Source:
             key = self._is_key[pt_in](payload)
             if key:
                 self.keyframes += 1
+                if self.pending:
+                    self._take_pending()
         if self.kind == "audio":
             level = packet.extensions.audio_level
             if level is not None:
@@ -207,6 +241,7 @@ class Source:
             self.sink(self, packet, key, now)
         marker_bit = packet.marker << 7
         size = len(payload)
+        self.octets += size
         tally = TALLY  # one global read per packet; plain ints, no lock (one loop)
         tally.bytes_in += size
         for out in self.outs:

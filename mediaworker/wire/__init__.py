@@ -96,6 +96,8 @@ RtcType = Literal[
     "rtc.speaker",
     "rtc.muted",
     "rtc.ended",
+    "rtc.layers",
+    "rtc.bandwidth",
 ]
 
 # What a browser may send (the consumer validates against this) and what the worker
@@ -104,13 +106,31 @@ BROWSER_RTC_TYPES: frozenset[str] = frozenset(
     {"rtc.offer", "rtc.ice", "rtc.tracks", "rtc.subscribe"}
 )
 WORKER_RTC_TYPES: frozenset[str] = frozenset(
-    {"rtc.answer", "rtc.tracks", "rtc.speaker", "rtc.muted", "rtc.error", "rtc.ended"}
+    {
+        "rtc.answer",
+        "rtc.tracks",
+        "rtc.speaker",
+        "rtc.muted",
+        "rtc.error",
+        "rtc.ended",
+        "rtc.layers",
+        "rtc.bandwidth",
+    }
 )
 # What a public viewer may send (the watch socket validates against this).
 VIEWER_RTC_TYPES: frozenset[str] = frozenset({"rtc.offer", "rtc.ice"})
 
-# Published sources: one m-line each in the browser's offer.
-SOURCES: tuple[str, ...] = ("mic", "camera", "screen")
+# Published sources: one m-line each in the browser's offer. "camera-low" and
+# "screen-low" are the low layers of the camera and the screen share: the same track
+# encoded a second time, small (docs/media.md "Layers"); the worker forwards a
+# subscriber whichever layer fits its link and tile.
+SOURCES: tuple[str, ...] = ("mic", "camera", "screen", "camera-low", "screen-low")
+# Each low layer and the source it is a layer of.
+LOW_LAYERS: dict[str, str] = {"camera-low": "camera", "screen-low": "screen"}
+# What the worker's rtc.bandwidth says of its adaptation to a subscriber's link: all
+# wanted layers fit; some videos at their low layer; only the most important video
+# (the speaker or the screen); audio only.
+BANDWIDTH_STATES: tuple[str, ...] = ("ok", "reduced", "speaker", "audio")
 # Slot kinds in ``rtc.tracks`` from the worker.
 SLOTS: tuple[str, ...] = ("audio", "camera", "screen")
 # A viewer's slots: the program (one video m-line) and the presenters' microphones.

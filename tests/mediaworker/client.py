@@ -12,6 +12,7 @@ import array
 import asyncio
 import fractions
 import math
+import os
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -39,17 +40,28 @@ from mediaworker.wire import (
 
 
 class PatternTrack(VideoStreamTrack):
-    """Synthetic camera or screen: ``width``×``height`` at 30 fps, a moving bar."""
+    """Synthetic camera or screen: ``width``×``height`` at 30 fps, a moving bar.
 
-    def __init__(self, width: int, height: int) -> None:
+    ``noise``: random pictures instead, which the encoder cannot squeeze (it sends at
+    its target bitrate, ~500 kbit/s in aiortc: a camera that fills a weak link)."""
+
+    def __init__(self, width: int, height: int, *, noise: bool = False) -> None:
         super().__init__()
         self.width, self.height = width, height
         self._count = 0
+        self._noise = [os.urandom(width * height) for _ in range(8)] if noise else []
 
     async def recv(self) -> VideoFrame:
         pts, time_base = await self.next_timestamp()
         frame = VideoFrame(width=self.width, height=self.height, format="yuv420p")
         luma = frame.planes[0]
+        if self._noise:
+            luma.update(self._noise[self._count % len(self._noise)])
+            for chroma in frame.planes[1:]:
+                chroma.update(bytes([128]) * chroma.buffer_size)
+            self._count += 1
+            frame.pts, frame.time_base = pts, time_base
+            return frame
         x = (self._count * 4) % self.width
         row = bytearray([90]) * luma.line_size
         row[x : x + 8] = bytes([230]) * len(row[x : x + 8])
@@ -119,6 +131,9 @@ class MediaClient:
         viewer: bool = False,
         role: str = "host",
         configuration: RTCConfiguration | None = None,
+        low_camera: tuple[int, int] | None = None,
+        noisy_camera: bool = False,
+        answer_through: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
         self.layer = layer
         # ICE servers and policy (e.g. relay only, through the TURN server the app gave).
@@ -127,6 +142,15 @@ class MediaClient:
         self.room, self.peer = room, peer
         self.worker_channel = worker_channel
         self.camera_size = camera
+        # The camera's low layer (its own m-line, "camera-low"), as media.js publishes it.
+        self.low_camera_size = low_camera
+        self.noisy_camera = noisy_camera  # the camera fills ~500 kbit/s (PatternTrack noise)
+        self.layer_requests: list[dict[str, bool]] = []  # rtc.layers "send" maps
+        # Rewrites the worker's answer (e.g. its candidate to an impairment relay's).
+        # Our offer's candidates then name a closed port: the worker reaches us only
+        # through whoever forwards our checks, so no direct path bypasses the relay.
+        self.answer_through = answer_through
+        self.bandwidth: list[str] = []  # rtc.bandwidth states
         self.mic, self.loud = mic, loud
         self.video_codec = video_codec  # e.g. "video/H264": publish only that codec
         self.slot_counts = {"audio": audio_slots, "camera": camera_slots, "screen": screen_slots}
@@ -183,7 +207,10 @@ class MediaClient:
         kind = signal["type"]
         if kind == "rtc.answer":
             assert self.pc is not None
-            await self.pc.setRemoteDescription(RTCSessionDescription(signal["sdp"], "answer"))
+            sdp = signal["sdp"]
+            if self.answer_through is not None:
+                sdp = await self.answer_through(sdp)
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
             self._answered.set()
         elif kind == "rtc.tracks":
             self.slots = {t["mid"]: t for t in signal["tracks"]}
@@ -198,6 +225,10 @@ class MediaClient:
                 self.codes.append(signal["code"])
         elif kind == "rtc.ended":
             self.ended = True
+        elif kind == "rtc.layers":
+            self.layer_requests.append(signal["send"])
+        elif kind == "rtc.bandwidth":
+            self.bandwidth.append(signal["state"])
 
     # -- joining -----------------------------------------------------------------
 
@@ -214,7 +245,9 @@ class MediaClient:
         )
         self.pc = pc
         mic = Tone(loud=self.loud) if self.mic and not self.viewer else None
-        camera = PatternTrack(*self.camera_size) if self.camera_size else None
+        camera = (
+            PatternTrack(*self.camera_size, noise=self.noisy_camera) if self.camera_size else None
+        )
         self._publish = {}
         if not self.viewer:
             self._publish = {
@@ -222,6 +255,9 @@ class MediaClient:
                 "camera": pc.addTransceiver(camera or "video", direction="sendonly"),
                 "screen": pc.addTransceiver("video", direction="sendonly"),
             }
+            if self.low_camera_size:
+                low = PatternTrack(*self.low_camera_size)
+                self._publish["camera-low"] = pc.addTransceiver(low, direction="sendonly")
         if self.video_codec:
             codecs = RTCRtpSender.getCapabilities("video").codecs
             wanted = [c for c in codecs if c.mimeType.lower() == self.video_codec.lower()]
@@ -237,7 +273,10 @@ class MediaClient:
             for source, t in self._publish.items()
         ]
         tracks += [{"mid": t.mid, "kind": t.kind, "slot": slot} for t, slot in slots]
-        await self.send({"type": "rtc.offer", "sdp": pc.localDescription.sdp, "tracks": tracks})
+        sdp = pc.localDescription.sdp
+        if self.answer_through is not None:
+            sdp = _unreachable_candidates(sdp)
+        await self.send({"type": "rtc.offer", "sdp": sdp, "tracks": tracks})
         # A viewer may be refused (rtc.error with a code), a bad offer refused, instead.
         await self.wait_for(lambda: self._answered.is_set() or bool(self.errors), timeout)
         if not self._answered.is_set():
@@ -276,9 +315,17 @@ class MediaClient:
         entry = {"mid": transceiver.mid, "source": source, "active": track is not None}
         await self.send({"type": "rtc.tracks", "tracks": [entry]})
 
-    async def subscribe(self, peers: list[str]) -> None:
-        """Tell the worker whose camera to prefer for last-N."""
-        await self.send({"type": "rtc.subscribe", "peers": peers})
+    async def subscribe(
+        self, peers: list[str], *, large: list[str] | None = None, video: bool | None = None
+    ) -> None:
+        """Tell the worker whose camera to prefer for last-N (and, like the page, whose
+        tiles are large and whether to receive cameras at all)."""
+        signal: dict[str, Any] = {"type": "rtc.subscribe", "peers": peers}
+        if large is not None:
+            signal["large"] = large
+        if video is not None:
+            signal["video"] = video
+        await self.send(signal)
 
     # -- waiting -----------------------------------------------------------------
 
@@ -321,6 +368,18 @@ class MediaClient:
         self._tasks = []
         if self.pc is not None:
             await asyncio.wait_for(self.pc.close(), 10)
+
+
+def _unreachable_candidates(sdp: str) -> str:
+    """``sdp`` with each candidate's port replaced by the discard port (closed)."""
+    lines = []
+    for line in sdp.splitlines(keepends=True):
+        if line.startswith("a=candidate:"):
+            parts = line.split(" ")
+            parts[5] = "9"  # foundation component transport priority address PORT
+            line = " ".join(parts)
+        lines.append(line)
+    return "".join(lines)
 
 
 async def gather_clients(*steps: Awaitable[Any]) -> list[Any]:

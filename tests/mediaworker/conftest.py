@@ -13,6 +13,7 @@ from channels.layers import InMemoryChannelLayer
 
 from mediaworker.config import MediaConfig
 from mediaworker.worker import MediaWorker
+from tests.impairment.conftest import impaired_answer  # noqa: F401 (a fixture, used here)
 from tests.mediaworker.client import MediaClient
 from tests.mediaworker.workers import running
 

@@ -25,7 +25,7 @@ MAX_POLL_OPTIONS = 10
 MAX_ID = 2**53 - 1  # integers a browser keeps exactly
 
 # Defaults of the wire limits that mediaworker/wire.py owns; the consumer passes the real ones.
-RTC_SOURCES: tuple[str, ...] = ("mic", "camera", "screen")
+RTC_SOURCES: tuple[str, ...] = ("mic", "camera", "screen", "camera-low", "screen-low")
 RTC_SLOTS: tuple[str, ...] = ("audio", "camera", "screen")
 MAX_MID_CHARS = 32
 

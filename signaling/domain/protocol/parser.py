@@ -276,6 +276,14 @@ def _rtc_tracks(f: _Fields, limits: m.RtcLimits) -> list[dict[str, Any]]:
     return tracks
 
 
+def _peer_list(f: _Fields, name: str, limits: m.RtcLimits) -> list[str]:
+    peers = f.array(name, most=limits.max_subscribe_peers)
+    for peer in peers:
+        if not isinstance(peer, str) or not _PEER_RE.match(peer):
+            raise f.error("bad_peer", name, m.MAX_PEER_CHARS)
+    return list(peers)
+
+
 def _rtc(f: _Fields, limits: m.RtcLimits) -> m.RtcSignal:
     signal: dict[str, Any] = {"type": f.type}
     if f.type == "rtc.offer":
@@ -301,12 +309,10 @@ def _rtc(f: _Fields, limits: m.RtcLimits) -> m.RtcSignal:
     elif f.type == "rtc.tracks":
         signal["tracks"] = _rtc_tracks(f, limits)
     else:  # rtc.subscribe
-        peers = f.array("peers", most=limits.max_subscribe_peers)
-        for peer in peers:
-            if not isinstance(peer, str) or not _PEER_RE.match(peer):
-                raise f.error("bad_peer", "peers", m.MAX_PEER_CHARS)
-        signal["peers"] = list(peers)
-        if "video" in f.data:  # false: weak-connection mode, no camera video for this member
+        signal["peers"] = _peer_list(f, "peers", limits)
+        if "large" in f.data:  # peers whose tile is big: their high layer when it fits
+            signal["large"] = _peer_list(f, "large", limits)
+        if "video" in f.data:  # false: the weak-connection mode, no camera received
             signal["video"] = f.boolean("video")
     return m.RtcSignal(signal=signal, ref=f.ref)
 

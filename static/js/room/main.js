@@ -156,6 +156,7 @@ function boot(root) {
     });
     weak.attach(bridge);
     bridge.addEventListener("slots", (event) => stage.setSlots(event.detail));
+    stage.onLarge = (peers) => bridge.setLarge(peers);
     bridge.addEventListener("speaker", (event) => stage.setSpeaker(event.detail?.peer || null));
     bridge.addEventListener("muted", (event) => mutedByHost(event.detail?.source, ""));
     bridge.addEventListener("state", (event) => {

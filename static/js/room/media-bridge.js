@@ -23,6 +23,7 @@ export class MediaBridge extends EventTarget {
     this.broadcast = broadcast;
     this.session = null;
     this.slots = new Map();
+    this.large = null; // peers whose tile is large (stage.js), null until it says
   }
 
   get mic() {
@@ -64,6 +65,7 @@ export class MediaBridge extends EventTarget {
       preferH264: this.broadcast,
     });
     this.session = session;
+    if (this.large && session.setLarge) session.setLarge(this.large);
     if (!receiveVideo) session.setReceiveVideo(false); // said with the first offer
     session.addEventListener("track-added", ({ detail }) => {
       this.slots.set(detail.mid, { ...detail, track: detail.stream.getTracks()[0] });
@@ -133,6 +135,12 @@ export class MediaBridge extends EventTarget {
   /** Prefer these participants' cameras (pinned, presenters) for last-N. */
   subscribe(peers) {
     if (this.session) this.session.subscribe(peers);
+  }
+
+  /** These participants' tiles are large: their high layer when the link allows. */
+  setLarge(peers) {
+    this.large = peers; // kept for a session that is still starting
+    if (this.session && this.session.setLarge) this.session.setLarge(peers);
   }
 
   /** Weak-connection mode: receive camera video (on) or not (off). */

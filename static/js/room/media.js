@@ -25,10 +25,13 @@
 //   startScreenShare() / stopScreenShare()   a separate track; the browser's own
 //                                        "Stop sharing" button also stops it
 //   subscribe(peers)                    last-N preference: these peers' cameras first
+//   setLarge(peers)                     these peers' tiles are big: their high layer
+//                                        when the link allows (others get the low one)
 //   setReceiveVideo(on)                 weak-connection mode (off): no camera video in
 //                                        (screen shares at a low layer), audio as ever
 //   handle(message)                     rtc.answer, rtc.tracks, rtc.speaker,
-//                                        rtc.muted, rtc.bandwidth, rtc.error from the worker
+//                                        rtc.muted, rtc.layers, rtc.bandwidth, rtc.error
+//                                        from the worker
 //   close()                             stop everything (leaving the room)
 //   MediaSession.devices()              enumerateDevices(), grouped by kind
 // Properties: mic, camera, screen (booleans), localStream (camera + mic preview),
@@ -55,6 +58,17 @@ const RECONNECT_AFTER_DISCONNECT_MS = 4000;
 const RECONNECT_DELAYS_MS = [0, 1000, 2000, 5000, 10000];
 const DEFAULT_SLOTS = { audio: 4, camera: 9, screen: 1 };
 const SOURCES = ["mic", "camera", "screen"];
+// Layers (docs/media.md "Layers"): the camera and the screen share are each encoded a
+// second time, small, on their own m-line; the worker forwards every viewer the layer
+// that fits its link and tile, and pauses (rtc.layers) a layer nobody receives.
+const HIGH_ENCODINGS = {
+  camera: { maxBitrate: 900_000 },
+  screen: {},
+};
+const LOW_LAYERS = {
+  "camera-low": { of: "camera", encoding: { scaleResolutionDownBy: 2, maxBitrate: 150_000, maxFramerate: 15 } },
+  "screen-low": { of: "screen", encoding: { maxBitrate: 150_000, maxFramerate: 2 } },
+};
 
 function sendsH264() {
   // Receiving H.264 says nothing about encoding it: some builds decode but cannot encode.
@@ -100,6 +114,8 @@ export class MediaSession extends EventTarget {
     this._slotMap = new Map();  // mid -> {peer, name, kind, slot, source}
     this.remote = new Map();    // mid -> detail of the current track-added
     this._preferred = [];
+    this._large = null;         // peers shown large (null: not said yet)
+    this._layerOn = {};         // layer source -> sending, as the worker last asked
     this._attempt = 0;
     this._disconnectTimer = null;
     this._closed = false;
@@ -175,10 +191,18 @@ export class MediaSession extends EventTarget {
     this._publish = {};
     for (const source of SOURCES) {
       const kind = source === "mic" ? "audio" : "video";
-      const t = pc.addTransceiver(kind, { direction: "sendonly" });
+      const init = { direction: "sendonly" };
+      if (HIGH_ENCODINGS[source]) init.sendEncodings = [{ ...HIGH_ENCODINGS[source] }];
+      const t = pc.addTransceiver(kind, init);
       if (kind === "video" && sent && t.setCodecPreferences) t.setCodecPreferences(sent);
       this._publish[source] = t;
     }
+    for (const [layer, { encoding }] of Object.entries(LOW_LAYERS)) {
+      const t = pc.addTransceiver("video", { direction: "sendonly", sendEncodings: [{ ...encoding }] });
+      if (sent && t.setCodecPreferences) t.setCodecPreferences(sent);
+      this._publish[layer] = t;
+    }
+    this._layerOn = {};
     const slots = [];
     for (const [slot, count] of Object.entries(this._slots)) {
       const kind = slot === "audio" ? "audio" : "video";
@@ -195,17 +219,23 @@ export class MediaSession extends EventTarget {
     pc.addEventListener("connectionstatechange", () => this._onConnectionState(pc));
     await Promise.all(SOURCES.map((s) => this._publish[s].sender.replaceTrack(
       this._on[s] ? this._tracks[s] : null)));
+    await Promise.all(Object.entries(LOW_LAYERS).map(([layer, { of }]) =>
+      this._publish[layer].sender.replaceTrack(this._on[of] ? this._tracks[of] : null)));
     await pc.setLocalDescription(await pc.createOffer());
     for (const source of SOURCES) {
       const t = this._publish[source];
       described.push({ mid: t.mid, kind: t.receiver.track.kind, source, active: this._on[source] });
+    }
+    for (const [layer, { of }] of Object.entries(LOW_LAYERS)) {
+      const t = this._publish[layer];
+      described.push({ mid: t.mid, kind: "video", source: layer, active: this._on[of] });
     }
     for (const [t, slot] of slots) {
       described.push({ mid: t.mid, kind: t.receiver.track.kind, slot });
       this._receivers.set(t.mid, t.receiver.track);
     }
     this._send({ type: "rtc.offer", sdp: pc.localDescription.sdp, tracks: described });
-    if (this._preferred.length || !this.receiveVideo) this._send(this._subscription());
+    if (this._preferred.length || this._large || !this.receiveVideo) this._sendSubscribe();
   }
 
   _onConnectionState(pc) {
@@ -260,6 +290,9 @@ export class MediaSession extends EventTarget {
         this.speaker = message.peer ?? null;
         this._emit("speaker", { peer: this.speaker });
         break;
+      case "rtc.layers":
+        await this._applyLayers(message.send || {});
+        break;
       case "rtc.muted":
         if (message.source === "mic") await this.setMic(false, { tell: false });
         if (message.source === "camera") await this.setCamera(false, { tell: false });
@@ -273,6 +306,19 @@ export class MediaSession extends EventTarget {
         break;
       default:
         break;
+    }
+  }
+
+  async _applyLayers(send) {
+    // Pause (or resume) an encoding the worker says nobody receives: no upload wasted.
+    for (const [source, on] of Object.entries(send)) {
+      const t = this._publish[source];
+      if (!t || source === "mic" || this._layerOn[source] === Boolean(on)) continue;
+      this._layerOn[source] = Boolean(on);
+      const parameters = t.sender.getParameters();
+      if (!parameters.encodings || !parameters.encodings.length) continue;
+      parameters.encodings[0].active = Boolean(on);
+      await t.sender.setParameters(parameters).catch((e) => this._error(e));
     }
   }
 
@@ -351,14 +397,36 @@ export class MediaSession extends EventTarget {
     const t = this._publish[source];
     if (t) {
       await t.sender.replaceTrack(active ? this._tracks[source] : null);
-      if (tell) this._send({ type: "rtc.tracks", tracks: [{ mid: t.mid, source, active }] });
+      const tracks = [{ mid: t.mid, source, active }];
+      for (const [layer, { of }] of Object.entries(LOW_LAYERS)) {
+        const low = this._publish[layer];
+        if (of !== source || !low) continue;
+        await low.sender.replaceTrack(active ? this._tracks[source] : null);
+        tracks.push({ mid: low.mid, source: layer, active });
+      }
+      if (tell) this._send({ type: "rtc.tracks", tracks });
     }
     this._localChanged();
   }
 
   subscribe(peers) {
     this._preferred = Array.from(peers || []).slice(0, 64);
-    this._send(this._subscription());
+    this._sendSubscribe();
+  }
+
+  setLarge(peers) {
+    const large = Array.from(peers || []).slice(0, 64).sort();
+    if (this._large && large.join(" ") === this._large.join(" ")) return;
+    this._large = large;
+    this._sendSubscribe();
+  }
+
+  _sendSubscribe() {
+    const message = { type: "rtc.subscribe", peers: this._preferred };
+    if (this._large) message.large = this._large;
+    if (!this.receiveVideo) message.video = false;
+    else if (this._receiveVideo === true) message.video = true;  // the way back
+    this._send(message);
   }
 
   // -- weak-connection mode (issue 13) ----------------------------------------
@@ -371,14 +439,7 @@ export class MediaSession extends EventTarget {
   setReceiveVideo(on) {
     this._receiveVideo = Boolean(on);
     // Before the first offer the flag waits: _connect() sends it after the offer.
-    if (this._pc) this._send(this._subscription());
-  }
-
-  _subscription() {
-    const message = { type: "rtc.subscribe", peers: this._preferred };
-    if (!this.receiveVideo) message.video = false;
-    else if (this._receiveVideo === true) message.video = true;  // the way back
-    return message;
+    if (this._pc) this._sendSubscribe();
   }
 
   close() {

@@ -10,6 +10,10 @@
 import { h, perFrame, role } from "./dom.js";
 import { linkMark, updateLinkMark } from "./link.js";
 
+// A tile at least this many device pixels wide shows the high layer (640 wide) well;
+// below it the low layer (320 wide) looks the same and costs a sixth.
+const LARGE_TILE_PX = 400;
+
 export class Stage {
   constructor(root, { state, t, lastN }) {
     this.root = root;
@@ -30,6 +34,11 @@ export class Stage {
     this.tiles = new Map(); // key -> <li>
     this.audio = new Map(); // mid -> <audio>
     this.render = perFrame(() => this.#render());
+    // Called with the peers whose camera tile is big enough for their high layer
+    // (docs/media.md "Layers"): the others get the small one, even on a good link.
+    this.onLarge = null;
+    this.large = null;
+    window.addEventListener("resize", () => this.render());
     state.addEventListener("change", (event) => {
       if (["welcome", "participant.updated", "participant.left", "participant.joined"].includes(event.detail.type)) {
         this.render();
@@ -142,12 +151,26 @@ export class Stage {
       if (this.grid.children[index] !== element) this.grid.insertBefore(element, this.grid.children[index] || null);
     });
     this.grid.dataset.count = String(shown.length);
+    this.#reportLarge(cameras);
     this.empty.hidden = shown.length > 0;
     this.empty.textContent = this.saver ? this.t("saver-stage") : this.emptyText;
     const sending = [...this.state.participants.values()].filter((p) => p.video).length;
     const hidden = Math.max(0, sending - cameras.length);
     this.more.hidden = hidden === 0 || (this.saver && shown.length === 0);
     this.more.textContent = hidden ? this.t(this.saver ? "saver-more-video" : "more-video", { count: hidden }) : "";
+  }
+
+  #reportLarge(cameras) {
+    if (!this.onLarge) return;
+    const scale = window.devicePixelRatio || 1;
+    const large = cameras
+      .filter((tile) => !tile.mine && (this.tiles.get(tile.key)?.clientWidth || 0) * scale >= LARGE_TILE_PX)
+      .map((tile) => tile.peer)
+      .sort();
+    const key = large.join(" ");
+    if (key === this.large) return;
+    this.large = key;
+    this.onLarge(large);
   }
 
   #tile(tile) {

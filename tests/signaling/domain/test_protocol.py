@@ -124,9 +124,18 @@ VALID: list[tuple[dict[str, Any], p.ClientMessage]] = [
         {"type": "rtc.subscribe", "peers": ["a", "b"]},
         p.RtcSignal(signal={"type": "rtc.subscribe", "peers": ["a", "b"]}),
     ),
-    (  # weak-connection mode (issue 13): no camera video for this member
-        {"type": "rtc.subscribe", "peers": [], "video": False},
-        p.RtcSignal(signal={"type": "rtc.subscribe", "peers": [], "video": False}),
+    (
+        {"type": "rtc.subscribe", "peers": [], "large": ["a"], "video": False},
+        p.RtcSignal(signal={"type": "rtc.subscribe", "peers": [], "large": ["a"], "video": False}),
+    ),
+    (
+        {"type": "rtc.tracks", "tracks": [{"mid": "5", "source": "camera-low", "active": True}]},
+        p.RtcSignal(
+            signal={
+                "type": "rtc.tracks",
+                "tracks": [{"mid": "5", "source": "camera-low", "active": True}],
+            }
+        ),
     ),
 ]
 
@@ -252,7 +261,9 @@ INVALID: list[tuple[Any, str, str]] = [
     ),
     ({"type": "rtc.subscribe", "peers": ["a", "b", "c"]}, "too_many", "peers"),
     ({"type": "rtc.subscribe", "peers": ["ok", "not ok"]}, "bad_peer", "peers"),
-    ({"type": "rtc.subscribe", "peers": [], "video": 0}, "bad_field", "video"),
+    ({"type": "rtc.subscribe", "peers": [], "large": ["a b"]}, "bad_peer", "large"),
+    ({"type": "rtc.subscribe", "peers": [], "video": "no"}, "bad_field", "video"),
+    ({"type": "rtc.subscribe", "peers": [], "quality": "hd"}, "unknown_field", "quality"),
     ({"type": "rtc.answer", "sdp": "v=0"}, "unknown_type", "type"),  # only the worker answers
     ({"type": "rtc.speaker", "peer": "x"}, "unknown_type", "type"),
 ]

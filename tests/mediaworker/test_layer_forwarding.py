@@ -1,0 +1,121 @@
+"""The worker forwarding layers (issue 13): real aiortc participants, the real worker.
+
+The publisher sends its camera twice, as media.js does: 320×180 on the camera m-line
+and 160×90 on "camera-low". What a subscriber decodes tells which layer it got.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from mediaworker.ice import restore_host_addresses, use_host_addresses
+from tests.impair import LOOPBACK, Impairment, UdpRelay
+from tests.impairment.conftest import RelayForAnswer
+from tests.mediaworker.client import MediaClient
+
+HIGH, LOW = (320, 180), (160, 90)
+
+
+def _latest(client: MediaClient, peer: str) -> tuple[int, int] | None:
+    sizes = client.received[(peer, "camera")].sizes
+    return sizes[-1] if sizes else None
+
+
+async def _frames_at(client: MediaClient, peer: str, size: tuple[int, int], timeout: float) -> None:
+    got = client.received[(peer, "camera")]
+    before = len(got.sizes)
+    await client.wait_for(lambda: got.sizes[before:].count(size) >= 3, timeout)
+
+
+async def test_small_tiles_get_the_low_layer_and_large_ones_the_high(participant) -> None:
+    a = participant("a", camera=HIGH, low_camera=LOW)
+    b = participant("b", camera=None)
+    await a.join()
+    await b.join()
+    await _frames_at(b, "a", HIGH, 20)  # the page has not said: every tile counts as large
+    await b.subscribe([], large=[])
+    await _frames_at(b, "a", LOW, 20)
+    await b.subscribe([], large=["a"])
+    await _frames_at(b, "a", HIGH, 20)
+    assert b.slot_of("a", "camera") is not None  # one slot all along, never the layer's name
+    assert b.slot_of("a", "camera-low") is None
+    assert b.bandwidth == []  # nothing degraded: no notice
+
+
+async def test_a_layer_nobody_receives_is_paused_at_the_publisher(participant) -> None:
+    a = participant("a", camera=HIGH, low_camera=LOW)
+    b = participant("b", camera=None)
+    await a.join()
+    await b.join()
+    await b.subscribe([], large=[])
+    await a.wait_for(
+        lambda: bool(a.layer_requests) and a.layer_requests[-1].get("camera") is False, 15
+    )
+    assert a.layer_requests[-1]["camera-low"] is True
+    await b.subscribe([], large=["a"])  # wanted again: turned on at once
+    await a.wait_for(lambda: a.layer_requests[-1].get("camera") is True, 10)
+    await _frames_at(b, "a", HIGH, 20)
+
+
+async def test_the_weak_connection_mode_receives_no_camera_but_all_audio(participant) -> None:
+    a = participant("a", camera=HIGH, low_camera=LOW, loud=True)
+    b = participant("b", camera=None)
+    await a.join()
+    await b.join()
+    await b.wait_for(b.receives(["a"]), 20)
+    await b.subscribe([], video=False)
+    await b.wait_for(lambda: b.slot_of("a", "camera") is None, 10)
+    heard = b.frames_from("a", "mic")
+    await b.wait_for(lambda: b.frames_from("a", "mic") >= heard + 50, 10)
+    await b.subscribe([], video=True)
+    await b.wait_for(lambda: b.slot_of("a", "camera") is not None, 10)
+
+
+async def test_a_publisher_without_a_low_layer_is_forwarded_as_before(participant) -> None:
+    a = participant("a", camera=HIGH)
+    b = participant("b", camera=None)
+    await a.join()
+    await b.join()
+    await b.subscribe([], large=[])
+    await _frames_at(b, "a", HIGH, 20)
+    assert a.layer_requests == []  # it does not understand rtc.layers: never paused
+
+
+@pytest.fixture
+def loopback_candidates() -> Iterator[None]:
+    """Every peer of this process offers only 127.0.0.1 (traffic stays on loopback)."""
+    use_host_addresses([LOOPBACK], loopback=True)
+    yield
+    restore_host_addresses()
+
+
+async def test_a_narrowed_link_gets_the_low_layer_and_the_high_one_back(
+    participant, impaired_answer: RelayForAnswer, loopback_candidates: None
+) -> None:
+    down = Impairment()
+    relays: list[UdpRelay] = []
+
+    async def through(sdp: str) -> str:
+        sdp, relay = await impaired_answer(sdp, down=down)
+        relays.append(relay)
+        return sdp
+
+    a = participant("a", camera=HIGH, low_camera=LOW, noisy_camera=True)
+    b = participant("b", camera=None, answer_through=through)
+    await a.join()
+    await b.join()
+    await _frames_at(b, "a", HIGH, 30)
+    down.rate_kbps = 250
+    narrowed = time.monotonic()
+    await _frames_at(b, "a", LOW, 30)
+    print(f"\nlow layer {time.monotonic() - narrowed:.1f} s after the link narrowed")
+    assert "reduced" in b.bandwidth
+    down.rate_kbps = None
+    widened = time.monotonic()
+    await _frames_at(b, "a", HIGH, 60)
+    print(f"high layer {time.monotonic() - widened:.1f} s after the link widened")
+    assert b.bandwidth[-1] == "ok"
+    assert relays and relays[0].down.counters.packets_forwarded > 100
