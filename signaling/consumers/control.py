@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -22,9 +23,17 @@ from signaling.services import moderation
 
 logger = logging.getLogger(__name__)
 
+LINK_ANNOUNCE_SECS = 5.0  # at most one announcement of a member's link level this often
+
 
 class Control(RoomSocket):
     """The consumer's part that acts on services' and the media worker's messages."""
+
+    # The room's view of this member's link (media.event quality), announced sparingly.
+    _link_wanted = ""
+    _link_announced_at = float("-inf")
+    _link_timer: asyncio.TimerHandle | None = None
+    _link_task: asyncio.Future[None] | None = None
 
     async def room_control(self, message: dict[str, Any]) -> None:
         """A service's word about this connection (admitted, muted, removed, ended...)."""
@@ -86,13 +95,35 @@ class Control(RoomSocket):
         # the participant list does not flap while the worker negotiates.
 
     async def _link_quality(self, news: dict[str, Any]) -> None:
-        """The worker measured this member's link: the room sees the level (a mark on the
-        tile, hosts' list of weak links), the person's own page the figures as well."""
+        """The worker measured this member's link: the person's own page gets the figures
+        at once, the room the level (tile marks, hosts' weak links) at most every
+        ``LINK_ANNOUNCE_SECS``, the latest level winning."""
         level = link_quality.level_of(news)
         if level is None:
             return
         await self._send(p.event("media.quality", level=level, **link_quality.figures_of(news)))
+        # A bad link flaps between levels about once a second (10 % loss, 300 ms); each
+        # announcement is a write and a message to every member of the room.
+        self._link_wanted = level
+        if self._link_timer is not None:
+            return  # an announcement is due and will take the newest level
+        loop = asyncio.get_running_loop()
+        wait = self._link_announced_at + LINK_ANNOUNCE_SECS - loop.time()
+        if wait <= 0:
+            await self._announce_link()
+        else:
+            self._link_timer = loop.call_later(wait, self._link_due)
+
+    def _link_due(self) -> None:
+        self._link_timer = None
+        if self.state == "joined":  # the task is kept: the loop holds tasks only weakly
+            self._link_task = asyncio.ensure_future(self._announce_link())
+
+    async def _announce_link(self) -> None:
+        self._link_announced_at = asyncio.get_running_loop().time()
         try:
-            await db(moderation.participant_link)(peer=self.peer, level=level)
+            await db(moderation.participant_link)(peer=self.peer, level=self._link_wanted)
         except SignalingError:
             pass  # left or the meeting ended meanwhile: nobody to show it to
+        except Exception:
+            logger.exception("live room %s: link of %s not kept", self.slug, self.peer)

@@ -12,10 +12,17 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 
+from signaling.consumers import control
 from signaling.models import Participant
 from tests.signaling.live import Live, db, worker_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def quick_announcements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The room hears of a link at most every 0.3 s here (5 s in production)."""
+    monkeypatch.setattr(control, "LINK_ANNOUNCE_SECS", 0.3)
 
 
 async def reply_channel(live: Live) -> str:
@@ -82,6 +89,30 @@ async def test_the_same_level_twice_is_announced_once(connect) -> None:
     assert (await member.expect("media.quality"))["level"] == "fair"
     assert (await member.expect("media.quality"))["loss"] == 0.02
     await host.nothing(timeout=0.5)
+
+
+async def test_a_flapping_link_is_announced_sparingly_and_ends_right(
+    connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bad link flaps about once a second; the room must not get a write and a message
+    for every flap, but must end with the latest level."""
+    monkeypatch.setattr(control, "LINK_ANNOUNCE_SECS", 1.0)
+    host = await connect(role="host")
+    member = await connect()
+    channel = await reply_channel(member)
+    await host.drain()
+    for level in ("poor", "good", "poor", "good", "fair"):
+        await tell(channel, member.peer, quality(level))
+    own = [(await member.expect("media.quality"))["level"] for _ in range(5)]
+    assert own == ["poor", "good", "poor", "good", "fair"]  # the person: every word
+    updates = [
+        m["participant"]["link"]
+        for m in await host.drain(timeout=1.5)
+        if m["type"] == "participant.updated"
+    ]
+    assert updates == ["poor", "fair"]  # the room: the first at once, then the latest
+    row = await db(Participant.objects.get)(peer=member.peer)
+    assert row.link == "fair"
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,10 @@
  * How good this page's link is (issue 13): a level from the peer connection's own
  * statistics, read every few seconds, and the signal mark every tile and the people
  * list show. The media worker measures each member's link too (media.quality, the
- * participants' `link`); its word wins once it has spoken, this meter is the page's
- * own guess until then. It also notices video slots whose frames stopped (the worker
+ * participants' `link`: what the others see); the page's own mark shows the worse of
+ * the two (worseLevel), for both can be right: the worker judges the loss before
+ * retransmissions repair it and calls a lossy link that is not congested "fair", the
+ * page hears what is left after the repairs. It also notices video slots whose frames stopped (the worker
  * paused them on a weak link), so the stage can show the person's name instead of a
  * frozen picture (by the id of the slot's track).
  *
@@ -34,6 +36,11 @@ export function linkLevel({ loss = null, rttMs = null, concealed = null } = {}) 
   if (over(THRESHOLDS.poor)) return "poor";
   if (over(THRESHOLDS.fair)) return "fair";
   return "good";
+}
+
+/** The worse of two levels ("" is unknown: the other one). */
+export function worseLevel(a, b) {
+  return LEVELS.indexOf(a) >= LEVELS.indexOf(b) ? a : b;
 }
 
 /** Totals of one getStats() report: what the next sample's differences are taken from. */

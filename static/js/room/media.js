@@ -234,8 +234,10 @@ export class MediaSession extends EventTarget {
       described.push({ mid: t.mid, kind: t.receiver.track.kind, slot });
       this._receivers.set(t.mid, t.receiver.track);
     }
+    // Weak-connection mode goes first: the worker fills no camera slot even for a moment.
+    if (!this.receiveVideo) this._sendSubscribe();
     this._send({ type: "rtc.offer", sdp: pc.localDescription.sdp, tracks: described });
-    if (this._preferred.length || this._large || !this.receiveVideo) this._sendSubscribe();
+    if (this.receiveVideo && (this._preferred.length || this._large)) this._sendSubscribe();
   }
 
   _onConnectionState(pc) {
@@ -438,7 +440,7 @@ export class MediaSession extends EventTarget {
   /** Receive camera video (on) or not (weak-connection mode: audio, screens low). */
   setReceiveVideo(on) {
     this._receiveVideo = Boolean(on);
-    // Before the first offer the flag waits: _connect() sends it after the offer.
+    // Before the first offer the flag waits: _connect() sends it with the offer.
     if (this._pc) this._sendSubscribe();
   }
 

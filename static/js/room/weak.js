@@ -10,14 +10,14 @@
  * - listen only: the page never asks for a microphone; the microphone button says why
  *   and, if the person wants to speak after all, leaves listen-only.
  *
- * The link's quality comes from the media worker (media.quality) and, until it has
- * spoken, from this page's own statistics (link.js). The mark shows in the status line
+ * The link's quality comes from the media worker (media.quality) and from this page's
+ * own statistics (link.js); the worse of the two shows. The mark shows in the status line
  * and on the own tile; a link that is mostly poor for SUGGEST_AFTER_MS brings the
  * suggestion to save data. The worker's adaptation (rtc.bandwidth) shows as a short notice.
  */
 
 import { role } from "./dom.js";
-import { LinkMeter, SAMPLE_EVERY_MS, linkMark, updateLinkMark } from "./link.js";
+import { LinkMeter, SAMPLE_EVERY_MS, linkMark, updateLinkMark, worseLevel } from "./link.js";
 
 const STORAGE_KEY = "meet.live.mode";
 export const SUGGEST_AFTER_MS = 10000;
@@ -44,7 +44,7 @@ export class WeakMode {
     this.media = null;
     this.meter = null;
     this.ownLevel = ""; // the page's own measure
-    this.workerLevel = ""; // the worker's, once it has spoken: it wins
+    this.workerLevel = ""; // the worker's (what the others see), once it has spoken
     this.recent = []; // [{at, level}] of the last SUGGEST_AFTER_MS
     this.dismissed = false;
     this.bandwidth = "ok";
@@ -176,7 +176,7 @@ export class WeakMode {
   }
 
   #level() {
-    const level = this.workerLevel || this.ownLevel;
+    const level = worseLevel(this.workerLevel, this.ownLevel);
     updateLinkMark(this.ownMark, level, this.t);
     this.stage.setOwnLink(level);
     // A bad link wavers between poor and fair from one sample to the next (retransmitted
