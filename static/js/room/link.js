@@ -116,8 +116,8 @@ export class LinkMeter extends EventTarget {
   #stalls(before, now) {
     for (const id of [...this.stalled.keys()]) if (!now.has(id)) this.stalled.delete(id);
     for (const [id, frames] of now) {
-      // A slot that never decoded a frame is empty, not paused.
-      const moving = !before.has(id) || frames > before.get(id) || frames === 0;
+      // Empty slots stall too; the stage looks only at the tracks of its tiles.
+      const moving = !before.has(id) || frames > before.get(id);
       this.stalled.set(id, moving ? 0 : (this.stalled.get(id) || 0) + 1);
     }
     const paused = new Set([...this.stalled].filter(([, count]) => count >= STALLED_SAMPLES).map(([id]) => id));

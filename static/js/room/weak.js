@@ -23,6 +23,8 @@ const STORAGE_KEY = "meet.live.mode";
 export const SUGGEST_AFTER_MS = 10000;
 const SUGGEST_SHARE = 0.7; // of the samples in that time that were poor
 const MODES = ["normal", "saver", "listen"];
+const REDUCED = ["reduced", "speaker", "audio"]; // rtc.bandwidth states the page tells
+const NOTICE_HOLD_MS = 10000;
 
 function loadMode() {
   try {
@@ -48,6 +50,7 @@ export class WeakMode {
     this.recent = []; // [{at, level}] of the last SUGGEST_AFTER_MS
     this.dismissed = false;
     this.bandwidth = "ok";
+    this.noticeTimer = 0;
     this.toggle = role(root, "saver-toggle");
     this.suggestion = role(root, "weak-suggestion");
     this.notice = role(root, "bandwidth-notice");
@@ -196,9 +199,19 @@ export class WeakMode {
   #bandwidth(state) {
     if (state === this.bandwidth) return;
     this.bandwidth = state;
-    const known = ["reduced", "speaker", "audio"].includes(state);
-    this.notice.hidden = !known;
-    this.notice.textContent = known ? this.t(`bandwidth-${state}`) : "";
-    if (known) this.announce(this.notice.textContent);
+    window.clearTimeout(this.noticeTimer);
+    if (!REDUCED.includes(state)) {
+      // The worker tries its budget again now and then; a notice that blinks each time
+      // reads as a fault. It goes once the link has been fine for a while.
+      this.noticeTimer = window.setTimeout(() => {
+        this.notice.hidden = true;
+      }, NOTICE_HOLD_MS);
+      return;
+    }
+    const text = this.t(`bandwidth-${state}`);
+    if (this.notice.hidden || this.notice.textContent !== text) this.announce(text);
+    this.notice.textContent = text;
+    this.notice.hidden = false;
   }
+
 }
