@@ -12,13 +12,19 @@ queue is building on the path, the sign before loss on a drop-tail bottleneck.
 Every ``TICK_SECS`` the router hands the estimate what media went out to the
 subscriber (retransmissions apart) and what came back:
 
-* congested (loss ≥ 10 %, or a queue of ≥ 250 ms): the budget becomes what got
-  through, less a margin, and nothing is tried for ``HOLD_SECS``;
+* congested (loss ≥ 10 %, or a queue of ≥ 250 ms in two reports running): the budget
+  becomes what got through, less a margin, and nothing is tried for ``HOLD_SECS``;
 * clean (loss ≤ 3 %, no queue): the budget follows what is being sent, and the router
-  may try the next step up (``may_probe``) once the link has been clean for
-  ``PROBE_WAIT_SECS``. A step that fails sets a ceiling: steps up to it or beyond wait
-  twice as long after each failure (up to ``CEILING_WAIT_MAX_SECS``), so a link that
-  is simply narrow is not hit every few seconds; a step that works lifts it;
+  may try the next step up (``step_up``) once the link has been clean for
+  ``PROBE_WAIT_SECS``. A small step is tried with the layers themselves. A big one
+  (e.g. a low layer to a high one, +0.8 Mbit/s) is first probed: for ``PROBE_SECS``
+  the worker sends copies of packets just sent (the browser's SRTP replay check drops
+  them) at up to twice the budget; if the link stays clean the budget rises to that,
+  and so on until the step fits. A probe that fails costs one second of a modest
+  overload instead of a layer switch the link cannot carry. A step or probe that
+  fails sets a ceiling: going up to it again waits ``CEILING_WAIT_SECS``, twice as long
+  after each further failure (up to ``CEILING_WAIT_MAX_SECS``), so a link that is
+  simply narrow is not hit every few seconds; one that works lifts it;
 * in between (a lossy but not overloaded link): hold.
 """
 
@@ -34,11 +40,16 @@ MARGIN = 0.85  # of what got through, when congested
 FLOOR_BPS = 48_000.0  # never below: audio always gets through
 HOLD_SECS = 2.0  # after a cut: no step up
 PROBE_WAIT_SECS = 2.0  # clean for this long before stepping up
+PROBE_AGAIN_SECS = 1.0  # ...or this long right after a step that worked
+PROBE_SECS = 1.0  # a probe's copies go out this long
+DIRECT_STEP_BPS = 250_000.0  # a step up this small (or ≤ half the budget): no probe
 CEILING_WAIT_SECS = 6.0  # before trying again a step that failed; doubles per failure
 CEILING_WAIT_MAX_SECS = 30.0
 TRIAL_SECS = 2.0  # a step up that stays clean this long has worked
 UNLIMITED_BPS = 50_000_000.0  # past this the budget limits nothing: forget it
 MIN_PACKETS = 20  # fewer sent in a tick: too few to judge loss
+QUALITY_MEMORY_SECS = 5.0  # a link's mark is the worst it was this long
+FAIR_RTT_SECS = 0.4  # a round trip this long makes a conversation awkward
 
 
 @dataclass
@@ -50,6 +61,7 @@ class Window:
     nacked: int = 0  # distinct sequence numbers the browser said it lost
     rr_loss: float | None = None  # worst loss fraction of the receiver reports
     rtt: float | None = None  # latest round trip from a receiver report, seconds
+    delivered_bps: float | None = None  # what the receiver reports say got through
 
 
 @dataclass
@@ -71,6 +83,13 @@ class LinkEstimate:
     _ceiling_wait: float = CEILING_WAIT_SECS
     _ceiling_since: float = 0.0
     _last_sent_bps: float = 0.0
+    _rtt_high: bool = False  # the last round trip was a queue's
+    _quality: str = "good"
+    _poor_at: float = float("-inf")
+    _fair_at: float = float("-inf")
+    _probe_since: float | None = None
+    _probe_to: float = 0.0
+    _worked_at: float = float("-inf")
 
     def observe(self, now: float, window: Window, secs: float = TICK_SECS) -> None:
         """Take one tick's figures; update the budget."""
@@ -85,24 +104,31 @@ class LinkEstimate:
             self.loss = 0.0
         if window.rr_loss is not None:
             self.loss = max(self.loss, window.rr_loss)
-        queue = (
-            window.rtt is not None
-            and self.min_rtt is not None
-            and window.rtt - self.min_rtt >= QUEUE_SECS
-        )
+        if window.rtt is not None and self.min_rtt is not None:
+            # Twice in a row: a queue persists, a busy machine's hiccup does not.
+            high = window.rtt - self.min_rtt >= QUEUE_SECS
+            queue, self._rtt_high = high and self._rtt_high, high
+        else:
+            queue = False
         self.congested = self.loss >= CONGESTED_LOSS or queue
+        self._rate_quality(now)
+        if self._probe_since is not None:
+            self._judge_probe(now)
+            return
         if self.congested:
             # Feedback trails by a round trip: just after a cut it still tells of the
-            # rate before it. Cut again only when sending more than was decided.
+            # rate before it. Within the hold, cut again only while sending clearly
+            # more than gets through (a first cut on early, partial news was too mild).
+            delivered = window.delivered_bps
             fresh = now >= self._hold_until or self._trial_since is not None
-            if fresh or self.budget_bps is None or self.sent_bps > self.budget_bps:
-                self._cut(now)
+            overflowing = delivered is not None and self.sent_bps > delivered * 1.2
+            if fresh or self.budget_bps is None or overflowing:
+                self._cut(now, delivered)
         elif self.loss <= CLEAN_LOSS:
             if self._clean_since is None:
                 self._clean_since = now
             if self._trial_since is not None and now - self._trial_since >= TRIAL_SECS:
-                if self._ceiling is not None and (self._trial_to or 0.0) >= self._ceiling:
-                    self._ceiling, self._ceiling_wait = None, CEILING_WAIT_SECS
+                self._worked((self._trial_to or 0.0), now)
                 self._trial_since = self._trial_from = self._trial_to = None
             if self.budget_bps is not None:
                 self.budget_bps = max(self.budget_bps, self.sent_bps * 1.05)
@@ -111,15 +137,37 @@ class LinkEstimate:
         else:
             self._clean_since = None
 
-    def _cut(self, now: float) -> None:
+    def _judge_probe(self, now: float) -> None:
+        assert self._probe_since is not None
+        if self.congested:  # the copies did not fit: the media did, keep its budget
+            self._failed(self._probe_to, now)
+            self._probe_since = None
+            self._clean_since = None
+            self._hold_until = now + HOLD_SECS
+        elif now - self._probe_since >= PROBE_SECS + TICK_SECS:
+            self._probe_since = None
+            if self.loss <= CLEAN_LOSS:
+                self.budget_bps = max(self.budget_bps or 0.0, self._probe_to)
+                self._worked(self._probe_to, now)
+
+    def _worked(self, step_bps: float, now: float) -> None:
+        self._worked_at = now
+        if self._ceiling is not None and step_bps >= self._ceiling:
+            self._ceiling, self._ceiling_wait = None, CEILING_WAIT_SECS
+
+    def _failed(self, step_bps: float, now: float) -> None:
+        if self._ceiling is not None and step_bps >= self._ceiling:
+            self._ceiling_wait = min(self._ceiling_wait * 2, CEILING_WAIT_MAX_SECS)
+        self._ceiling = step_bps if self._ceiling is None else min(self._ceiling, step_bps)
+        self._ceiling_since = now
+
+    def _cut(self, now: float, delivered: float | None = None) -> None:
         got_through = max(self.sent_bps, self._last_sent_bps) * max(1.0 - self.loss, 0.1)
+        if delivered is not None:  # measured by the receiver: better than a guess
+            got_through = min(got_through, delivered)
         cut = max(got_through * MARGIN, FLOOR_BPS)
         if self._trial_since is not None:  # the step up did not fit: back, and a ceiling
-            failed = self._trial_to or cut
-            if self._ceiling is not None and failed >= self._ceiling:
-                self._ceiling_wait = min(self._ceiling_wait * 2, CEILING_WAIT_MAX_SECS)
-            self._ceiling = failed if self._ceiling is None else min(self._ceiling, failed)
-            self._ceiling_since = now
+            self._failed(self._trial_to or cut, now)
             if self._trial_from is not None:
                 cut = min(cut, self._trial_from)
             self._trial_since = self._trial_from = self._trial_to = None
@@ -127,27 +175,50 @@ class LinkEstimate:
         self._clean_since = None
         self._hold_until = now + HOLD_SECS
 
-    def may_probe(self, now: float, needed_bps: float) -> bool:
-        """Whether the next step up (``needed_bps`` in all) may be tried now; if so the
-        budget is raised to it for a trial."""
-        if self.budget_bps is None or needed_bps <= self.budget_bps:
-            return False
-        if self._clean_since is None or now < self._hold_until or self._trial_since is not None:
-            return False
-        if now - self._clean_since < PROBE_WAIT_SECS:
-            return False
-        if self._ceiling is not None and needed_bps >= self._ceiling:
+    def step_up(self, now: float, needed_bps: float) -> float | None:
+        """Whether to go towards the next step up (``needed_bps`` in all) now.
+
+        None: not now. 0.0: the budget was raised to it for a trial (allocate again).
+        A rate: send that many bits/s more as copies for ``PROBE_SECS`` (``Egress.probe``).
+        """
+        budget = self.budget_bps
+        if budget is None or needed_bps <= budget:
+            return None
+        busy = self._trial_since is not None or self._probe_since is not None
+        if self._clean_since is None or now < self._hold_until or busy:
+            return None
+        recently = now - self._worked_at < PROBE_SECS + TICK_SECS + PROBE_AGAIN_SECS * 2
+        wait = PROBE_AGAIN_SECS if recently else PROBE_WAIT_SECS
+        if now - self._clean_since < wait:
+            return None
+        if needed_bps - budget <= max(DIRECT_STEP_BPS, budget * 0.5):
+            target = needed_bps
+        else:
+            target = min(needed_bps, max(budget * 2, budget + DIRECT_STEP_BPS))
+        if self._ceiling is not None and target >= self._ceiling:
             if now - self._ceiling_since < self._ceiling_wait:
-                return False
-        self._trial_from, self._trial_to, self._trial_since = self.budget_bps, needed_bps, now
-        self.budget_bps = needed_bps
-        return True
+                return None
+        if target == needed_bps:
+            self._trial_from, self._trial_to, self._trial_since = budget, needed_bps, now
+            self.budget_bps = needed_bps
+            return 0.0
+        self._probe_since, self._probe_to = now, target
+        return max(target - self.sent_bps, 0.0)
 
     @property
     def quality(self) -> str:
-        """ "good", "fair" or "poor", for the marks people see."""
+        """ "good", "fair" or "poor", for the marks people see: the worst of the last
+        ``QUALITY_MEMORY_SECS`` (a bad link wavers tick by tick; a mark must not)."""
+        return self._quality
+
+    def _rate_quality(self, now: float) -> None:
         if self.congested:
-            return "poor"
-        if self.loss > CLEAN_LOSS or (self.rtt is not None and self.rtt >= 0.4):
-            return "fair"
-        return "good"
+            self._poor_at = now
+        elif self.loss > CLEAN_LOSS or (self.rtt is not None and self.rtt >= FAIR_RTT_SECS):
+            self._fair_at = now
+        if now - self._poor_at < QUALITY_MEMORY_SECS:
+            self._quality = "poor"
+        elif now - self._fair_at < QUALITY_MEMORY_SECS:
+            self._quality = "fair"
+        else:
+            self._quality = "good"

@@ -36,6 +36,7 @@ class Member:
     receive_video: bool = True  # false: the weak-connection mode, no camera received
     link: LinkEstimate = field(default_factory=LinkEstimate)  # its downlink's budget
     bandwidth_state: str = "ok"  # what the layers fit into it (wire.BANDWIDTH_STATES)
+    probe_bps: float = 0.0  # a probe of its link to start (mediaworker/bandwidth.py)
     told_bandwidth: str = "ok"  # the last rtc.bandwidth state sent
     told_quality: str | None = None  # the last "quality" event sent
     sending: dict[str, bool] = field(default_factory=dict)  # layers it was told to send

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
@@ -164,6 +165,7 @@ class PeerSession:
         self._egresses: dict[RTCDtlsTransport, Egress] = {}
         self._remote_ufrag: str | None = None
         self._mids: set[str] = set()
+        self._estimator = RemoteBitrateEstimator()
 
     def post(self, signal: dict[str, Any]) -> None:
         """Queue one of the browser's WebRTC messages."""
@@ -285,7 +287,7 @@ class PeerSession:
                 videos_seen += m.kind == "video"
                 transceiver.direction = "recvonly"
                 stream = Source(m.kind)
-                stream.tap(transceiver.receiver)
+                stream.tap(transceiver.receiver, self._estimator)
                 self.published[name] = Published(mid, m.kind, name, stream)
             elif m.direction == "recvonly":
                 slot = info.get("slot")
@@ -330,6 +332,7 @@ class PeerSession:
         await self._close_pc()
         negotiate_opus()  # idempotent: FEC and DTX in every answer (mediaworker/audio.py)
         pc = RTCPeerConnection(configuration=rtc_configuration(self._config))
+        self._estimator = RemoteBitrateEstimator()  # the publisher's uplink, one for all
         self._registry.add(pc)
         self.pc = pc
         self.state = "new"

@@ -28,6 +28,7 @@ from typing import Any
 
 from mediaworker.actions import ControlIn, RecordingIn, SignalIn, Tick
 from mediaworker.adaptation import LinkTicker, pause_unused
+from mediaworker.bandwidth import PROBE_SECS
 from mediaworker.config import MediaConfig
 from mediaworker.members import (
     Member,
@@ -285,12 +286,16 @@ class Router:
             self.closed = True
             return
         now = asyncio.get_running_loop().time()
-        if self._links.tick(self.members.values(), now):
-            # New budgets and bitrates: the participants' layers may change (viewers
-            # always get the program's high layer, so they are left alone).
+        if self._links.tick([*self.members.values(), *self.viewers.values()], now):
+            # New budgets and bitrates: anyone's layers may change.
             streams = self._streams()
             for member in self.members.values():
                 self._refill_member(member, streams, tell=False)
+            if self.viewers:
+                fed = self._fed(streams)
+                shared: dict[str, list[str]] = {}
+                for viewer in self.viewers.values():
+                    self._refill_member(viewer, fed, tell=False, shared=shared)
             for member in self.members.values():
                 self._report_layers(member)
                 self._report_quality(member)
@@ -349,6 +354,10 @@ class Router:
         if fill_slots(member, streams, program=program, shared=shared, now=now) or tell:
             tracks = slot_map(member, self.members)
             self._to_browser(member, {"type": "rtc.tracks", "tracks": tracks})
+        if member.probe_bps:
+            for egress in member.session.egresses():
+                egress.probe(member.probe_bps, PROBE_SECS)
+            member.probe_bps = 0.0
         if member.bandwidth_state != member.told_bandwidth:
             member.told_bandwidth = member.bandwidth_state
             self._to_browser(member, {"type": "rtc.bandwidth", "state": member.bandwidth_state})

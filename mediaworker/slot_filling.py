@@ -77,7 +77,7 @@ def fill_slots(
                 shared[slot_kind] = best
         placed = ranking.assign([s.key for s in slots], best)
         placements.extend(zip(slots, placed, strict=True))
-    layers = {} if member.viewer else choose_layers(member, streams, placements, now)
+    layers = choose_layers(member, streams, placements, now)
     changed = False
     for slot, key in placements:
         layer = layers.get(key, HIGH) if key is not None else OFF
@@ -160,8 +160,12 @@ def choose_layers(
     link = member.link
     current = {slot.key: slot.layer for slot, _ in placements if slot.key is not None}
     allocation = allocate(wants, link.budget_bps, audio_bps, current)
-    if allocation.needed_bps is not None and link.may_probe(now, allocation.needed_bps):
-        allocation = allocate(wants, link.budget_bps, audio_bps, current)
+    if allocation.needed_bps is not None:
+        step = link.step_up(now, allocation.needed_bps)
+        if step == 0.0:  # a trial: the budget now holds the next step
+            allocation = allocate(wants, link.budget_bps, audio_bps, current)
+        elif step:
+            member.probe_bps = step  # the router has the connection send copies
     member.bandwidth_state = allocation.state
     layers = dict.fromkeys(videos, OFF)
     layers.update(allocation.layers)

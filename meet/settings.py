@@ -368,6 +368,8 @@ MEET_LIVE_SLIDES_MAX_BYTES = int(
 MEET_LIVE_SLIDES_MAX_PAGES = int(os.environ.get("MEET_LIVE_SLIDES_MAX_PAGES", "200"))
 MEET_LIVE_CHAT_HISTORY = int(os.environ.get("MEET_LIVE_CHAT_HISTORY", "200"))
 MEET_LIVE_MEETING_IDLE_SECS = int(os.environ.get("MEET_LIVE_MEETING_IDLE_SECS", "3600"))
+# A dropped connection keeps its participant this long (a page that comes back resumes it).
+MEET_LIVE_RECONNECT_GRACE_SECS = float(os.environ.get("MEET_LIVE_RECONNECT_GRACE_SECS", "40"))
 # Abuse limits shared by every web process (signaling/conf.py has the buckets and defaults):
 # "join_address=0.1/600,chat_user=1/10" overrides those named.
 MEET_LIVE_ABUSE_RATES = env_rates("MEET_LIVE_ABUSE_RATES")

@@ -39,6 +39,13 @@ def meeting_idle_secs() -> int:
     return int(getattr(settings, "MEET_LIVE_MEETING_IDLE_SECS", 3600))
 
 
+def reconnect_grace_secs() -> float:
+    """How long a participant whose connection dropped keeps their seat (issue 13).
+
+    Covers a mobile link that vanishes for 30 s; 0 makes every drop a leave."""
+    return float(getattr(settings, "MEET_LIVE_RECONNECT_GRACE_SECS", 40))
+
+
 def rate_limits() -> dict[str, Rate]:
     """Per-connection message rates."""
     return rates_from(getattr(settings, "MEET_LIVE_RATE_LIMITS", None))

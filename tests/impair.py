@@ -312,3 +312,115 @@ async def relay_for(
     relay = UdpRelay(upstream, up=up, down=down, seed=seed)
     await relay.start()
     return advertise_through(answer_sdp, relay.address), relay
+
+
+class TcpRelay:
+    """Relays TCP connections (a page's HTTP and WebSocket) to ``upstream``; the link can
+    vanish.
+
+    ``cut()`` drops every open connection (both ends see a reset, as when a phone's
+    mobile data goes and its connections die) and holds new ones: they are accepted, but
+    nothing they send goes anywhere, as if the client's packets were lost.
+    ``cut(reset=False)`` is the quieter failure: open connections stay open but nothing
+    passes either way, so neither end learns of it until its own timeouts. ``restore()``
+    lets everything held through with what was sent meanwhile (TCP would have
+    retransmitted it), and new connections pass at once again. Loopback only."""
+
+    def __init__(self, upstream: Address, *, listen: Address = (LOOPBACK, 0)) -> None:
+        self.upstream = upstream
+        self.listen = listen
+        self.is_cut = False
+        self.connections_cut = 0
+        self._link_up = asyncio.Event()
+        self._link_up.set()
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()  # both ends of each relayed connection
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def address(self) -> Address:
+        """Where clients connect."""
+        assert self._server is not None, "not started"
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return host, port
+
+    async def start(self) -> None:
+        """Listen."""
+        self._server = await asyncio.start_server(self._accepted, *self.listen)
+
+    async def close(self) -> None:
+        """Stop listening and drop every connection."""
+        self._closed = True
+        if self._server is not None:
+            self._server.close()
+        self._drop_all()
+        self._link_up.set()  # held connections wake up, see the relay closed and go
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def cut(self, *, reset: bool = True) -> None:
+        """The link goes away: open connections are reset (or go silent), new ones held."""
+        self.is_cut = True
+        self._link_up.clear()
+        self.connections_cut += len(self._open) // 2
+        if reset:
+            self._drop_all()
+
+    def restore(self) -> None:
+        """The link comes back: held connections go through."""
+        self.is_cut = False
+        self._link_up.set()
+
+    def _drop_all(self) -> None:
+        for writer in list(self._open):
+            writer.transport.abort()  # a reset, not a polite close
+        self._open.clear()
+
+    async def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            await self._link_up.wait()  # held while the link is cut
+            if self._closed:
+                writer.transport.abort()
+                return
+            try:
+                up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+            except OSError:
+                writer.transport.abort()
+                return
+            pair = {writer, up_writer}
+            self._open |= pair
+            await asyncio.gather(
+                self._pump(reader, up_writer), self._pump(up_reader, writer), return_exceptions=True
+            )
+            for end in pair:
+                self._open.discard(end)
+                end.transport.abort()
+        finally:
+            self._tasks.discard(task)
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                await self._link_up.wait()  # a silent cut: held, then delivered late
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            return
+        finally:
+            # The other side closed its sending half: pass the end of data on.
+            if not writer.transport.is_closing() and writer.can_write_eof():
+                writer.write_eof()

@@ -20,6 +20,7 @@ from aiortc.rtp import (
     RTCP_RTPFB_NACK,
     AnyRtcpPacket,
     RtcpPsfbPacket,
+    RtcpReceiverInfo,
     RtcpRrPacket,
     RtcpRtpfbPacket,
     RtcpSdesPacket,
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 
 RTCP_INTERVAL_SECS = 1.0
 RESEND_GAP_SECS = 0.1  # one retransmission of a packet per this, however often asked
+PROBE_STEP_SECS = 0.02  # a probe's copies go out this often
+MIN_REPORT_GAP_SECS = 0.2  # receiver reports closer than this: too short to rate
 
 
 class SlotTrack(MediaStreamTrack):
@@ -82,9 +85,14 @@ class Egress:
         self.window = Window()
         self.sent_octets = 0
         self.resent_packets = 0
+        self.probed_octets = 0
+        self._probe: asyncio.TimerHandle | None = None
         self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
         self._reports: dict[int, float] = {}  # our sender reports: NTP middle 32 bits -> time
         self._nacked: set[tuple[int, int]] = set()
+        # Per slot SSRC: (when its latest receiver report came, packets it had got,
+        # bit/s between its last two reports, -1 until there are two).
+        self._received: dict[int, tuple[float, int, float]] = {}
         self._packets_mark = 0
         self._octets_mark = 0
 
@@ -161,22 +169,66 @@ class Egress:
         window.sent_bits = (self.sent_octets - self._octets_mark) * 8.0
         window.sent_packets = self.sent_packets - self._packets_mark
         window.nacked = len(self._nacked)
+        window.delivered_bps = self.delivered_bps(asyncio.get_running_loop().time())
         self._packets_mark, self._octets_mark = self.sent_packets, self.sent_octets
         self._nacked.clear()
         return window
+
+    def probe(self, rate_bps: float, secs: float) -> None:
+        """Send ``rate_bps`` more for ``secs``, as copies of packets just sent: the
+        browser's SRTP replay check drops them, but they cross the link like media, so
+        the receiver reports show whether it has room for that much more."""
+        if self._probe is not None:
+            self._probe.cancel()
+        loop = asyncio.get_running_loop()
+        budget = [0.0]
+        end = loop.time() + secs
+
+        def step() -> None:
+            budget[0] += rate_bps * PROBE_STEP_SECS / 8
+            outs = [o for o in self.outbounds if o.packets and not o.waiting]
+            if outs:
+                out = max(outs, key=lambda o: o.octets / max(o.packets, 1))
+                back = 0
+                while budget[0] > 0 and back < 64:
+                    size = out.resend((out.last_seq - back) & 0xFFFF)
+                    if size == 0:
+                        break
+                    budget[0] -= size
+                    self.probed_octets += size
+                    back += 1
+            if loop.time() < end:
+                self._probe = loop.call_later(PROBE_STEP_SECS, step)
+            else:
+                self._probe = None
+
+        step()
 
     def on_nack(self, ssrc: int, lost: list[int]) -> None:
         """A browser's NACK: counted once per packet however often it is asked for."""
         self._nacked.update((ssrc, seq) for seq in lost)
 
-    def on_report(self, fraction_lost: int, lsr: int, dlsr: int, now: float) -> None:
-        """A receiver report block about one of our slots."""
+    def on_report(self, out: Outbound, report: RtcpReceiverInfo, now: float) -> None:
+        """A receiver report block about one of our slots (``out``)."""
         window = self.window
-        loss = fraction_lost / 256.0
+        loss = report.fraction_lost / 256.0
         window.rr_loss = loss if window.rr_loss is None else max(window.rr_loss, loss)
-        sent = self._reports.get(lsr)
-        if lsr and sent is not None:
-            window.rtt = self.rtt = max(now - sent - dlsr / 65536.0, 0.0)
+        sent = self._reports.get(report.lsr)
+        if report.lsr and sent is not None:
+            window.rtt = self.rtt = max(now - sent - report.dlsr / 65536.0, 0.0)
+        # What reached the browser since its last report on this slot: the packets it
+        # got (highest sequence number minus cumulative loss) at this slot's mean size.
+        got = report.highest_sequence - report.packets_lost
+        last = self._received.get(report.ssrc)
+        self._received[report.ssrc] = (now, got, -1.0 if last is None else last[2])
+        if last is not None and now - last[0] >= MIN_REPORT_GAP_SECS and out.packets:
+            bits = max(got - last[1], 0) * out.octets * 8.0 / out.packets
+            self._received[report.ssrc] = (now, got, bits / (now - last[0]))
+
+    def delivered_bps(self, now: float) -> float | None:
+        """The sum over our slots of what their latest receiver reports say arrived."""
+        rates = [r for at, _, r in self._received.values() if now - at < 3.0 and r >= 0]
+        return sum(rates) if rates else None
 
     def start(self, cname: str) -> None:
         """Start the sender-report loop (once the DTLS transport is up)."""
@@ -184,7 +236,10 @@ class Egress:
             self._rtcp_task = asyncio.ensure_future(self._run_rtcp(cname))
 
     def close(self) -> None:
-        """Stop the sender-report loop."""
+        """Stop the sender-report loop (and a probe)."""
+        if self._probe is not None:
+            self._probe.cancel()
+            self._probe = None
         if self._rtcp_task is not None:
             self._rtcp_task.cancel()
             self._rtcp_task = None
@@ -325,13 +380,20 @@ class Outbound:
         if len(self._resent) >= RING_SIZE:
             self._resent = {s: t for s, t in self._resent.items() if now - t < gap}
         self._resent[out_seq] = now
+        self.resend(out_seq)
+
+    def resend(self, out_seq: int) -> int:
+        """Send our packet ``out_seq`` again if we still hold it; its size, or 0."""
+        source, egress = self.source, self.egress
+        if source is None or egress is None or self.waiting:
+            return 0
         src_seq = (out_seq - self.seq_off) & 0xFFFF
         packet = source.ring[src_seq & RING_MASK]
         if packet is None or packet.sequence_number != src_seq:
-            return
+            return 0
         pt = self.pts.get(source.mimes.get(packet.payload_type, ""))
         if pt is None:
-            return
+            return 0
         header = RTP_HEADER.pack(
             RTP_VERSION_BYTE,
             (packet.marker << 7) | pt,
@@ -340,6 +402,7 @@ class Outbound:
             self.ssrc,
         )
         egress.send(header + packet.payload)
+        return len(packet.payload) + 22
 
     async def _handle_rtcp(self, packet: AnyRtcpPacket) -> None:
         if isinstance(packet, RtcpPsfbPacket):
@@ -354,4 +417,4 @@ class Outbound:
             now = asyncio.get_running_loop().time()
             for report in packet.reports:
                 if report.ssrc == self.ssrc:
-                    self.egress.on_report(report.fraction_lost, report.lsr, report.dlsr, now)
+                    self.egress.on_report(self, report, now)

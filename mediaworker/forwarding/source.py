@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from aiortc import RTCRtpReceiver
 from aiortc.codecs import is_rtx
+from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
 from aiortc.rtp import RtpPacket, unwrap_rtx
 
@@ -71,9 +72,18 @@ class Source:
 
     # -- wiring ------------------------------------------------------------------
 
-    def tap(self, receiver: RTCRtpReceiver) -> None:
-        """Take this receiver's RTP packets; keep aiortc's RTCP, drop its decoding."""
+    def tap(
+        self, receiver: RTCRtpReceiver, estimator: RemoteBitrateEstimator | None = None
+    ) -> None:
+        """Take this receiver's RTP packets; keep aiortc's RTCP, drop its decoding.
+
+        ``estimator``: the publisher connection's one bandwidth estimator, shared by
+        all its video receivers. aiortc gives each receiver its own, whose REMB then
+        speaks for one stream only; a browser takes every REMB as its whole uplink's
+        budget, so a low layer's small estimate would starve the high layer."""
         self._receiver = receiver
+        if estimator is not None and self.kind == "video":
+            receiver._RTCRtpReceiver__remote_bitrate_estimator = estimator  # type: ignore[attr-defined]
         original_receive = receiver.receive
         original_handle = receiver._handle_rtp_packet
 

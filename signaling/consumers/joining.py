@@ -16,7 +16,7 @@ from mediaworker import wire
 from realtime import logcontext
 from realtime.errors import CLOSE_REFUSED
 from realtime.hub import Subscriber, direct_send
-from signaling import conf, presence, selectors
+from signaling import conf, presence, seats, selectors
 from signaling.batch import Batched
 from signaling.bus import get_bus
 from signaling.consumers.base import CLOSE_FOR, RoomSocket, db
@@ -36,7 +36,7 @@ MAX_BATCH_CALLS = 50
 join_batch: Batched[joins.JoinRequest, joins.JoinOutcome] = Batched(
     lambda requests: joins.participants_join(requests=requests), max_items=MAX_BATCH_CALLS
 )
-leave_batch: Batched[tuple[str, str], joins.Departure] = Batched(
+leave_batch: Batched[joins.Leave, joins.Departure] = Batched(
     lambda leaves: joins.participants_leave(leaves=leaves), max_items=MAX_BATCH_CALLS
 )
 
@@ -100,7 +100,8 @@ class Joining(RoomSocket):
         self.peer = self.member.peer = outcome.peer
         logcontext.bind(peer=self.peer)
         logger.debug("joined as %s (%s)", outcome.role, outcome.state)  # names room and peer
-        presence.remember(self.peer)
+        seats.release(self.peer)  # back within the grace: the held seat is this one now
+        presence.remember(self.peer, self.channel_name)
         if outcome.state == "lobby":
             await bus.leave(self.slug, self.member)
             self.member = None

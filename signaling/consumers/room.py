@@ -18,29 +18,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from django.conf import settings
+from django.utils import timezone
 
 from mediaworker import wire
 from realtime import logcontext
 from realtime.errors import CLOSE_SERVER_ERROR, CLOSE_TIMEOUT, CLOSE_TOO_FAST
-from signaling import conf, presence
+from signaling import conf, presence, seats
 from signaling.bus import get_bus
 from signaling.consumers.actions import Actions
-from signaling.consumers.base import protocol_error_text_in
+from signaling.consumers.base import db, protocol_error_text_in
 from signaling.consumers.control import Control
 from signaling.consumers.joining import Joining, leave_batch
 from signaling.domain import protocol as p
 from signaling.domain.ratelimit import RateLimiter
 from signaling.errors import SignalingError
 from signaling.metrics import INVALID, MESSAGES
+from signaling.services import reconnects
+from signaling.services.joins import Leave
 
 logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_SECS = 15.0
+CLOSE_NORMAL = 1000  # the page closes with it only when the person leaves
 MAX_STRIKES = 50
 
 RTC_LIMITS = p.RtcLimits(
@@ -96,22 +102,49 @@ class RoomConsumer(Joining, Control, Actions):
             self.timed_out = asyncio.ensure_future(self._refuse("hello_timeout", CLOSE_TIMEOUT))
 
     async def disconnect(self, code: int) -> None:
-        """Leave the room: the hub, the database and the media worker."""
+        """Leave the room: the hub, the database and the media worker — unless the
+        connection dropped: then the seat is held for a while (signaling/seats.py)."""
+        # The page says goodbye with 1000 (Leave); anything else while in the meeting is
+        # a link that went away and may come back (a phone on mobile data, a reload).
+        dropped = self.state == "joined" and code != CLOSE_NORMAL
+        vanished_at = timezone.now()
         self.state = "closing"
         if self.hello_timer is not None:
             self.hello_timer.cancel()
         if self.member is not None:
             await get_bus().leave(self.slug, self.member)
             self.member = None
-        if self.peer:
-            presence.forget(self.peer)
-            try:
-                departure = await leave_batch((self.peer, self.channel_name))
-            except Exception:
-                logger.exception("live room %s: leave of %s failed", self.slug, self.peer)
-                return
-            if departure.media:
-                await self._to_worker_control("leave", peer=self.peer)
+        if not self.peer:
+            return
+        grace_secs = conf.reconnect_grace_secs()
+        if dropped and grace_secs > 0 and await self._away():
+            seats.hold(self.peer, secs=grace_secs, leave=partial(self._leave, vanished_at))
+            return
+        await self._leave(None)
+
+    async def _away(self) -> bool:
+        """Show the participant as reconnecting; False when this connection no longer
+        holds it (the page came back on another socket before this one was noticed)."""
+        try:
+            return bool(
+                await db(reconnects.participant_away)(
+                    peer=self.peer, channel_name=self.channel_name
+                )
+            )
+        except Exception:
+            logger.exception("live room %s: %s not shown as away", self.slug, self.peer)
+            return True  # the seat is still held; only the others' lists miss it
+
+    async def _leave(self, vanished_at: datetime | None) -> None:
+        """Give up the participant (counted as gone from ``vanished_at``, else now)."""
+        presence.forget(self.peer, self.channel_name)
+        try:
+            departure = await leave_batch(Leave(self.peer, self.channel_name, vanished_at))
+        except Exception:
+            logger.exception("live room %s: leave of %s failed", self.slug, self.peer)
+            return
+        if departure.media:
+            await self._to_worker_control("leave", peer=self.peer)
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Like Channels' but without group bookkeeping (this consumer uses no groups)."""

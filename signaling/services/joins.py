@@ -11,8 +11,8 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +29,7 @@ from signaling.services.attendance import (
     attendance_left,
     one_lookup_per_room,
 )
+from signaling.services.reconnects import participant_back
 from signaling.services.tokens import JoinClaims, join_claims_current
 
 # Whoever holds a place in a meeting: in it, or waiting in its lobby.
@@ -274,6 +275,8 @@ def _enter(
         participant.save()
         if participant.state == ParticipantState.JOINED and not was_in:
             participant_entered(meeting, participant, now)
+        elif participant.state == ParticipantState.JOINED:  # one continuous presence
+            participant_back(slug=meeting.room.slug, participant=participant)
         return participant, replaced
     participant = Participant.objects.create(
         meeting=meeting,
@@ -352,23 +355,42 @@ _LEAVE_FIELDS = (
 )
 
 
+class Leave(NamedTuple):
+    """A connection that closed: its participant, its channel, and when the person went.
+
+    ``at`` is when the connection vanished for a leave that waited out the reconnection
+    grace (signaling/seats.py): attendance counts the person as gone from then. None: now."""
+
+    peer: str
+    channel_name: str
+    at: datetime | None = None
+
+
 @transaction.atomic
-def participants_leave(*, leaves: Sequence[tuple[str, str]]) -> list[Departure]:
-    """Connections (peer, channel name) that closed together: one read and one update."""
+def participants_leave(*, leaves: Sequence[tuple[str, str] | Leave]) -> list[Departure]:
+    """Connections (peer, channel name[, when]) that closed together: one read, few updates."""
+    asked = [Leave(*item) for item in leaves]
     rows = (
         Participant.objects.select_for_update()  # the meeting and room rows too, as before
-        .filter(peer__in=[peer for peer, _ in leaves], state__in=PRESENT)
+        .filter(peer__in=[leave.peer for leave in asked], state__in=PRESENT)
         .order_by()
         .values_list(*_LEAVE_FIELDS)
     )
     found = {row[0]: row for row in rows}
-    # The person left unless another window took the participant over.
-    gone = [found.pop(peer) for peer, channel in leaves if found.get(peer, ("", ""))[1] == channel]
     now = timezone.now()
-    if gone:
-        Participant.objects.filter(pk__in=[row[2] for row in gone]).update(
+    # The person left unless another window took the participant over.
+    gone = [
+        (found.pop(leave.peer), leave.at or now)
+        for leave in asked
+        if found.get(leave.peer, ("", ""))[1] == leave.channel_name
+    ]
+    by_time: dict[datetime, list[int]] = {}
+    for row, at in gone:
+        by_time.setdefault(at, []).append(row[2])
+    for at, pks in by_time.items():  # one UPDATE per instant: nearly always just one
+        Participant.objects.filter(pk__in=pks).update(
             state=ParticipantState.LEFT,
-            left_at=now,
+            left_at=at,
             hand_raised_at=None,
             audio_on=False,
             video_on=False,
@@ -376,8 +398,11 @@ def participants_leave(*, leaves: Sequence[tuple[str, str]]) -> list[Departure]:
             link="",
         )
     active: set[int] = set()  # meetings whose activity time this batch has moved on
-    departed = {row[0]: _departed(row, now, active) for row in gone}
-    return [departed.pop(peer) if peer in departed else Departure(peer) for peer, _ in leaves]
+    departed = {row[0]: _departed(row, at, active) for row, at in gone}
+    return [
+        departed.pop(leave.peer) if leave.peer in departed else Departure(leave.peer)
+        for leave in asked
+    ]
 
 
 def _departed(row: tuple[Any, ...], now: Any, active: set[int]) -> Departure:

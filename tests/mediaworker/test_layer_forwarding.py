@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 
 from mediaworker.ice import restore_host_addresses, use_host_addresses
 from tests.impair import LOOPBACK, Impairment, UdpRelay
@@ -119,3 +121,56 @@ async def test_a_narrowed_link_gets_the_low_layer_and_the_high_one_back(
     print(f"high layer {time.monotonic() - widened:.1f} s after the link widened")
     assert b.bandwidth[-1] == "ok"
     assert relays and relays[0].down.counters.packets_forwarded > 100
+
+
+async def test_a_publishers_video_streams_share_one_bandwidth_estimate(participant) -> None:
+    # Each REMB the worker sends a publisher speaks for all its video streams: a browser
+    # takes every REMB as its whole uplink, so one per stream would starve the high layer.
+    a = participant("a", camera=HIGH, low_camera=LOW)
+    b = participant("b", camera=None)
+    await a.join()
+    rembs: list[tuple[int, list[int]]] = []
+    for name in ("camera", "camera-low"):
+        sender = a._publish[name].sender
+        original = sender._handle_rtcp_packet
+
+        async def spy(packet: Any, original: Any = original) -> None:
+            if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+                rembs.append(unpack_remb_fci(packet.fci))
+            await original(packet)
+
+        sender._handle_rtcp_packet = spy
+    await b.join()
+    await a.wait_for(lambda: any(len(ssrcs) == 2 for _, ssrcs in rembs), 20)
+    ssrcs = {a._publish[name].sender._ssrc for name in ("camera", "camera-low")}
+    assert any(set(listed) == ssrcs for _, listed in rembs)
+
+
+async def test_a_broadcast_viewer_on_a_narrow_link_gets_the_programs_low_layer(
+    participant,
+    layer,
+    worker,
+    tmp_path,
+    impaired_answer: RelayForAnswer,
+    loopback_candidates: None,
+) -> None:
+    from tests.mediaworker.test_recording import wait_until
+    from tests.mediaworker.test_viewers import broadcast
+
+    down = Impairment()
+
+    async def through(sdp: str) -> str:
+        return (await impaired_answer(sdp, down=down))[0]
+
+    presenter = participant("p", camera=HIGH, low_camera=LOW, noisy_camera=True, loud=True)
+    await presenter.join()
+    await broadcast(layer, tmp_path)
+    await wait_until(lambda: worker.routers["r"].recorder is not None)
+    viewer = participant("v", viewer=True, answer_through=through)
+    await viewer.join()
+    await _frames_at(viewer, "p", HIGH, 30)
+    down.rate_kbps = 250
+    await _frames_at(viewer, "p", LOW, 60)
+    assert viewer.bandwidth and viewer.bandwidth[-1] in ("reduced", "speaker")
+    heard = viewer.frames_from("p", "mic")
+    await viewer.wait_for(lambda: viewer.frames_from("p", "mic") > heard + 20, 20)

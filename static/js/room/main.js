@@ -161,6 +161,8 @@ function boot(root) {
     bridge.addEventListener("muted", (event) => mutedByHost(event.detail?.source, ""));
     bridge.addEventListener("state", (event) => {
       if (event.detail?.state === "failed") showAlert(t("media-failed"));
+      // Media lost the network: is the socket gone too? (Then it reconnects at once.)
+      if (event.detail?.state === "reconnecting") connection.check();
     });
     bridge.addEventListener("local", (event) => {
       stage.setLocal(event.detail.video);
@@ -512,6 +514,7 @@ function boot(root) {
   }
 
   window.addEventListener("pagehide", () => {
+    connection.goodbye(); // closing the page is leaving: the server holds no seat for it
     if (media) media.close();
   });
   prejoin();

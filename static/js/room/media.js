@@ -52,10 +52,14 @@
 // says which with rtc.tracks. Reconnection: when the connection fails (or stays
 // disconnected), the module builds a new RTCPeerConnection with the same tracks and
 // offers again — new ICE credentials tell the worker to replace the old connection;
-// chat and room state live on the WebSocket and are not touched.
+// chat and room state live on the WebSocket and are not touched. An offer needs the
+// socket: when `send` returns false (the socket is down too) the module waits for the
+// page's restart() once the socket is back, instead of offering into the void.
 
 const RECONNECT_AFTER_DISCONNECT_MS = 4000;
-const RECONNECT_DELAYS_MS = [0, 1000, 2000, 5000, 10000];
+// Each try is a new connection in the worker: quick at first, never slower than 5 s,
+// so media comes back within seconds of a link that returns.
+const RECONNECT_DELAYS_MS = [0, 1000, 2000, 3000, 5000];
 const DEFAULT_SLOTS = { audio: 4, camera: 9, screen: 1 };
 const SOURCES = ["mic", "camera", "screen"];
 // Layers (docs/media.md "Layers"): the camera and the screen share are each encoded a
@@ -117,6 +121,7 @@ export class MediaSession extends EventTarget {
     this._large = null;         // peers shown large (null: not said yet)
     this._layerOn = {};         // layer source -> sending, as the worker last asked
     this._attempt = 0;
+    this._generation = 0;       // bumped by each new connection: stale timers give up
     this._disconnectTimer = null;
     this._closed = false;
     this.state = "new";
@@ -178,6 +183,8 @@ export class MediaSession extends EventTarget {
 
   async _connect() {
     if (this._closed) return;
+    this._generation += 1;
+    clearTimeout(this._disconnectTimer);
     const old = this._pc;
     const pc = new RTCPeerConnection({ iceServers: this._iceServers, bundlePolicy: "max-bundle" });
     this._pc = pc;
@@ -234,9 +241,14 @@ export class MediaSession extends EventTarget {
       described.push({ mid: t.mid, kind: t.receiver.track.kind, slot });
       this._receivers.set(t.mid, t.receiver.track);
     }
+    if (this._pc !== pc) return;  // a newer connection took over meanwhile
     // Weak-connection mode goes first: the worker fills no camera slot even for a moment.
     if (!this.receiveVideo) this._sendSubscribe();
-    this._send({ type: "rtc.offer", sdp: pc.localDescription.sdp, tracks: described });
+    const offered = this._send({ type: "rtc.offer", sdp: pc.localDescription.sdp, tracks: described });
+    if (offered === false) {  // no socket: restart() offers again when it is back
+      this._setState("reconnecting");
+      return;
+    }
     if (this.receiveVideo && (this._preferred.length || this._large)) this._sendSubscribe();
   }
 
@@ -262,12 +274,17 @@ export class MediaSession extends EventTarget {
     this._setState("reconnecting");
     for (const mid of [...this.remote.keys()]) this._removeRemote(mid);
     this._slotMap.clear();
+    const generation = this._generation;
     await new Promise((resolve) => setTimeout(resolve, delay));
+    // restart() (the socket came back) may have connected meanwhile: leave it be.
+    if (generation !== this._generation) return;
     await this._connect().catch((e) => this._error(e));
   }
 
-  /** Rejoin now (e.g. after the WebSocket came back): a fresh connection and offer. */
+  /** Rejoin now (e.g. after the WebSocket came back): a fresh connection and offer,
+   * whatever back-off was pending. */
   async restart() {
+    if (this._closed) return;
     this._attempt = Math.max(this._attempt, 1);
     for (const mid of [...this.remote.keys()]) this._removeRemote(mid);
     this._slotMap.clear();

@@ -99,6 +99,8 @@ export class PeoplePanel {
     if (person.hand) badges.push(h("span", { class: "badge badge-warn" }, t("hand-up")));
     const weak = person.link === "poor";
     if (weak && state.isHost) badges.push(h("span", { class: "badge badge-bad" }, t("link-weak")));
+    // Their link dropped; the server keeps their seat while the page reconnects.
+    if (person.away) badges.push(h("span", { class: "badge badge-muted", dataset: { away: "" } }, t("person-reconnecting")));
     const status = [
       person.audio ? t("mic-on") : t("mic-off"),
       person.video ? t("camera-on") : t("camera-off"),

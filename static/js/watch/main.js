@@ -49,6 +49,7 @@ function showStatus(next) {
 function showPlayerStatus(what) {
   const text = {
     loading: t("loading"), unsupported: t("unsupported"), retrying: t("retrying"), noVideo: t("noVideo"),
+    weakLink: t("weakLink"),
   }[what];
   playerMessage.textContent = text || "";
   playerMessage.hidden = !text;

@@ -28,6 +28,8 @@ export class RtcPlayer {
     this.pc = null;
     this.audios = [];
     this.playing = false;
+    this.showing = null; // whether the program slot carries a picture (null: not told yet)
+    this.bandwidth = "ok"; // the worker's last rtc.bandwidth for this viewer
     this.timers = [];
     video.addEventListener("volumechange", () => this.followVolume());
   }
@@ -87,9 +89,16 @@ export class RtcPlayer {
         return true;
       case "rtc.tracks": {
         const program = (message.tracks || []).find((track) => track.slot === "program");
-        this.onStatus(program && program.peer ? (this.playing ? "playing" : "loading") : "noVideo");
+        this.showing = Boolean(program && program.peer);
+        this.onStatus(this.showing ? (this.playing ? "playing" : "loading") : this.noPicture());
         return true;
       }
+      case "rtc.bandwidth":
+        // The worker's adaptation to this viewer's link: "audio" means even the
+        // program's small picture does not fit now (docs/media.md "Layers").
+        this.bandwidth = message.state;
+        if (this.showing === false) this.onStatus(this.noPicture());
+        return true;
       case "rtc.error":
         if (pc) this.fail(message.code || "failed");
         return true;
@@ -100,6 +109,10 @@ export class RtcPlayer {
       default:
         return message.type.startsWith("rtc.");
     }
+  }
+
+  noPicture() {
+    return this.bandwidth === "audio" ? "weakLink" : "noVideo";
   }
 
   connectionChanged(pc) {
