@@ -100,6 +100,9 @@ class Participant(models.Model):
     audio_on = models.BooleanField(default=False)
     video_on = models.BooleanField(default=False)
     screen_on = models.BooleanField(default=False)
+    # The media worker's word on this person's link: "" (not measured yet), "good",
+    # "fair" or "poor" (signaling.domain.link_quality); hosts see who is on a weak link.
+    link = models.CharField(max_length=8, blank=True, default="")
 
     class Meta:
         ordering = ["created_at", "id"]

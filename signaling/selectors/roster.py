@@ -18,6 +18,7 @@ _VIEW_FIELDS = (
     "audio_on",
     "video_on",
     "screen_on",
+    "link",
 )
 
 
@@ -36,6 +37,7 @@ def _view(row: dict[str, Any]) -> ParticipantView:
         audio=row["audio_on"],
         video=row["video_on"],
         screen=row["screen_on"],
+        link=row["link"],
     )
 
 
@@ -64,8 +66,9 @@ def participants_wire(meeting_id: int) -> list[dict[str, Any]]:
             "audio": audio,
             "video": video,
             "screen": screen,
+            "link": link,
         }
-        for peer, name, role, presenter, hand, audio, video, screen in rows
+        for peer, name, role, presenter, hand, audio, video, screen, link in rows
     ]
 
 

@@ -395,6 +395,7 @@ def participants_leave(*, leaves: Sequence[tuple[str, str] | Leave]) -> list[Dep
             audio_on=False,
             video_on=False,
             screen_on=False,
+            link="",
         )
     active: set[int] = set()  # meetings whose activity time this batch has moved on
     departed = {row[0]: _departed(row, at, active) for row, at in gone}

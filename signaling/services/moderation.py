@@ -120,3 +120,15 @@ def participant_media(*, peer: str, audio: bool, video: bool, screen: bool) -> b
     person.save(update_fields=["audio_on", "video_on", "screen_on"])
     announce_update(person)
     return True
+
+
+@transaction.atomic
+def participant_link(*, peer: str, level: str) -> bool:
+    """The media worker's measure of a participant's link; True if it changed (announced)."""
+    person = actor(peer)
+    if person.link == level:
+        return False
+    person.link = level
+    person.save(update_fields=["link"])
+    announce_update(person)
+    return True

@@ -217,6 +217,7 @@ class ParticipantView:
     audio: bool = False
     video: bool = False
     screen: bool = False
+    link: str = ""  # "" | good | fair | poor: the media worker's measure of their link
 
 
 @dataclass(frozen=True)

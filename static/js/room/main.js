@@ -18,6 +18,7 @@ import { RecordingControl } from "./recording.js";
 import { SlidesView } from "./slides.js";
 import { Stage } from "./stage.js";
 import { RoomState } from "./state.js";
+import { WeakMode } from "./weak.js";
 
 const ALERT_MS = 8000;
 const ANNOUNCE_JOINS_UP_TO = 30;
@@ -126,6 +127,8 @@ function boot(root) {
   new FilesPanel(root.querySelector('[data-panel-body="files"]'), { state, send, t, lang, config, announce });
   new SlidesView(role(root, "slides"), { state, send, t, announce });
   const stage = new Stage(root.querySelector(".live-stage"), { state, t, lastN: config.lastN });
+  // Weak-connection mode, listen-only and the link's quality (issue 13): weak.js.
+  const weak = new WeakMode(root, { t, stage, announce, showAlert });
 
   // -- media ------------------------------------------------------------------------
   // Before joining, LocalDevices previews the camera and microphone. In the room the
@@ -151,6 +154,7 @@ function boot(root) {
       lastN: config.lastN,
       broadcast: data.broadcastSlot === "1",
     });
+    weak.attach(bridge);
     bridge.addEventListener("slots", (event) => stage.setSlots(event.detail));
     stage.onLarge = (peers) => bridge.setLarge(peers);
     bridge.addEventListener("speaker", (event) => stage.setSpeaker(event.detail?.peer || null));
@@ -171,6 +175,7 @@ function boot(root) {
       camera: cameraOn,
       audioDevice: choice.microphone,
       videoDevice: choice.camera,
+      receiveVideo: !weak.saver,
     });
     if (!started) {
       media = null;
@@ -321,6 +326,7 @@ function boot(root) {
     connection.close();
     if (media) media.close();
     media = null;
+    weak.stop();
     devices.stop();
     role(root, "left-title").textContent = t(titleKey);
     role(root, "left-message").textContent = messageKey ? t(messageKey, values) : "";
@@ -373,6 +379,8 @@ function boot(root) {
   async function prejoin() {
     show("prejoin");
     if (!devices.supported) deviceMessage.textContent = t("devices-unsupported");
+    weak.prepare(devices);
+    weak.bindPrejoin(devices, refreshPreview);
     const problem = await devices.start();
     if (problem) deviceMessage.textContent = t(`device-${problem.name === "NotAllowedError" ? "denied" : "missing"}-${problem.kind}`);
     else if (devices.supported) deviceMessage.textContent = t("devices-ok");
@@ -431,6 +439,9 @@ function boot(root) {
         return;
       case "media.connection":
         if (message.state === "failed") showAlert(t("media-failed"));
+        return;
+      case "media.quality":
+        weak.workerSaid(message);
         return;
       case "media.recording":
         recording.update(message);

@@ -9,6 +9,8 @@
  *   "muted"   detail: {source}            (a host stopped our microphone or camera)
  *   "state"   detail: {state}             (connecting, connected, reconnecting, failed…)
  *   "local"   detail: {mic, camera, screen, video}   (video: our camera track or null)
+ *   "bandwidth" detail: {state}           (the worker's adaptation to our link: ok,
+ *                                          reduced, speaker, audio)
  */
 
 export class MediaBridge extends EventTarget {
@@ -40,8 +42,13 @@ export class MediaBridge extends EventTarget {
     return this.session?.state || "closed";
   }
 
+  /** The current RTCPeerConnection (for its statistics), or null. */
+  get pc() {
+    return this.session?.pc || null;
+  }
+
   /** Start sending and receiving; false when the media module cannot run here. */
-  async start({ mic, camera, audioDevice, videoDevice }) {
+  async start({ mic, camera, audioDevice, videoDevice, receiveVideo = true }) {
     let module;
     try {
       module = await import("./media.js");
@@ -59,6 +66,7 @@ export class MediaBridge extends EventTarget {
     });
     this.session = session;
     if (this.large && session.setLarge) session.setLarge(this.large);
+    if (!receiveVideo) session.setReceiveVideo(false); // said with the first offer
     session.addEventListener("track-added", ({ detail }) => {
       this.slots.set(detail.mid, { ...detail, track: detail.stream.getTracks()[0] });
       this.#emit("slots", [...this.slots.values()]);
@@ -69,6 +77,7 @@ export class MediaBridge extends EventTarget {
     });
     session.addEventListener("speaker", ({ detail }) => this.#emit("speaker", detail));
     session.addEventListener("muted", ({ detail }) => this.#emit("muted", detail));
+    session.addEventListener("bandwidth", ({ detail }) => this.#emit("bandwidth", detail));
     session.addEventListener("connection-state", ({ detail }) => this.#emit("state", detail));
     session.addEventListener("local-changed", ({ detail }) => this.#local(detail));
     session.addEventListener("error", ({ detail }) => console.warn("meet media:", detail?.message));
@@ -132,6 +141,11 @@ export class MediaBridge extends EventTarget {
   setLarge(peers) {
     this.large = peers; // kept for a session that is still starting
     if (this.session && this.session.setLarge) this.session.setLarge(peers);
+  }
+
+  /** Weak-connection mode: receive camera video (on) or not (off). */
+  setReceiveVideo(on) {
+    if (this.session) this.session.setReceiveVideo(on);
   }
 
   /** After the signaling socket came back: a fresh connection and offer. */

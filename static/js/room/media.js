@@ -27,18 +27,24 @@
 //   subscribe(peers)                    last-N preference: these peers' cameras first
 //   setLarge(peers)                     these peers' tiles are big: their high layer
 //                                        when the link allows (others get the low one)
+//   setReceiveVideo(on)                 weak-connection mode (off): no camera video in
+//                                        (screen shares at a low layer), audio as ever
 //   handle(message)                     rtc.answer, rtc.tracks, rtc.speaker,
-//                                        rtc.muted, rtc.layers, rtc.error from the worker
+//                                        rtc.muted, rtc.layers, rtc.bandwidth, rtc.error
+//                                        from the worker
 //   close()                             stop everything (leaving the room)
 //   MediaSession.devices()              enumerateDevices(), grouped by kind
 // Properties: mic, camera, screen (booleans), localStream (camera + mic preview),
 //   state ("new" | "connecting" | "connected" | "reconnecting" | "failed" | "closed"),
-//   speaker (peer id or null), remote (Map mid -> {peer, kind, slot, source, stream}).
+//   speaker (peer id or null), remote (Map mid -> {peer, kind, slot, source, stream}),
+//   receiveVideo (boolean), pc (the current RTCPeerConnection, for getStats()).
 // Events (CustomEvent, data in `detail`):
 //   track-added    {mid, peer, name, kind, slot, source, stream}   a slot got a track
 //   track-removed  {mid, peer, name, kind, slot, source, stream}   it lost it
 //   connection-state {state}      speaker {peer}      muted {source} (by a host)
 //   local-changed  {mic, camera, screen}              error {message}
+//   bandwidth      {state}  the worker's adaptation to this page's link: "ok",
+//                  "reduced" (some videos low), "speaker" (only the speaker's), "audio"
 //
 // Negotiation: the browser always offers, the worker only answers (no glare). The
 // offer holds three publish m-lines (mic, camera, screen; sendonly, possibly without a
@@ -236,12 +242,14 @@ export class MediaSession extends EventTarget {
       this._receivers.set(t.mid, t.receiver.track);
     }
     if (this._pc !== pc) return;  // a newer connection took over meanwhile
+    // Weak-connection mode goes first: the worker fills no camera slot even for a moment.
+    if (!this.receiveVideo) this._sendSubscribe();
     const offered = this._send({ type: "rtc.offer", sdp: pc.localDescription.sdp, tracks: described });
     if (offered === false) {  // no socket: restart() offers again when it is back
       this._setState("reconnecting");
       return;
     }
-    if (this._preferred.length || this._large) this._sendSubscribe();
+    if (this.receiveVideo && (this._preferred.length || this._large)) this._sendSubscribe();
   }
 
   _onConnectionState(pc) {
@@ -308,6 +316,9 @@ export class MediaSession extends EventTarget {
         if (message.source === "mic") await this.setMic(false, { tell: false });
         if (message.source === "camera") await this.setCamera(false, { tell: false });
         this._emit("muted", { source: message.source });
+        break;
+      case "rtc.bandwidth":
+        this._emit("bandwidth", { state: String(message.state || "ok") });
         break;
       case "rtc.error":
         this._emit("error", { message: message.message || "media error" });
@@ -432,7 +443,22 @@ export class MediaSession extends EventTarget {
   _sendSubscribe() {
     const message = { type: "rtc.subscribe", peers: this._preferred };
     if (this._large) message.large = this._large;
+    if (!this.receiveVideo) message.video = false;
+    else if (this._receiveVideo === true) message.video = true;  // the way back
     this._send(message);
+  }
+
+  // -- weak-connection mode (issue 13) ----------------------------------------
+
+  get receiveVideo() { return this._receiveVideo !== false; }
+
+  get pc() { return this._pc; }
+
+  /** Receive camera video (on) or not (weak-connection mode: audio, screens low). */
+  setReceiveVideo(on) {
+    this._receiveVideo = Boolean(on);
+    // Before the first offer the flag waits: _connect() sends it with the offer.
+    if (this._pc) this._sendSubscribe();
   }
 
   close() {

@@ -1,10 +1,12 @@
 /**
  * The people panel: everybody in the meeting with their role and state, the
  * lobby and the raised hands (in the order raised). Hosts get a row of buttons
- * per person; every button names the person it acts on, for screen readers.
+ * per person; every button names the person it acts on, for screen readers. Each
+ * row shows the person's link mark; hosts see a weak link spelled out (issue 13).
  */
 
 import { h, perFrame, role } from "./dom.js";
+import { linkMark } from "./link.js";
 
 export class PeoplePanel {
   constructor(root, { state, send, t, onCount }) {
@@ -95,6 +97,8 @@ export class PeoplePanel {
     if (person.role === "guest") badges.push(h("span", { class: "badge badge-muted" }, t("role-guest")));
     if (person.presenter) badges.push(h("span", { class: "badge badge-ok" }, t("role-presenter")));
     if (person.hand) badges.push(h("span", { class: "badge badge-warn" }, t("hand-up")));
+    const weak = person.link === "poor";
+    if (weak && state.isHost) badges.push(h("span", { class: "badge badge-bad" }, t("link-weak")));
     // Their link dropped; the server keeps their seat while the page reconnects.
     if (person.away) badges.push(h("span", { class: "badge badge-muted", dataset: { away: "" } }, t("person-reconnecting")));
     const status = [
@@ -117,10 +121,11 @@ export class PeoplePanel {
     }
     return h(
       "li",
-      { class: "live-person", dataset: { peer: person.peer } },
+      { class: weak && state.isHost ? "live-person is-weak-link" : "live-person", dataset: { peer: person.peer, link: person.link || "" } },
       h(
         "span",
         { class: "live-person-name" },
+        linkMark(person.link || "", t),
         person.name,
         me ? ` ${t("you-suffix")}` : "",
       ),

@@ -3,10 +3,12 @@
  * forwards, screen shares first), the active speaker highlighted, at most
  * `lastN` camera tiles (default 9, so a briefing with 60 sites stays usable;
  * the rest are counted below the grid). Media comes from media-bridge.js; the
- * stage only shows what it is given.
+ * stage only shows what it is given. Each tile carries the person's link mark
+ * (link.js); a camera tile whose video the worker paused shows the person's name.
  */
 
 import { h, perFrame, role } from "./dom.js";
+import { linkMark, updateLinkMark } from "./link.js";
 
 // A tile at least this many device pixels wide shows the high layer (640 wide) well;
 // below it the low layer (320 wide) looks the same and costs a sixth.
@@ -25,6 +27,10 @@ export class Stage {
     this.localScreen = null;
     this.slots = []; // [{mid, kind, slot, peer, name, source, track}]
     this.speaker = null;
+    this.ownLink = ""; // this page's link, measured here until the worker says
+    this.paused = new Set(); // ids of slot tracks whose frames stopped
+    this.saver = false; // weak-connection mode: no camera video is received
+    this.emptyText = this.empty.textContent;
     this.tiles = new Map(); // key -> <li>
     this.audio = new Map(); // mid -> <audio>
     this.render = perFrame(() => this.#render());
@@ -53,6 +59,22 @@ export class Stage {
   setSlots(slots) {
     this.slots = slots;
     this.#attachAudio();
+    this.render();
+  }
+
+  setOwnLink(level) {
+    if (level === this.ownLink) return;
+    this.ownLink = level;
+    this.render();
+  }
+
+  setPaused(trackIds) {
+    this.paused = new Set(trackIds);
+    this.render();
+  }
+
+  setSaver(on) {
+    this.saver = Boolean(on);
     this.render();
   }
 
@@ -131,10 +153,11 @@ export class Stage {
     this.grid.dataset.count = String(shown.length);
     this.#reportLarge(cameras);
     this.empty.hidden = shown.length > 0;
+    this.empty.textContent = this.saver ? this.t("saver-stage") : this.emptyText;
     const sending = [...this.state.participants.values()].filter((p) => p.video).length;
     const hidden = Math.max(0, sending - cameras.length);
-    this.more.hidden = hidden === 0;
-    this.more.textContent = hidden ? this.t("more-video", { count: hidden }) : "";
+    this.more.hidden = hidden === 0 || (this.saver && shown.length === 0);
+    this.more.textContent = hidden ? this.t(this.saver ? "saver-more-video" : "more-video", { count: hidden }) : "";
   }
 
   #reportLarge(cameras) {
@@ -154,7 +177,18 @@ export class Stage {
     const video = h("video", { autoplay: true, playsinline: true, muted: true, class: tile.mine && !tile.screen ? "is-mirrored" : null });
     video.muted = true; // audio plays through the <audio> elements
     const label = h("span", { class: "live-tile-name" });
-    return h("li", { class: tile.screen ? "live-tile live-tile-screen" : "live-tile", dataset: { peer: tile.peer } }, video, label);
+    // Shown instead of the picture while the worker pauses this video (weak links).
+    const nameCard = h("span", { class: "live-tile-card", "aria-hidden": "true" });
+    const mark = linkMark("", this.t);
+    mark.classList.add("live-tile-link");
+    return h(
+      "li",
+      { class: tile.screen ? "live-tile live-tile-screen" : "live-tile", dataset: { peer: tile.peer } },
+      video,
+      nameCard,
+      label,
+      mark,
+    );
   }
 
   #update(element, tile) {
@@ -172,6 +206,11 @@ export class Stage {
     element.querySelector(".live-tile-name").textContent =
       participant && !participant.audio && !tile.screen ? `${text} · ${this.t("mic-off")}` : text;
     element.setAttribute("aria-label", text);
+    const link = tile.mine ? this.ownLink : participant?.link || "";
+    updateLinkMark(element.querySelector(".live-tile-link"), tile.screen ? "" : link, this.t);
+    const paused = !tile.screen && !tile.mine && this.paused.has(tile.track.id);
+    element.classList.toggle("is-paused", paused);
+    element.querySelector(".live-tile-card").textContent = paused ? name : "";
     element.classList.toggle("is-speaking", Boolean(this.speaker) && tile.peer === this.speaker && !tile.screen);
   }
 }
