@@ -33,6 +33,8 @@ BACKEND_INDEPENDENT = (
     "fuzz/test_names.py",
     "fuzz/test_units_csv.py",
     "fuzz/test_watch_protocol.py",
+    # A weak link's media adaptation: its own server, the worker in-process either way.
+    "e2e/test_weak_links.py",
 )
 # ...except where a worker test reads the web side's settings (which layer, which mode).
 BACKEND_DEPENDENT = ("mediaworker/test_embedded.py",)

@@ -45,7 +45,13 @@ from tests.impair import Counters, Impairment, UdpRelay, advertise_through, firs
 T = TypeVar("T")
 
 # What the live server needs for a page to be forced through its relay (see above).
-SERVER_ENV = {"MEET_MEDIA_ALLOWED_PEER_NETWORKS": "", "MEET_MEDIA_ICE_HOSTS": "127.0.0.1"}
+# The worker in the server's process whatever the channel layer (with REDIS_URL it would
+# otherwise wait for a `meet media` of its own).
+SERVER_ENV = {
+    "MEET_MEDIA_ALLOWED_PEER_NETWORKS": "",
+    "MEET_MEDIA_ICE_HOSTS": "127.0.0.1",
+    "MEET_MEDIA_WORKER": "inprocess",
+}
 
 # Answers go through the test process before the page applies them.
 RELAY_SCRIPT = """
