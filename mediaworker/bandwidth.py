@@ -157,7 +157,7 @@ class LinkEstimate:
             self._ceiling, self._ceiling_wait = None, CEILING_WAIT_SECS
 
     def _failed(self, step_bps: float, now: float) -> None:
-        if self._ceiling is not None and step_bps >= self._ceiling:
+        if self._ceiling is not None and step_bps >= self._ceiling * 0.9:
             self._ceiling_wait = min(self._ceiling_wait * 2, CEILING_WAIT_MAX_SECS)
         self._ceiling = step_bps if self._ceiling is None else min(self._ceiling, step_bps)
         self._ceiling_since = now
@@ -196,7 +196,8 @@ class LinkEstimate:
             target = needed_bps
         else:
             target = min(needed_bps, max(budget * 2, budget + DIRECT_STEP_BPS))
-        if self._ceiling is not None and target >= self._ceiling:
+        # Rates wobble: a step within 10 % of one that failed is the same step.
+        if self._ceiling is not None and target >= self._ceiling * 0.9:
             if now - self._ceiling_since < self._ceiling_wait:
                 return None
         if target == needed_bps:

@@ -88,19 +88,18 @@ def fill_slots(
         if layer == OFF:
             key = None
         out = slot.out
-        if out.source is stream and out.pending is not None:
-            out.cancel_pending()  # back to the layer it still receives
-        elif out.source is not stream and out.pending is not stream:
-            if stream is None:
-                if out.source is not None:
-                    out.source.detach(out)
-                out.cancel_pending()
-            else:
-                # Up to a better layer of the same video: keep the old one until the
-                # new keyframe. Anything else (another video, a step down because the
-                # link is full) switches at once.
-                same_video = slot.key == key and slot.layer == LOW and layer == HIGH
-                stream.attach(out, seamless=same_video)
+        if stream is None:  # nothing, or a video that does not fit: stop now
+            if out.source is not None:
+                out.source.detach(out)
+            out.cancel_pending()
+        elif out.source is stream:
+            out.cancel_pending()  # back to the layer it still receives, if it was leaving
+        elif out.pending is not stream:
+            # Up to a better layer of the same video: keep the old one until the new
+            # keyframe. Anything else (another video, a step down because the link is
+            # full) switches at once.
+            same_video = slot.key == key and slot.layer == LOW and layer == HIGH
+            stream.attach(out, seamless=same_video)
         slot.layer = layer
         if slot.key != key:
             slot.key, changed = key, True

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 RTCP_INTERVAL_SECS = 1.0
 RESEND_GAP_SECS = 0.1  # one retransmission of a packet per this, however often asked
 PROBE_STEP_SECS = 0.02  # a probe's copies go out this often
+MAX_REPORTS_KEPT = 128  # our sender reports remembered for round trips (~8 s of 14 slots)
 MIN_REPORT_GAP_SECS = 0.2  # receiver reports closer than this: too short to rate
 
 
@@ -272,10 +273,13 @@ class Egress:
                     if out.packets
                 ]
                 reports.append(RtcpSdesPacket(chunks=chunks))
-                # Receiver reports name our report by its NTP time's middle 32 bits.
-                ntp = reports[0].sender_info.ntp_timestamp  # type: ignore[union-attr]
-                self._reports[(ntp >> 16) & 0xFFFFFFFF] = now
-                if len(self._reports) > 8:
+                # Receiver reports name our report by its NTP time's middle 32 bits
+                # (each slot's report has its own time).
+                for report in reports:
+                    if isinstance(report, RtcpSrPacket):
+                        ntp = report.sender_info.ntp_timestamp
+                        self._reports[(ntp >> 16) & 0xFFFFFFFF] = now
+                while len(self._reports) > MAX_REPORTS_KEPT:
                     del self._reports[next(iter(self._reports))]
                 try:
                     await self._dtls._send_rtp(b"".join(bytes(p) for p in reports))

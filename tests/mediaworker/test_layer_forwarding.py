@@ -6,6 +6,7 @@ and 160×90 on "camera-low". What a subscriber decodes tells which layer it got.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import Iterator
@@ -193,3 +194,26 @@ async def test_a_broadcast_viewer_on_a_narrow_link_gets_the_programs_low_layer(
     assert viewer.bandwidth and viewer.bandwidth[-1] in ("reduced", "speaker")
     heard = viewer.frames_from("p", "mic")
     await viewer.wait_for(lambda: viewer.frames_from("p", "mic") > heard + 20, 20)
+
+
+async def test_a_link_too_narrow_for_any_video_gets_audio_alone(
+    participant, impaired_answer: RelayForAnswer, loopback_candidates: None
+) -> None:
+    down = Impairment()
+
+    async def through(sdp: str) -> str:
+        return (await impaired_answer(sdp, down=down))[0]
+
+    a = participant("a", camera=HIGH, low_camera=LOW, noisy_camera=True, loud=True)
+    b = participant("b", camera=None, answer_through=through)
+    await a.join()
+    await b.join()
+    await _frames_at(b, "a", HIGH, 30)
+    down.rate_kbps = 60
+    await b.wait_for(lambda: "audio" in b.bandwidth, 30)
+    assert b.slot_of("a", "camera") is None  # the page shows the name instead
+    # And the video is stopped, not only unnamed: its frames stop (after what was queued).
+    await asyncio.sleep(3)
+    frames = b.frames_from("a")
+    await asyncio.sleep(3)
+    assert b.frames_from("a") == frames

@@ -185,3 +185,13 @@ def test_receiver_reports_count_lost_packets_not_a_quiet_streams_fraction() -> N
     heavy = Window(sent_bits=400_000 * 0.5, sent_packets=40, rr_expected=120, rr_lost=24)
     link.observe(0.5, heavy, 0.5)
     assert link.loss == pytest.approx(0.2) and link.congested
+
+
+def test_a_step_that_failed_is_the_same_step_when_rates_wobble() -> None:
+    link = LinkEstimate()
+    _tick(link, 0.0, sent_kbps=1000, lost=0.5, rtt=0.05)
+    _clean(link, 0.0, 3.0, kbps=400)
+    assert link.step_up(3.0, 1.0 * MBPS) is not None
+    _tick(link, 3.5, sent_kbps=400, lost=0.4, rtt=0.05)  # it failed
+    _clean(link, 3.5, 6.0, kbps=400)
+    assert link.step_up(6.0, 0.97 * MBPS) is None  # 3 % less is the same step
