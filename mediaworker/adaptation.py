@@ -50,9 +50,7 @@ class LinkTicker:
                 continue
             window = windows[0]
             for other in windows[1:]:  # unbundled m-lines: one link all the same
-                window.sent_bits += other.sent_bits
-                window.sent_packets += other.sent_packets
-                window.nacked += other.nacked
+                window.add(other)
             member.link.observe(now, window, secs)
             link = member.link
             logger.debug(

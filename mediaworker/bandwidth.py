@@ -64,6 +64,18 @@ class Window:
     rtt: float | None = None  # latest round trip from a receiver report, seconds
     delivered_bps: float | None = None  # what the receiver reports say got through
 
+    def add(self, other: Window) -> None:
+        """Count ``other`` (another transport of the same link) in this one."""
+        self.sent_bits += other.sent_bits
+        self.sent_packets += other.sent_packets
+        self.nacked += other.nacked
+        self.rr_expected += other.rr_expected
+        self.rr_lost += other.rr_lost
+        if other.rtt is not None:
+            self.rtt = other.rtt if self.rtt is None else max(self.rtt, other.rtt)
+        if other.delivered_bps is not None:
+            self.delivered_bps = (self.delivered_bps or 0.0) + other.delivered_bps
+
 
 @dataclass
 class LinkEstimate:

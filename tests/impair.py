@@ -112,7 +112,26 @@ class _Endpoint(asyncio.DatagramProtocol):
         self.received(data, addr)
 
 
-class UdpRelay:
+class _Relay:
+    """``async with`` a relay: started on entry, closed on exit."""
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+class UdpRelay(_Relay):
     """Relays UDP between clients and ``upstream``, impairing each direction.
 
     ``up`` is client -> server, ``down`` is server -> client. Use as
@@ -169,15 +188,6 @@ class UdpRelay:
             if endpoint is not None and endpoint.transport is not None:
                 endpoint.transport.close()
         self._sessions.clear()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
 
     def cut(self) -> None:
         """The link goes away: nothing passes either way (in-flight packets are lost too)."""
@@ -314,7 +324,7 @@ async def relay_for(
     return advertise_through(answer_sdp, relay.address), relay
 
 
-class TcpRelay:
+class TcpRelay(_Relay):
     """Relays TCP connections (a page's HTTP and WebSocket) to ``upstream``; the link can
     vanish.
 
@@ -359,15 +369,6 @@ class TcpRelay:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
 
     def cut(self, *, reset: bool = True) -> None:
         """The link goes away: open connections are reset (or go silent), new ones held."""

@@ -85,8 +85,6 @@ class Egress:
         # (mediaworker/bandwidth.py). Octets count payload + 12-byte header + SRTP tag.
         self.window = Window()
         self.sent_octets = 0
-        self.resent_packets = 0
-        self.probed_octets = 0
         self._probe: asyncio.TimerHandle | None = None
         self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
         self._reports: dict[int, float] = {}  # our sender reports: NTP middle 32 bits -> time
@@ -122,7 +120,6 @@ class Egress:
         if self._pair is not self._nominated.get(1) and not self._route():
             return
         protected = self._protect(data)
-        self.resent_packets += 1
         if self._buffered:
             self._transport.sendto(protected, self._addr)
             return
@@ -197,7 +194,6 @@ class Egress:
                     if size == 0:
                         break
                     budget[0] -= size
-                    self.probed_octets += size
                     back += 1
             if loop.time() < end:
                 self._probe = loop.call_later(PROBE_STEP_SECS, step)

@@ -195,3 +195,14 @@ def test_a_step_that_failed_is_the_same_step_when_rates_wobble() -> None:
     _tick(link, 3.5, sent_kbps=400, lost=0.4, rtt=0.05)  # it failed
     _clean(link, 3.5, 6.0, kbps=400)
     assert link.step_up(6.0, 0.97 * MBPS) is None  # 3 % less is the same step
+
+
+def test_two_transports_of_one_link_count_as_one_window() -> None:
+    first = Window(sent_bits=1000, sent_packets=10, nacked=1, rr_expected=15, rr_lost=2, rtt=0.1)
+    first.delivered_bps = 300_000
+    second = Window(sent_bits=500, sent_packets=5, nacked=2, rr_expected=10, rr_lost=3, rtt=0.3)
+    second.delivered_bps = 100_000
+    first.add(second)
+    assert (first.sent_bits, first.sent_packets, first.nacked) == (1500, 15, 3)
+    assert (first.rr_expected, first.rr_lost, first.rtt) == (25, 5, 0.3)
+    assert first.delivered_bps == 400_000
