@@ -8,16 +8,24 @@ COPY requirements/lock.txt requirements/
 RUN pip install --no-cache-dir --require-hashes -r requirements/lock.txt
 COPY pyproject.toml README.md LICENSE ./
 COPY meet meet
+COPY identity identity
 COPY rooms rooms
 COPY scheduling scheduling
 COPY signaling signaling
 COPY broadcasts broadcasts
 COPY archive archive
+COPY competitions competitions
+COPY courses courses
 COPY mediaworker mediaworker
 COPY realtime realtime
+COPY placement placement
+COPY charts charts
 COPY templates templates
 COPY static static
 COPY locale locale
+# The user `meet` has the uid the first system user gets anyway (999), written out: the
+# Kubernetes manifests run as that number (deploy/kubernetes/, runAsUser) and existing
+# volumes stay its own.
 # meet itself adds nothing to the lock (--no-deps; pip check proves the lock complete).
 # Editable, so the settings find templates/ and static/ here in /app (the watch page's
 # hls.js is vendored in static/vendor/: no npm). The catalogues are compiled here, as
@@ -28,7 +36,7 @@ RUN pip install --no-cache-dir --no-deps -e . \
     && test -f static/vendor/hls.js/hls.min.js \
     && python -c "from pathlib import Path; from meet.i18n import compile_catalogues; compile_catalogues(Path('/app'))" \
     && test -f locale/vi/LC_MESSAGES/django.mo \
-    && useradd --system --home /var/lib/meet meet \
+    && useradd --system --uid 999 --home /var/lib/meet meet \
     && mkdir -p /var/lib/meet && chown meet /var/lib/meet
 USER meet
 EXPOSE 8000

@@ -71,6 +71,16 @@ class Recording(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     stop_requested_at = models.DateTimeField(null=True, blank=True)
+    # The recording this one carries on, when the media worker making that one died
+    # (archive/services/failover.py): the two are parts of one recording and one entry.
+    continues = models.OneToOneField(
+        "self",
+        verbose_name=_("continues"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="continued_by",
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from bench.fanout_media import ClipTrack, encode_clip
@@ -50,6 +51,7 @@ class Peer:
         )
         self.reply = ""
         self.drain: asyncio.Future[None] | None = None
+        self.answer_secs = 0.0  # offer sent to answer received (a queued handshake waits)
 
     async def negotiate(
         self, tracks: list[dict[str, Any]], *, viewer: bool = False, role: str | None = None
@@ -67,11 +69,13 @@ class Peer:
         signal = {"type": "rtc.offer", "sdp": self.pc.localDescription.sdp, "tracks": tracks}
         message = signal_from(self, signal, viewer=viewer, role=role)
         await self.layer.send(self.channel, message)
+        offered = time.monotonic()
         while True:
             reply = await asyncio.wait_for(self.layer.receive(self.reply), ANSWER_TIMEOUT_SECS)
             if reply["type"] == "media.signal" and reply["signal"]["type"] == "rtc.error":
                 raise RuntimeError(f"the worker refused: {reply['signal']}")
             if reply["type"] == "media.signal" and reply["signal"]["type"] == "rtc.answer":
+                self.answer_secs = time.monotonic() - offered
                 answer = RTCSessionDescription(reply["signal"]["sdp"], "answer")
                 await self.pc.setRemoteDescription(answer)
                 # Keep reading, as a browser's consumer does: with channels_redis all
@@ -187,17 +191,26 @@ async def _viewers(conn: Connection, redis_url: str, room: str, channel: str, ta
     viewers: list[Viewer] = []
     async for command in _commands(conn):
         if command[0] == "add":
+            # ("add", count[, at_once]): a storm sends every offer of the step at once.
             new = [
                 Viewer(layer, room, f"{tag}-{len(viewers) + i}", channel) for i in range(command[1])
             ]
-            for start in range(0, len(new), JOIN_BATCH):  # a few at a time
-                await asyncio.gather(*(v.join() for v in new[start : start + JOIN_BATCH]))
-            viewers += new
+            at_once = command[2] if len(command) > 2 else JOIN_BATCH
+            joined, failures = await _join_all(new, max(at_once, 1))
+            viewers += joined
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and any(v.counter.frames == 0 for v in new):
+            while time.monotonic() < deadline and any(v.counter.frames == 0 for v in joined):
                 await asyncio.sleep(0.1)
             conn.send(
-                {"viewers": len(viewers), "without_video": sum(v.counter.frames == 0 for v in new)}
+                {
+                    "viewers": len(viewers),
+                    "without_video": sum(v.counter.frames == 0 for v in joined),
+                    # Joins the worker did not answer (or refused): the step did not hold,
+                    # and the benchmark says so instead of ending here.
+                    "failed_joins": len(failures),
+                    "failure": failures[0] if failures else None,
+                    "answer_secs": [v.answer_secs for v in joined],
+                }
             )
         elif command[0] == "snapshot":
             conn.send(
@@ -213,6 +226,22 @@ async def _viewers(conn: Connection, redis_url: str, room: str, channel: str, ta
             return
 
 
+async def _join_all(new: list[Viewer], at_once: int = JOIN_BATCH) -> tuple[list[Viewer], list[str]]:
+    """Join ``new`` ``at_once`` at a time; the ones that joined and why the others did not."""
+    joined: list[Viewer] = []
+    failures: list[str] = []
+    for start in range(0, len(new), at_once):
+        batch = new[start : start + at_once]
+        results = await asyncio.gather(*(v.join() for v in batch), return_exceptions=True)
+        for viewer, result in zip(batch, results, strict=True):
+            if isinstance(result, BaseException):
+                failures.append(str(result) or type(result).__name__)  # a timeout says ""
+                await viewer.pc.close()
+            else:
+                joined.append(viewer)
+    return joined, failures
+
+
 async def _probe(conn: Connection, redis_url: str, room: str, channel: str) -> None:
     layer = _layer(redis_url)
     async for command in _commands(conn):
@@ -224,11 +253,11 @@ async def _probe(conn: Connection, redis_url: str, room: str, channel: str) -> N
             started = time.monotonic()
             peer = Peer(layer, room, f"probe-{i}", channel)
             transceiver = peer.pc.addTransceiver("video", direction="recvonly")
-            await peer.negotiate([{"index": 0, "kind": "video", "slot": "camera"}])
             try:
+                await peer.negotiate([{"index": 0, "kind": "video", "slot": "camera"}])
                 await asyncio.wait_for(transceiver.receiver.track.recv(), 10)
                 times.append(time.monotonic() - started)
-            except TimeoutError:
+            except (TimeoutError, RuntimeError, MediaStreamError):  # no answer/refused/failed
                 times.append(float("inf"))
             await peer.leave()
             await asyncio.sleep(PROBE_SPACING_SECS)

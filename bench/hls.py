@@ -56,7 +56,7 @@ import av
 
 from bench.fanout import CLK_TCK, flush_redis, proc_cpu_secs, stop_process, versions
 from bench.hls_media import CLIP_FRAMES, FPS, read_mark
-from bench.worker import start_worker
+from bench.worker import SOLO_CHANNEL, start_worker
 from mediaworker.recording.playlist import read_playlist
 from mediaworker.wire.layout import RecordingPaths
 from mediaworker.wire.status import read_status
@@ -110,7 +110,7 @@ def send_recording(redis_url: str, action: str, directory: Path) -> None:
     """A recording command on the worker's channel, as the portal sends it."""
     from channels_redis.core import RedisChannelLayer
 
-    from mediaworker.wire import MEDIA_WORKER_CHANNEL, to_worker_recording
+    from mediaworker.wire import to_worker_recording
 
     message = to_worker_recording(
         room=ROOM,
@@ -120,7 +120,7 @@ def send_recording(redis_url: str, action: str, directory: Path) -> None:
         broadcast=True,
     )
     layer = RedisChannelLayer(hosts=[{"address": redis_url}])
-    asyncio.run(layer.send(MEDIA_WORKER_CHANNEL, message))
+    asyncio.run(layer.send(SOLO_CHANNEL, message))
 
 
 def sent_at(mark: int, started: float, seen: float) -> float:

@@ -22,6 +22,7 @@ from aiortc import RTCRtpSender
 from bench.fanout_clients import Peer, _layer
 from bench.fanout_media import ClipTrack
 from bench.hls_media import ToneTrack, encode_clip
+from bench.worker import SOLO_CHANNEL
 from mediaworker.forwarding import on_keyframe_request
 from mediaworker.ice import use_host_addresses
 
@@ -35,7 +36,7 @@ async def publish(redis_url: str, room: str) -> None:
     """Publish until stdin closes."""
     stream, keyframes = encode_clip()
     layer = _layer(redis_url)
-    peer = Peer(layer, room, "presenter", "media-worker")
+    peer = Peer(layer, room, "presenter", SOLO_CHANNEL)
     track = ClipTrack(stream, keyframes)
     video = peer.pc.addTransceiver(track, direction="sendonly")
     h264 = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"]

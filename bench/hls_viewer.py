@@ -22,13 +22,13 @@ from aiortc.mediastreams import MediaStreamError
 from bench.fanout_clients import Peer, _layer
 from bench.hls import sent_at
 from bench.hls_media import read_mark
+from bench.worker import SOLO_CHANNEL
 from mediaworker.ice import use_host_addresses
-from mediaworker.wire import MEDIA_WORKER_CHANNEL
 
 
 async def watch(redis_url: str, room: str, started: float, secs: float) -> dict[str, float]:
     use_host_addresses(["127.0.0.1"], loopback=True)
-    peer = Peer(_layer(redis_url), room, "bench-viewer", MEDIA_WORKER_CHANNEL)
+    peer = Peer(_layer(redis_url), room, "bench-viewer", SOLO_CHANNEL)
     video = peer.pc.addTransceiver("video", direction="recvonly")
     for _ in range(3):
         peer.pc.addTransceiver("audio", direction="recvonly")

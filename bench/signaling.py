@@ -23,7 +23,11 @@ client), on loopback only. The baseline is shared/MEASURED.md's stock-Channels t
 
 ``--only`` runs some phases (``join_paced``, ``join_burst``, ``chat``: the members' joins,
 idle memory and chat); ``--py-spy DIR`` records daphne with py-spy during each run's
-paced joins (collapsed stacks, ``DIR/<layer>-join_paced.txt``).
+paced joins (collapsed stacks, ``DIR/<layer>-join_paced.txt``; py-spy from the virtualenv
+or PATH).
+
+``--processes 2,1`` runs one room across that many daphne processes instead, on Redis
+and PostgreSQL (bench/signaling_processes.py says what it measures).
 """
 
 from __future__ import annotations
@@ -105,12 +109,12 @@ def redis_answers(url: str) -> bool:
 class Server:
     """A fresh database and one daphne process, as ``meet serve`` runs it."""
 
-    def __init__(self, layer: str, redis_url: str) -> None:
+    def __init__(self, layer: str, redis_url: str, *, database_url: str = "") -> None:
         self.dir = Path(tempfile.mkdtemp(prefix=f"meet-bench-{layer}-"))
         self.port = free_port()
         self.env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{self.dir / 'meet.sqlite3'}",
+            "DATABASE_URL": database_url or f"sqlite:///{self.dir / 'meet.sqlite3'}",
             "MEET_VAR_DIR": str(self.dir),
             "MEET_LIVE_JOIN_TOKEN_SECS": "3600",
             # Every simulated member connects from 127.0.0.1: lift the per-address cap and
@@ -130,6 +134,7 @@ class Server:
         else:
             self.env.pop("REDIS_URL", None)
         self.process: subprocess.Popen[bytes] | None = None
+        self.log_name = self.dir.name.rsplit("-", 1)[0]  # its copy in /tmp after the run
 
     def prepare(self, rooms: dict[str, int]) -> dict[str, list[tuple[str, str]]]:
         python = sys.executable
@@ -193,22 +198,29 @@ class Server:
                 self.process.kill()
         log = self.dir / "daphne.log"
         if log.exists():  # kept for reading after the run
-            shutil.copy(log, Path(tempfile.gettempdir()) / f"{self.dir.name.rsplit('-', 1)[0]}.log")
+            shutil.copy(log, Path(tempfile.gettempdir()) / f"{self.log_name}.log")
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Generator:
     """One load-generator process (bench/signaling_clients.py)."""
 
-    def __init__(self, url: str, origin: str, credentials: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, urls: list[str], credentials: list[tuple[str, str]], *, lean: bool = False
+    ) -> None:
         from bench.signaling_clients import run
 
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=run, args=(child, url, origin, credentials), daemon=True
+            target=run, args=(child, urls, credentials, lean), daemon=True
         )
         self.process.start()
+
+    @property
+    def pid(self) -> int:
+        assert self.process.pid is not None
+        return self.process.pid
 
     def ask(self, *command: Any) -> None:
         self.conn.send(command)
@@ -239,7 +251,6 @@ def run_layer(layer: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         credentials = server.prepare(rooms)
         server.start()
-        origin = f"http://127.0.0.1:{server.port}"
         result: dict[str, Any] = {"layer": layer}
 
         def url(slug: str) -> str:
@@ -251,7 +262,7 @@ def run_layer(layer: str, args: argparse.Namespace) -> dict[str, Any]:
             slug = "join-paced" if rate else "join-burst"
             profiler = _py_spy(server.pid, args.py_spy, f"{layer}-{name}") if rate else None
             cpu_start = cpu_secs(server.pid)
-            generator = Generator(url(slug), origin, credentials[slug])
+            generator = Generator([url(slug)], credentials[slug])
             generator.ask("join", rate, False)
             joined = generator.answer()
             generator.close()
@@ -272,7 +283,7 @@ def run_layer(layer: str, args: argparse.Namespace) -> dict[str, Any]:
 
         rss_before = rss_kib(server.pid)
         generators = [
-            Generator(url("chat"), origin, part) for part in split(credentials["chat"], GENERATORS)
+            Generator([url("chat")], part) for part in split(credentials["chat"], GENERATORS)
         ]
         for generator in generators:
             generator.ask("join", args.members / JOIN_WINDOW_SECS / GENERATORS / 2, True)
@@ -293,13 +304,8 @@ def run_layer(layer: str, args: argparse.Namespace) -> dict[str, Any]:
         start_at = time.time() + 2.0
         cpu_start = cpu_secs(server.pid)
         for index, generator in enumerate(generators):
-            generator.ask(
-                "chat",
-                per_generator,
-                args.chat_secs,
-                start_at + index / args.rate,
-                GENERATORS / args.rate,
-            )
+            offsets = [(index + k * GENERATORS) / args.rate for k in range(per_generator)]
+            generator.ask("chat", offsets, args.chat_secs, start_at)
         chats = [generator.answer() for generator in generators]
         cpu_used = cpu_secs(server.pid) - cpu_start
         chat_latencies = [value for answer in chats for value in answer["latencies_ms"]]
@@ -329,10 +335,12 @@ def _py_spy(pid: int, directory: str, name: str) -> subprocess.Popen[bytes] | No
     if not directory:
         return None
     Path(directory).mkdir(parents=True, exist_ok=True)
-    py_spy = Path(sys.executable).with_name("py-spy")
+    # The virtualenv's, else the one on PATH (a py-spy installed apart from the venv).
+    beside = Path(sys.executable).with_name("py-spy")
+    py_spy = str(beside) if beside.exists() else shutil.which("py-spy") or "py-spy"
     out = Path(directory) / f"{name}.txt"
     # --gil: samples of the thread holding the GIL only, i.e. where the one core goes.
-    command = [str(py_spy), "record", "--gil", "--pid", str(pid), "--format", "raw", "-o", str(out)]
+    command = [py_spy, "record", "--gil", "--pid", str(pid), "--format", "raw", "-o", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # attached before the first join
     return process
@@ -390,7 +398,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100 members, 50 joiners, 5 s of chat")
     parser.add_argument("--only", default=",".join(PHASES), help="phases to run, comma-separated")
     parser.add_argument("--py-spy", default="", help="record daphne's paced joins into DIR")
+    parser.add_argument(
+        "--processes", default="", help="N,M,…: the cross-process run (signaling_processes.py)"
+    )
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/sigbench_db")
+    parser.add_argument("--generators", type=int, default=4, help="load-generator processes")
+    parser.add_argument("--member-rate", type=float, default=40.0, help="members joining a second")
     args = parser.parse_args()
+    if args.processes:
+        main_processes(args)
+        return
     args.only = set(args.only.split(","))
     if not args.only <= set(PHASES):
         parser.error(f"--only takes {', '.join(PHASES)}")
@@ -415,6 +432,34 @@ def main() -> None:
                 "members": args.members,
                 "joiners": args.joiners,
                 "chat_secs": args.chat_secs,
+                "results": results,
+            }
+        )
+    )
+
+
+def main_processes(args: argparse.Namespace) -> None:
+    """The cross-process run (bench/signaling_processes.py); the last line is its JSON."""
+    from bench import signaling_processes
+
+    if not redis_answers(args.redis_url):
+        sys.exit(f"the cross-process run needs Redis: {args.redis_url} does not answer")
+    if not signaling_processes.database_answers(args.database_url):
+        sys.exit(f"the cross-process run needs PostgreSQL: {args.database_url} does not answer")
+    if args.quick:
+        args.members, args.joiners, args.chat_secs = 200, 100, 5
+    results = signaling_processes.main(args)
+    print(
+        json.dumps(
+            {
+                "benchmark": "signaling_processes",
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "date": time.strftime("%Y-%m-%d"),
+                "members": args.members,
+                "joiners": args.joiners,
+                "rate": args.rate,
+                "chat_secs": args.chat_secs,
+                "generators": args.generators,
                 "results": results,
             }
         )

@@ -15,11 +15,19 @@ issue 13; the pages still publish their low layer):
    seconds measured for every page: concealed audio, video fps and freeze time,
    received bitrate, and the bandwidth states the worker sent the weak page;
 2. switch: the link at 2 Mbit/s (no loss, 20 ms) until the worker says "ok" (every
-   large tile on its high layer), then 300 kbit/s: seconds until it tells the page it
-   stepped down (rtc.bandwidth leaves "ok"); then 2 Mbit/s again: seconds until "ok"
-   again; and the freeze time of the weak page's videos across both switches. (The
-   decoded width is printed too, but it does not tell the layer: a Chromium short of
-   CPU scales its high layer down.) Layers off never switches: "—";
+   large tile on its high layer); what the page then receives is measured for
+   ``NEED_SECS`` (what its high layers need), and the link falls to ``NARROW_FRACTION``
+   of that (a real fall, not a link a few percent short; the downlink only, so the
+   page's reports still come back in time), then back to 2 Mbit/s. Each
+   way, polled every ~0.15 s: seconds until the worker tells the page it stepped down
+   (rtc.bandwidth leaves "ok") or up ("ok" again); seconds until the page decodes the
+   other layer (the widest inbound video's frameWidth falls below, or comes back to,
+   what it was at 2 Mbit/s: a Chromium short of CPU may send its high layer small, then
+   "—"); the longest time any shown video decoded no new frame (a video the worker
+   paused, its slot unnamed, is not frozen: the page shows the name) and the summed
+   freeze time; and the keyframes the clean pages encoded meanwhile (Chromium sends
+   none unless asked: the keyframe interval a receiver sees is the worker's answer
+   to a request). Layers off never switches: "—";
 3. cut: nothing passes either way for 20 s, then the link (2 Mbit/s) is back: seconds
    from its return until the weak page's inbound video frames grow again.
 
@@ -47,6 +55,7 @@ from typing import Any, cast
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from bench import weak_publisher
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.e2e.weak import (
     SERVER_ENV,
@@ -70,6 +79,13 @@ SETTLE_SECS = 10
 CUT_SECS = 20
 SWITCH_TIMEOUT_SECS = 20.0
 BACK_TIMEOUT_SECS = 30.0
+NEED_SECS = 5  # what the high layers need is measured this long
+NARROW_FRACTION = 0.4  # of it, the narrowed link
+NARROW_MIN_KBPS = 100  # never narrower: audio and a low layer may still fit
+WATCH_DOWN_SECS = 12.0  # after the fall, how long the switch down is watched
+NARROW_SECS = 15  # how long the link stays fallen (failed steps up happen meanwhile)
+WATCH_UP_SECS = 20.0  # after the link is back, how long the switch up is watched
+POLL_MS = 100
 
 
 @dataclass
@@ -91,9 +107,16 @@ class Run:
     others: Row = field(default_factory=Row)
     states: list[str] = field(default_factory=list)
     others_states: list[list[str]] = field(default_factory=list)
-    switch_down_secs: float | None = None
-    switch_up_secs: float | None = None
+    switch_down_secs: float | None = None  # the worker's news: rtc.bandwidth leaves "ok"
+    switch_up_secs: float | None = None  # ... and says "ok" again
+    page_down_secs: float | None = None  # the page decodes a narrower video
+    page_up_secs: float | None = None  # ... and the wide one again
+    longest_freeze_down_secs: float | None = None  # longest a shown video stood still
+    longest_freeze_up_secs: float | None = None
     switch_freeze_secs: float | None = None  # summed over the videos, down and up again
+    high_kbps: float | None = None  # what the weak page received at 2 Mbit/s, all "ok"
+    narrow_kbps: float | None = None  # the fallen link
+    keyframes: dict[str, float] = field(default_factory=dict)  # the clean pages' cadence
     widths: dict[str, int] = field(default_factory=dict)
     senders: list[dict[str, Any]] = field(default_factory=list)  # the others' video m-lines
     reconnect_secs: float | None = None
@@ -117,10 +140,12 @@ def _state(page: Page) -> str:
     return str(told[-1]) if told else "ok"
 
 
-def _widest(page: Page) -> int:
-    """The widest inbound video the page decodes now (Chromium may scale a layer down
-    when its sender is short of CPU, so this says what arrived, not which layer)."""
-    return max((v["width"] for v in stats(page)["videos"].values()), default=0)
+def _widest(page: Page, now: dict[str, Any] | None = None) -> int:
+    """The widest inbound video the page shows now (Chromium may scale a layer down
+    when its sender is short of CPU, so this says what arrived, not which layer). A
+    video the worker stopped keeps its last width: only named slots count."""
+    videos = (now or stats(page))["videos"].values()
+    return max((v["width"] for v in videos if v["name"]), default=0)
 
 
 def _frames(page: Page) -> tuple[int, int]:
@@ -135,6 +160,51 @@ def _frames_grow(page: Page) -> bool:
     page.wait_for_timeout(500)
     after = _frames(page)
     return after[1] > (before[1] if after[0] == before[0] else 0)
+
+
+@dataclass
+class Trace:
+    """What the weak page saw after a change of its link (seconds from the change)."""
+
+    state_at: float | None = None  # the worker's rtc.bandwidth reached the wanted state
+    width_at: float | None = None  # the widest decoded video crossed the 2-Mbit/s width
+    longest_freeze: float = 0.0  # the longest a shown video decoded no frame
+
+
+def _trace(
+    page: Page, secs: float, *, down: bool, wide: int, layers: bool, settle: float = 3.0
+) -> Trace:
+    """Poll ``page`` until both switches are seen (plus ``settle`` s) or ``secs`` pass.
+
+    ``down``: the link fell (wait for a state other than "ok" and a narrower video);
+    else it came back (wait for "ok" and the 2-Mbit/s width)."""
+    trace = Trace()
+    start = time.monotonic()
+    progress: dict[str, tuple[int, float]] = {}  # mid -> (frames, when they last grew)
+    done_at: float | None = None
+    while True:
+        now_stats = stats(page)
+        now = time.monotonic() - start
+        state = _state(page) if layers else "ok"
+        if trace.state_at is None and layers and (state != "ok") == down:
+            trace.state_at = now
+        widest = _widest(page, now_stats)
+        if trace.width_at is None and wide and widest and (widest < wide) == down:
+            trace.width_at = now
+        for mid, video in now_stats["videos"].items():
+            frames, since = progress.get(mid, (-1, now))
+            if not video["name"]:  # paused by the worker: the page shows the name
+                progress[mid] = (video["frames"], now)
+            elif video["frames"] != frames:
+                progress[mid] = (video["frames"], now)
+            else:
+                trace.longest_freeze = max(trace.longest_freeze, now - since)
+        seen = trace.width_at is not None and (trace.state_at is not None or not layers)
+        if seen and done_at is None:
+            done_at = now
+        if now >= secs or (done_at is not None and now - done_at >= settle):
+            return trace
+        page.wait_for_timeout(POLL_MS)
 
 
 @contextmanager
@@ -184,24 +254,38 @@ def one_run(browser: Browser, layers: bool, args: argparse.Namespace, loop: Rela
             weak.wait_for_timeout(SETTLE_SECS * 1000)
             if layers and wait_until(lambda: _state(weak) == "ok", weak, BACK_TIMEOUT_SECS) is None:
                 raise RuntimeError(f"not 'ok' at 2 Mbit/s but {_state(weak)!r}")
-            run.widths["2 Mbit/s"] = _widest(weak)
+            *_, need = measure([weak], NEED_SECS)
+            run.high_kbps = round(need.kbps_in)
+            narrow = max(round(need.kbps_in * NARROW_FRACTION), NARROW_MIN_KBPS)
+            run.narrow_kbps = narrow
+            wide = run.widths["2 Mbit/s"] = _widest(weak)
             run.senders = [stats(page)["sent"] for page in others]
             before = stats(weak)
-            link.set_rate(300)
-            if layers:  # the worker says when it stepped down (layers off: it never does)
-                run.switch_down_secs = _round(
-                    wait_until(lambda: _state(weak) != "ok", weak, SWITCH_TIMEOUT_SECS)
-                )
-            weak.wait_for_timeout(SETTLE_SECS * 1000)
-            run.widths["300 kbit/s"] = _widest(weak)
+            keyframes_before = [stats(page)["keyframesOut"] for page in others]
+            started = time.monotonic()
+            _set_down(link, narrow)  # the subscriber's downlink: its feedback still flows
+            fell = _trace(weak, WATCH_DOWN_SECS, down=True, wide=wide, layers=layers)
+            run.switch_down_secs = _round(fell.state_at)
+            run.page_down_secs = _round(fell.width_at)
+            run.longest_freeze_down_secs = _round(fell.longest_freeze)
+            weak.wait_for_timeout(max(NARROW_SECS - (time.monotonic() - started), 0) * 1000)
+            run.widths["narrow"] = _widest(weak)
         with _step(run, "switch up"):
-            link.set_rate(2000)
-            if layers:
-                run.switch_up_secs = _round(
-                    wait_until(lambda: _state(weak) == "ok", weak, BACK_TIMEOUT_SECS)
-                )
-            weak.wait_for_timeout(5000)
+            _set_down(link, 2000)
+            back = _trace(weak, WATCH_UP_SECS, down=False, wide=wide, layers=layers)
+            run.switch_up_secs = _round(back.state_at)
+            run.page_up_secs = _round(back.width_at)
+            run.longest_freeze_up_secs = _round(back.longest_freeze)
             run.switch_freeze_secs = round(window(before, stats(weak)).freeze_secs, 1)
+            secs = time.monotonic() - started
+            encoded = [
+                stats(p)["keyframesOut"] - k for p, k in zip(others, keyframes_before, strict=True)
+            ]
+            run.keyframes = {
+                "secs": round(secs, 1),
+                "per_publisher": round(sum(encoded) / max(len(encoded), 1), 1),
+                "interval_secs": round(secs * len(encoded) / max(sum(encoded), 1), 1),
+            }
         with _step(run, "cut"):
             weak.wait_for_timeout(5000)
             link.cut()
@@ -232,6 +316,13 @@ def _set(link: WeakLink, *, rate: float, loss: float, delay: float) -> None:
     link.loop.call(change)
 
 
+def _set_down(link: WeakLink, kbps: float) -> None:
+    def change() -> None:
+        link.down.rate_kbps = kbps
+
+    link.loop.call(change)
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -243,9 +334,10 @@ def _cell(value: float | None, unit: str = "") -> str:
 def table(runs: list[Run]) -> list[str]:
     head = (
         "| mode | who | audio concealed | video fps | freeze s | kbit/s in | "
-        "switch down s | switch up s | freeze in switches s | back after 20-s cut s |"
+        "switch down s (worker / page) | switch up s (worker / page) | "
+        "longest freeze down / up s | freeze in switches s | back after 20-s cut s |"
     )
-    lines = [head, "|" + "---|" * 10]
+    lines = [head, "|" + "---|" * 11]
     for run in runs:
         mode = "layers on" if run.layers else "layers off (MEET_MEDIA_LAYERS=off)"
         for who, row in (("weak", run.weak), ("others", run.others)):
@@ -253,10 +345,15 @@ def table(runs: list[Run]) -> list[str]:
             lines.append(
                 f"| {mode} | {who} | {_cell(row.concealed_percent, ' %')} | {_cell(row.fps)} | "
                 f"{_cell(row.freeze_secs)} | {_cell(row.kbps_in)} | "
-                f"{_cell(run.switch_down_secs) if weak else ''} | "
-                f"{_cell(run.switch_up_secs) if weak else ''} | "
-                f"{_cell(run.switch_freeze_secs) if weak else ''} | "
-                f"{_cell(run.reconnect_secs) if weak else ''} |"
+                + (
+                    f"{_cell(run.switch_down_secs)} / {_cell(run.page_down_secs)} | "
+                    f"{_cell(run.switch_up_secs)} / {_cell(run.page_up_secs)} | "
+                    f"{_cell(run.longest_freeze_down_secs)} / "
+                    f"{_cell(run.longest_freeze_up_secs)} | "
+                    f"{_cell(run.switch_freeze_secs)} | {_cell(run.reconnect_secs)} |"
+                    if weak
+                    else "| | | | |"
+                )
             )
     for run in runs:
         mode = "on" if run.layers else "off"
@@ -267,6 +364,11 @@ def table(runs: list[Run]) -> list[str]:
             lines.append(f"layers {mode}: states told to clean page {i + 1}: {told}")
         lines.append(f"layers {mode}: relay {run.relay}")
         lines.append(f"layers {mode}: widest video the weak page decoded: {run.widths}")
+        lines.append(
+            f"layers {mode}: the weak page got {_cell(run.high_kbps)} kbit/s at 2 Mbit/s, "
+            f"the link fell to {_cell(run.narrow_kbps)} kbit/s; clean pages' keyframes "
+            f"{run.keyframes}"
+        )
         for i, sent in enumerate(run.senders):
             lines.append(
                 f"layers {mode}: clean page {i + 1} sends (mid: width, fps): "
@@ -317,6 +419,7 @@ def main() -> None:
         "runs": [asdict(run) for run in runs],
     }
     print(json.dumps(result))
+    weak_publisher.step(args)
 
 
 if __name__ == "__main__":

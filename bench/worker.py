@@ -11,8 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mediaworker.wire import worker_channel
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_COMMAND = (sys.executable, "-m", "meet", "media")
+# The benchmarks' and tests' one worker registers under this id (MEET_MEDIA_WORKER_ID) and
+# reads this channel: they talk to it directly, as the web side does once placement named it.
+SOLO_WORKER_ID = "solo"
+SOLO_CHANNEL = worker_channel(SOLO_WORKER_ID)
 
 
 def worker_env(redis_url: str, **settings: str) -> dict[str, str]:
@@ -26,7 +32,7 @@ def worker_env(redis_url: str, **settings: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="meet.settings",
         LOG_LEVEL="WARNING",
         # No metrics endpoint unless asked for: several workers may run side by side.
-        **{"MEET_MEDIA_METRICS_PORT": "0", **settings},
+        **{"MEET_MEDIA_METRICS_PORT": "0", "MEET_MEDIA_WORKER_ID": SOLO_WORKER_ID, **settings},
     )
 
 

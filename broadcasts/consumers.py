@@ -44,6 +44,7 @@ from broadcasts.errors import WatchError
 from broadcasts.events import get_watch_bus, group_name
 from broadcasts.presence import get_counter
 from mediaworker import wire
+from realtime import media_routes
 from realtime import rates as ratelimit
 from realtime.errors import CLOSE_NO_ROOM, CLOSE_REFUSED
 from realtime.hub import Subscriber, direct_send
@@ -81,6 +82,7 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
     target: selectors.WatchTarget | None = None
     member: Subscriber | None = None  # this socket in the room's group of the watch bus
     viewer_peer = ""  # this viewer's id on the media worker, once it offered
+    media_route: media_routes.Route | None = None  # the room's worker, once offered to
     candidates = 0  # since the last offer
 
     async def connect(self) -> None:
@@ -111,7 +113,10 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
         }
         # In the group before reading the room: events meanwhile wait until after hello.
         self.member = Subscriber(
-            peer=self.channel_name, host=self.host, send=direct_send(self.base_send)
+            peer=self.channel_name,
+            host=self.host,
+            send=direct_send(self.base_send),
+            on_moved=self._media_moved,
         )
         await get_watch_bus().join(group_name(target.room_id), self.member)
         hello = await self._hello()
@@ -147,6 +152,9 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
                     room=self.slug, peer=self.viewer_peer, reply=self.channel_name, action="leave"
                 )
             )
+        if self.media_route is not None:
+            await media_routes.give_back(self.slug, self.media_route, media_routes.VIEWER_LOAD)
+            self.media_route = None
         if self.target is not None:
             get_counter().leave(self.target.room_id, self)
         if self.member is not None and self.target is not None:
@@ -220,9 +228,21 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
 
     async def _to_worker(self, message: Any) -> None:
         try:
-            await self.channel_layer.send(wire.MEDIA_WORKER_CHANNEL, message)
+            if self.media_route is None:  # the broadcast's worker, the viewer's load booked
+                self.media_route = await media_routes.book(
+                    self.slug, media_routes.VIEWER_LOAD, shared=wire.MEDIA_WORKER_CHANNEL
+                )
+            await self.channel_layer.send(self.media_route.channel, message)
         except Exception:  # the page falls back to HLS when no answer comes
             logger.warning("watch %s: media worker unreachable", self.slug, exc_info=True)
+
+    def _media_moved(self, worker: str) -> None:
+        """The broadcast's media worker died (realtime/hub.py ``on_moved``): the page's
+        next offer books this viewer on a live one (the dead one's books went with it)."""
+        route = self.media_route
+        if route is not None and route.seat is not None and route.seat.worker == worker:
+            self.media_route = None
+            media_routes.forget(self.slug, route, media_routes.VIEWER_LOAD)
 
     async def _spend(self, kind: str) -> None:
         """Take a token from this connection's and this address's buckets, or refuse.

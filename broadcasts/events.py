@@ -8,12 +8,16 @@ socket; other processes hear it over Redis when the channel layer is Redis.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
+from channels.db import database_sync_to_async
 from django.db import transaction
 
+from broadcasts import selectors
 from broadcasts.domain.protocol import encode
 from realtime.bus import HOSTS, VIEWERS, Bus, Hub
+from realtime.hub import moved_event
 from realtime.redis import redis_address
 
 Audience = Literal["viewers", "hosts"]
@@ -31,6 +35,17 @@ def notify_watch(room_id: int, event: dict[str, Any], *, audience: Audience) -> 
     text = encode(event)
     group, kind = group_name(room_id), _AUDIENCES[audience]
     transaction.on_commit(lambda: get_watch_bus().publish(group, text, audience=kind))
+
+
+async def announce_moved(room: str, worker: str) -> None:
+    """Tell a room's WebRTC viewers, in every process, that its media worker died
+    (realtime/media_routes.py reaps it): each socket drops its route, its page offers again."""
+    room_id = await database_sync_to_async(selectors.room_id_of)(slug=room)
+    if room_id is None:
+        return
+    # From a thread: a process whose bus has no group yet publishes with a blocking client.
+    text = moved_event(worker)
+    await asyncio.to_thread(get_watch_bus().publish, group_name(room_id), text, audience=VIEWERS)
 
 
 _bus: Bus[Hub] | None = None

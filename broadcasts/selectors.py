@@ -196,6 +196,11 @@ class WatchTarget:
     open: bool  # the room has a broadcast to watch (or just had one)
 
 
+def room_id_of(*, slug: str) -> int | None:
+    """The id of the room at ``slug`` (its watch sockets' group), or None."""
+    return Room.objects.filter(slug=slug).values_list("pk", flat=True).first()
+
+
 def watch_target(*, slug: str, user: AnyUser) -> WatchTarget | None:
     """The room at ``slug`` for the watch socket, or None when there is none."""
     room = Room.objects.filter(slug=slug).first()

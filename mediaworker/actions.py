@@ -48,3 +48,20 @@ class RecordingIn:
 @dataclass
 class Tick:
     """Time to read the microphones' levels."""
+
+
+@dataclass
+class PipeIn:
+    """A message from another worker about a pipe of this room (mediaworker/pipe_wire.py)."""
+
+    action: str
+    worker: str
+    channel: str
+    message: dict[str, Any]
+
+
+@dataclass
+class PipeHosts:
+    """The workers placement lists for the room now: (worker id, channel)."""
+
+    hosts: list[tuple[str, str]]

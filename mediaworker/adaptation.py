@@ -4,6 +4,7 @@ Every ``bandwidth.TICK_SECS`` the router calls ``LinkTicker.tick``: each publish
 stream's bitrate is measured (what ``mediaworker/layers.py`` weighs), each
 subscriber's estimate takes what went out and what its browser reported
 (``mediaworker/bandwidth.py``), and the router refills the slots with the new budgets.
+A video layer that sends nothing (paused) keeps the rate it last had.
 After every refill ``pause_unused`` tells each publisher which of its layers anyone
 receives: a layer nobody has received for ``PAUSE_AFTER_SECS`` is paused at the
 browser (``rtc.layers``), so no upload is spent on it; one that is needed again is
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 PAUSE_AFTER_SECS = 2.0
 BITRATE_WEIGHT = 0.5  # of the newest tick in the moving average
+PAUSED_BPS = 2_000.0  # a video measured under this sends nothing: paused
 # Layers the worker may pause: a publisher that sends a low layer understands rtc.layers.
 PAUSABLE = ("camera", "screen", *LOW_LAYERS)
 
@@ -53,6 +55,10 @@ class LinkTicker:
                 window.add(other)
             member.link.observe(now, window, secs)
             link = member.link
+            if link.probe_failed:  # no room for the copies: every second of them hurts
+                logger.info("link %s: a probe failed; %s", member.peer, link.describe())
+                for egress in member.session.egresses():
+                    egress.stop_probe()
             logger.debug(
                 "link %s: sent %.0f kbit/s %d packets, nacked %d, reported lost %d/%d, rtt %s; "
                 "loss %.3f budget %s state %s",
@@ -74,6 +80,11 @@ def _measure(stream: Source, secs: float) -> None:
     bits = (stream.octets - stream.octets_mark) * 8.0
     stream.octets_mark = stream.octets
     rate = bits / secs if secs > 0 else 0.0
+    if stream.kind == "video" and rate < PAUSED_BPS:
+        # Paused (nobody receives it) or not started: it costs what it cost when it
+        # last flowed. Counted at its nominal rate instead, a paused high layer made a
+        # link that came back probe its way up to ~1 Mbit/s per video (issue 13).
+        return
     stream.bitrate += BITRATE_WEIGHT * (rate - stream.bitrate)
 
 

@@ -12,8 +12,12 @@ queue is building on the path, the sign before loss on a drop-tail bottleneck.
 Every ``TICK_SECS`` the router hands the estimate what media went out to the
 subscriber (retransmissions apart) and what came back:
 
-* congested (loss ≥ 10 %, or a queue of ≥ 250 ms in two reports running): the budget
-  becomes what got through, less a margin, and nothing is tried for ``HOLD_SECS``;
+* congested: the budget becomes what got through, less a margin, and nothing is tried
+  for ``HOLD_SECS``. Congested is any of: loss ≥ 10 %; a queue of ≥ 250 ms in two
+  reports running; a queue past 250 ms that grew in each of the two reports before
+  from 100 ms on (a queue filling, seen before it stays past 250 ms). Nothing else:
+  a busy machine's reports come late (a round trip jumps), and a link with some
+  random loss and a long round trip is not congested;
 * clean (loss ≤ 3 %, no queue): the budget follows what is being sent, and the router
   may try the next step up (``step_up``) once the link has been clean for
   ``PROBE_WAIT_SECS``. A small step is tried with the layers themselves. A big one
@@ -22,9 +26,12 @@ subscriber (retransmissions apart) and what came back:
   them) at up to twice the budget; if the link stays clean the budget rises to that,
   and so on until the step fits. A probe that fails costs one second of a modest
   overload instead of a layer switch the link cannot carry. A step or probe that
-  fails sets a ceiling: going up to it again waits ``CEILING_WAIT_SECS``, twice as long
-  after each further failure (up to ``CEILING_WAIT_MAX_SECS``), so a link that is
-  simply narrow is not hit every few seconds; one that works lifts it;
+  fails sets a ceiling: going up to it again waits ``CEILING_WAIT_SECS``, longer after
+  each further failure but never past ``CEILING_WAIT_MAX_SECS`` (a link that comes
+  back must get its layers back within seconds), and is probed with copies first even
+  when the step is small (a failed probe is stopped at once and switches no layer), so
+  a link that is simply narrow pays a short probe every few seconds, not a switch up
+  and down; a step that works, or a receiver that gets the ceiling's rate, lifts it;
 * in between (a lossy but not overloaded link): hold.
 """
 
@@ -36,16 +43,26 @@ TICK_SECS = 0.5
 CONGESTED_LOSS = 0.10
 CLEAN_LOSS = 0.03
 QUEUE_SECS = 0.25  # round trip above the lowest seen: a queue is building
+QUEUE_RISING_SECS = 0.1  # a queue at least this deep that then passes QUEUE_SECS...
+RISE_SECS = 0.05  # ...growing by this much from report to report, twice: filling
+SEVERE_LOSS = 0.25  # the link drops this much: a step down cannot wait for a keyframe
 MARGIN = 0.85  # of what got through, when congested
 FLOOR_BPS = 48_000.0  # never below: audio always gets through
 HOLD_SECS = 2.0  # after a cut: no step up
 PROBE_WAIT_SECS = 2.0  # clean for this long before stepping up
-PROBE_AGAIN_SECS = 1.0  # ...or this long right after a step that worked
+PROBE_AGAIN_SECS = 0.5  # ...or this long right after a step that worked
 PROBE_SECS = 1.0  # a probe's copies go out this long
 DIRECT_STEP_BPS = 250_000.0  # a step up this small (or ≤ half the budget): no probe
-CEILING_WAIT_SECS = 6.0  # before trying again a step that failed; doubles per failure
-CEILING_WAIT_MAX_SECS = 30.0
+CEILING_WAIT_SECS = 3.0  # before trying again a step that failed; longer per failure
+CEILING_WAIT_GROWTH = 1.5
+# Never longer: a link back to its width gets its layers within ~10 s (issue 13: this
+# wait, two probes and a trial), while a narrow one is probed for a second every ~5 s.
+CEILING_WAIT_MAX_SECS = 4.0
 TRIAL_SECS = 2.0  # a step up that stays clean this long has worked
+# A rate the link carried cleanly (for TRIAL_SECS on end) this recently is probed for in
+# one step once the link is clean again: a link that fell for a while and came back gets
+# its layers in one probe, not after doubling up from the floor (issue 13: back within 10 s).
+GOOD_MEMORY_SECS = 30.0
 UNLIMITED_BPS = 50_000_000.0  # past this the budget limits nothing: forget it
 MIN_PACKETS = 20  # fewer sent in a tick: too few to judge loss
 QUALITY_MEMORY_SECS = 5.0  # a link's mark is the worst it was this long
@@ -97,16 +114,21 @@ class LinkEstimate:
     _ceiling_since: float = 0.0
     _last_sent_bps: float = 0.0
     _rtt_high: bool = False  # the last round trip was a queue's
+    _queues: tuple[float, ...] = ()  # the last two round trips' excess over the lowest
+    probe_failed: bool = False  # the probe just failed: its copies should stop now
     _quality: str = "good"
     _poor_at: float = float("-inf")
     _fair_at: float = float("-inf")
     _probe_since: float | None = None
     _probe_to: float = 0.0
     _worked_at: float = float("-inf")
+    _good_bps: float = 0.0  # the highest rate carried cleanly, GOOD_MEMORY_SECS on
+    _good_at: float = float("-inf")
 
     def observe(self, now: float, window: Window, secs: float = TICK_SECS) -> None:
         """Take one tick's figures; update the budget."""
         self._last_sent_bps = self.sent_bps  # the loss reported now is mostly of it
+        self.probe_failed = False
         self.sent_bps = window.sent_bits / secs if secs > 0 else 0.0
         if window.rtt is not None:
             self.rtt = window.rtt
@@ -117,13 +139,7 @@ class LinkEstimate:
             self.loss = 0.0
         if window.rr_expected >= MIN_PACKETS:
             self.loss = max(self.loss, window.rr_lost / window.rr_expected)
-        if window.rtt is not None and self.min_rtt is not None:
-            # Twice in a row: a queue persists, a busy machine's hiccup does not.
-            high = window.rtt - self.min_rtt >= QUEUE_SECS
-            queue, self._rtt_high = high and self._rtt_high, high
-        else:
-            queue = False
-        self.congested = self.loss >= CONGESTED_LOSS or queue
+        self.congested = self.loss >= CONGESTED_LOSS or self._queued(window)
         self._rate_quality(now)
         if self._probe_since is not None:
             self._judge_probe(now)
@@ -140,6 +156,10 @@ class LinkEstimate:
         elif self.loss <= CLEAN_LOSS:
             if self._clean_since is None:
                 self._clean_since = now
+            self._remember_good(now)
+            delivered = window.delivered_bps
+            if delivered is not None and self._ceiling is not None and delivered >= self._ceiling:
+                self._worked(delivered, now)  # the link carried the failed step's rate
             if self._trial_since is not None and now - self._trial_since >= TRIAL_SECS:
                 self._worked((self._trial_to or 0.0), now)
                 self._trial_since = self._trial_from = self._trial_to = None
@@ -150,9 +170,31 @@ class LinkEstimate:
         else:
             self._clean_since = None
 
+    def _remember_good(self, now: float) -> None:
+        if self._clean_since is None or now - self._clean_since < TRIAL_SECS:
+            return
+        if self.sent_bps >= self._good_bps or now - self._good_at > GOOD_MEMORY_SECS:
+            self._good_bps, self._good_at = self.sent_bps, now
+
+    def _queued(self, window: Window) -> bool:
+        """Whether the round trip shows a queue building on the path (see the top)."""
+        if window.rtt is None or self.min_rtt is None:
+            return False
+        queue = window.rtt - self.min_rtt
+        rises, self._queues = self._queues, (*self._queues[-1:], queue)
+        high = queue >= QUEUE_SECS
+        # Twice in a row: a queue persists, a busy machine's hiccup does not.
+        twice, self._rtt_high = high and self._rtt_high, high
+        # Or growing report after report, from QUEUE_RISING_SECS on: a queue filling (a
+        # late report of a busy machine jumps once, it does not climb three times).
+        filling = len(rises) == 2 and rises[0] >= QUEUE_RISING_SECS
+        filling = filling and rises[1] - rises[0] >= RISE_SECS and queue - rises[1] >= RISE_SECS
+        return twice or (high and filling)
+
     def _judge_probe(self, now: float) -> None:
         assert self._probe_since is not None
         if self.congested:  # the copies did not fit: the media did, keep its budget
+            self.probe_failed = True
             self._failed(self._probe_to, now)
             self._probe_since = None
             self._clean_since = None
@@ -165,12 +207,15 @@ class LinkEstimate:
 
     def _worked(self, step_bps: float, now: float) -> None:
         self._worked_at = now
-        if self._ceiling is not None and step_bps >= self._ceiling:
+        if self._ceiling is not None and step_bps >= self._ceiling * 0.9:
             self._ceiling, self._ceiling_wait = None, CEILING_WAIT_SECS
 
     def _failed(self, step_bps: float, now: float) -> None:
+        if step_bps >= self._good_bps * 0.9:  # the remembered rate no longer fits
+            self._good_bps = 0.0
         if self._ceiling is not None and step_bps >= self._ceiling * 0.9:
-            self._ceiling_wait = min(self._ceiling_wait * 2, CEILING_WAIT_MAX_SECS)
+            grown = self._ceiling_wait * CEILING_WAIT_GROWTH
+            self._ceiling_wait = min(grown, CEILING_WAIT_MAX_SECS)
         self._ceiling = step_bps if self._ceiling is None else min(self._ceiling, step_bps)
         self._ceiling_since = now
 
@@ -208,16 +253,30 @@ class LinkEstimate:
             target = needed_bps
         else:
             target = min(needed_bps, max(budget * 2, budget + DIRECT_STEP_BPS))
+        # The link carried more a moment ago: probe for it in one step (always a probe:
+        # a jump this big tried with the layers would freeze them if it did not fit).
+        remembered = now - self._good_at <= GOOD_MEMORY_SECS and self._good_bps > target
+        if remembered:
+            target = min(needed_bps, self._good_bps)
         # Rates wobble: a step within 10 % of one that failed is the same step.
-        if self._ceiling is not None and target >= self._ceiling * 0.9:
-            if now - self._ceiling_since < self._ceiling_wait:
-                return None
-        if target == needed_bps:
+        failed_before = self._ceiling is not None and target >= self._ceiling * 0.9
+        if failed_before and now - self._ceiling_since < self._ceiling_wait:
+            return None
+        if target == needed_bps and not failed_before and not remembered:
             self._trial_from, self._trial_to, self._trial_since = budget, needed_bps, now
             self.budget_bps = needed_bps
             return 0.0
         self._probe_since, self._probe_to = now, target
         return max(target - self.sent_bps, 0.0)
+
+    def describe(self) -> str:
+        """The estimate's state in a few words, for the log."""
+        ceiling = None if self._ceiling is None else round(self._ceiling / 1000)
+        budget = None if self.budget_bps is None else round(self.budget_bps / 1000)
+        return (
+            f"budget {budget} kbit/s, ceiling {ceiling} kbit/s (again after "
+            f"{self._ceiling_wait:g} s), loss {self.loss:.2f}, rtt {self.rtt}"
+        )
 
     @property
     def quality(self) -> str:

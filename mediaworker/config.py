@@ -31,6 +31,22 @@
 - ``MEET_MEDIA_METRICS_PORT`` / ``MEET_MEDIA_METRICS_HOST``: where the worker as its own
   process serves ``/metrics`` and ``/healthz`` (default 9310 on 127.0.0.1; port 0 turns it
   off). In the embedded default its series are in the web's ``/metrics`` instead.
+- ``MEET_MEDIA_WORKER_ID``: the standalone worker's name in placement (letters, digits,
+  ``-``, ``_``; default ``<host>-<pid>``). It reads the channel ``media-worker.<id>``.
+- ``MEET_MEDIA_CAPACITY_UNITS``: the forwarded streams this worker takes before placement
+  sends rooms elsewhere (default placement.costs.DEFAULT_CAPACITY_UNITS; measure with
+  bench/fanout.py).
+- ``MEET_MEDIA_HANDSHAKES``: new connections' handshakes (ICE + DTLS) the worker runs at
+  once; the others wait their turn (default 16, a quarter while the loop lags;
+  mediaworker/admission.py). ``MEET_MEDIA_ADMISSION=off`` runs every handshake at once (the
+  behaviour before, for ``bench/fanout.py --storm``'s comparison).
+- ``MEET_MEDIA_FANOUT_SLICES``: ``off`` fans a publisher's backlog out in one step, as
+  aiortc hands it over (the behaviour before; forwarding/source.py), for the storm
+  benchmark's comparison (default on).
+- ``MEET_MEDIA_PIPE_HOST``: the IP address this worker's pipe socket binds, where the other
+  workers of a room that spans workers send it their publishers' streams (default
+  127.0.0.1: workers of one machine; give the private LAN address across machines, never
+  a public one: docs/media.md "Pipes between workers").
 - ``MEET_MEDIA_LAYERS``: ``off`` makes the worker forward every subscriber the high layer
   and never budget a link nor pause a layer (the behaviour before issue 13), for
   ``bench/weaklinks.py``'s comparison (default on).
@@ -38,12 +54,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediaworker.admission import HANDSHAKES
 from mediaworker.peer_addresses import LOCAL_NETWORKS, Network, parse_networks
+from placement.costs import DEFAULT_CAPACITY_UNITS
 
 EGRESS_LIMIT_BYTES = 256_000  # a subscriber's unsent backlog before it skips to a keyframe
 # A viewer costs a video and up to three audio forwards: ~200 fit in half a core next
@@ -159,6 +180,41 @@ def metrics_address(environ: Mapping[str, str] = os.environ) -> tuple[str, int] 
     return (host, int(port)) if port else None
 
 
+_WORKER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def worker_id(environ: Mapping[str, str] = os.environ) -> str:
+    """``MEET_MEDIA_WORKER_ID``, else ``<host>-<pid>`` (unique while the process lives)."""
+    raw = environ.get("MEET_MEDIA_WORKER_ID", "").strip()
+    if not raw:
+        host = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())[:40] or "worker"
+        return f"{host}-{os.getpid()}"
+    if not _WORKER_ID.fullmatch(raw):
+        # It becomes a channel name and a Redis key: nothing else may be in it.
+        raise ValueError(
+            f"MEET_MEDIA_WORKER_ID may hold letters, digits, - and _ (64 at most); got {raw!r}."
+        )
+    return raw
+
+
+def capacity_units(environ: Mapping[str, str] = os.environ) -> int:
+    """``MEET_MEDIA_CAPACITY_UNITS`` (a typo must not register a worker of no capacity)."""
+    value = float(_number(environ, "MEET_MEDIA_CAPACITY_UNITS", DEFAULT_CAPACITY_UNITS, 1))
+    if not value.is_integer():
+        raise ValueError(f"MEET_MEDIA_CAPACITY_UNITS must be a whole number; got {value:g}.")
+    return int(value)
+
+
+def handshakes(environ: Mapping[str, str] = os.environ) -> int:
+    """``MEET_MEDIA_HANDSHAKES`` at once, or 0 (no bound) with ``MEET_MEDIA_ADMISSION=off``."""
+    if not _flag(environ, "MEET_MEDIA_ADMISSION", default=True):
+        return 0
+    value = float(_number(environ, "MEET_MEDIA_HANDSHAKES", HANDSHAKES, 1))
+    if not value.is_integer():
+        raise ValueError(f"MEET_MEDIA_HANDSHAKES must be a whole number; got {value:g}.")
+    return int(value)
+
+
 def worker_mode(environ: Mapping[str, str] = os.environ) -> str:
     """``inprocess`` (embedded default) or ``external`` (``meet media`` runs it)."""
     default = "external" if environ.get("REDIS_URL") else "inprocess"
@@ -189,6 +245,16 @@ class MediaConfig:
     viewer_connect_secs: float = VIEWER_CONNECT_SECS
     udp_ports: tuple[int, int] | None = None  # host candidates' ports, low-high inclusive
     layers: bool = True  # False: always the high layer, no budget, no pausing (a benchmark's)
+    # False: one sendto per forwarded packet, not one sendmmsg per connection and turn
+    # (forwarding/batch.py; bench/fanout.py compares the two).
+    batch_sends: bool = True
+    # New connections' handshakes at once (mediaworker/admission.py); 0: no bound.
+    handshakes: int = HANDSHAKES
+    # False: a publisher's backlog fanned out in one step (forwarding/source.py; a bench's).
+    fanout_slices: bool = True
+    # The address of this worker's pipe socket (pipes between the workers of a room):
+    # loopback for workers of one machine, the private LAN address across machines.
+    pipe_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls) -> MediaConfig:
@@ -213,4 +279,18 @@ class MediaConfig:
             ),
             udp_ports=udp_ports(environ),
             layers=_flag(environ, "MEET_MEDIA_LAYERS", default=True),
+            batch_sends=_flag(environ, "MEET_MEDIA_BATCH_SENDS", default=True),
+            handshakes=handshakes(environ),
+            fanout_slices=_flag(environ, "MEET_MEDIA_FANOUT_SLICES", default=True),
+            pipe_host=pipe_host(environ),
         )
+
+
+def pipe_host(environ: Mapping[str, str]) -> str:
+    """``MEET_MEDIA_PIPE_HOST``: an IP address (default loopback)."""
+    value = environ.get("MEET_MEDIA_PIPE_HOST", "").strip() or "127.0.0.1"
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"MEET_MEDIA_PIPE_HOST must be an IP address, not {value!r}") from None
+    return value

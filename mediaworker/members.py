@@ -11,7 +11,7 @@ from mediaworker import slots as ranking
 from mediaworker.bandwidth import LinkEstimate
 from mediaworker.forwarding import Source
 from mediaworker.peer import PeerSession
-from mediaworker.wire import LOW_LAYERS, MAX_TRACKS, SOURCES
+from mediaworker.wire import LOW_LAYERS, MAX_TRACKS, SILENT_ROLES, SOURCES
 
 # The worker's outbox: (consumer's channel, message).
 Send = Callable[[str, dict[str, Any]], None]
@@ -63,8 +63,8 @@ def to_consumer(send: Send, member: Member, event: dict[str, Any]) -> None:
 
 def apply_tracks(member: Member, tracks: Any, now: float) -> bool:
     """Apply a browser's ``tracks`` list (source + active); return whether it changed."""
-    if not isinstance(tracks, list):
-        return False
+    if not isinstance(tracks, list) or member.role in SILENT_ROLES:
+        return False  # an observer's sources never count as sending (hold() drops them)
     changed = False
     for track in tracks[:MAX_TRACKS]:
         if not isinstance(track, dict) or track.get("source") not in SOURCES:
@@ -87,4 +87,5 @@ def hold(member: Member) -> None:
     """Drop the packets of the sources a host muted (at the source: nothing sees them)."""
     for source, published in member.session.published.items():
         # A low layer is muted with its source.
-        published.stream.held = LOW_LAYERS.get(source, source) in member.held
+        muted = LOW_LAYERS.get(source, source) in member.held
+        published.stream.held = muted or member.role in SILENT_ROLES

@@ -27,6 +27,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
+    from mediaworker.admission import Admission
     from mediaworker.router import Router
 
 PULSE_SECS = 1.0
@@ -53,6 +54,7 @@ class LoopPulse:
 
     def __init__(self) -> None:
         self.lag_secs = 0.0
+        self.longest_lag_secs = 0.0  # since the worker started (a join storm's stall)
         self.beat = time.monotonic()
 
     async def run(self, interval_secs: float = PULSE_SECS) -> None:
@@ -62,6 +64,7 @@ class LoopPulse:
             expected = loop.time() + interval_secs
             await asyncio.sleep(interval_secs)
             self.lag_secs = max(loop.time() - expected, 0.0)
+            self.longest_lag_secs = max(self.longest_lag_secs, self.lag_secs)
             self.beat = time.monotonic()
 
     def alive(self, now: float | None = None) -> bool:
@@ -74,6 +77,7 @@ class Observed(Protocol):
 
     routers: dict[str, Router]
     pulse: LoopPulse
+    admission: Admission
 
 
 _workers: weakref.WeakSet[Observed] = weakref.WeakSet()
@@ -111,9 +115,10 @@ class WorkerCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         counts = dict.fromkeys(GAUGES, 0)
-        lag = 0.0
+        lag = longest = 0.0
         for worker in list(_workers):
             lag = max(lag, worker.pulse.lag_secs)
+            longest = max(longest, worker.pulse.longest_lag_secs)
             # list(): the loop's thread may change the dicts while this thread reads.
             for router in list(worker.routers.values()):
                 _count_room(router, counts)
@@ -124,6 +129,12 @@ class WorkerCollector(Collector):
             "How late the worker's event loop last woke a 1 s sleeper.",
             value=lag,
         )
+        yield GaugeMetricFamily(
+            "meet_media_event_loop_longest_lag_seconds",
+            "The latest the worker's event loop woke a 1 s sleeper since it started.",
+            value=longest,
+        )
+        yield from _handshakes([worker.admission for worker in list(_workers)])
         yield CounterMetricFamily(
             "meet_media_received_bytes",
             "RTP payload bytes received from publishers.",
@@ -141,6 +152,40 @@ class WorkerCollector(Collector):
         )
 
 
+def _handshakes(admissions: list[Admission]) -> Iterator[Metric]:
+    """New connections' handshakes and their turns (mediaworker/admission.py)."""
+    yield GaugeMetricFamily(
+        "meet_media_handshakes_running",
+        "New connections' handshakes under way.",
+        value=sum(a.running for a in admissions),
+    )
+    yield GaugeMetricFamily(
+        "meet_media_handshakes_waiting",
+        "New connections' handshakes waiting for their turn.",
+        value=sum(a.waiting for a in admissions),
+    )
+    yield GaugeMetricFamily(
+        "meet_media_handshakes_peak",
+        "The most handshakes ever under way at once.",
+        value=max((a.peak for a in admissions), default=0),
+    )
+    yield CounterMetricFamily(
+        "meet_media_handshakes_queued",
+        "Handshakes that waited for their turn.",
+        value=sum(a.queued for a in admissions),
+    )
+    yield CounterMetricFamily(
+        "meet_media_handshake_wait_seconds",
+        "Seconds handshakes waited for their turn, summed.",
+        value=sum(a.waited_secs for a in admissions),
+    )
+    yield GaugeMetricFamily(
+        "meet_media_handshake_longest_wait_seconds",
+        "The longest wait of a handshake for its turn.",
+        value=max((a.longest_wait_secs for a in admissions), default=0.0),
+    )
+
+
 GAUGES = {
     "meet_media_rooms": "Live rooms on this worker.",
     "meet_media_participants": "Participants connected to the worker's rooms.",
@@ -150,6 +195,8 @@ GAUGES = {
     "meet_media_recordings_active": "Recordings under way.",
     "meet_media_hls_muxers_active": "Live HLS programs being written (one per recording).",
     "meet_media_broadcasts_active": "Recordings that are public broadcasts.",
+    "meet_media_pipes_in": "Pipes bringing a room's streams from another worker, per room.",
+    "meet_media_pipes_out": "Pipes taking a room's streams to another worker, per room.",
 }
 
 
@@ -166,6 +213,10 @@ def _count_room(router: Router, counts: dict[str, int]) -> None:
     for member in members + viewers:
         if any(slot.out.source is not None for slot in list(member.session.slots)):
             counts["meet_media_subscribers"] += 1
+    pipes = router.pipes
+    if pipes is not None:
+        counts["meet_media_pipes_in"] += pipes.upstream
+        counts["meet_media_pipes_out"] += len(pipes.outs)
     recorder = router.recorder
     if recorder is not None:
         counts["meet_media_recordings_active"] += 1

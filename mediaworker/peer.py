@@ -22,6 +22,7 @@ from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
+from mediaworker.admission import Admission, Turn, Withdrawn
 from mediaworker.audio import negotiate_opus
 from mediaworker.config import MediaConfig
 from mediaworker.forwarding import Egress, Outbound, Source
@@ -56,6 +57,7 @@ class Slot:
     out: Outbound
     key: str | None = None  # "<peer>/<source>" it carries, set by the router
     layer: str = "off"  # which layer of it (mediaworker/layers.py)
+    pending_since: float = 0.0  # when it began waiting for another layer's keyframe
 
 
 @dataclass
@@ -145,6 +147,7 @@ class PeerSession:
         reply: Callable[[dict[str, Any]], None],
         viewer: bool = False,
         seats: ViewerSeats | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self.peer = peer
         self.viewer = viewer  # a public viewer: receives the program, publishes nothing
@@ -153,6 +156,10 @@ class PeerSession:
         self._seats = seats
         self.seated = False
         self._deadline: asyncio.TimerHandle | None = None
+        # A new connection's handshake waits its turn (mediaworker/admission.py); the
+        # turn ends when the connection is up, failed or closed.
+        self._admission = admission
+        self._turn: Turn | None = None
         self.pc: RTCPeerConnection | None = None
         self.published: dict[str, Published] = {}  # by source name
         self.slots: list[Slot] = []
@@ -180,6 +187,8 @@ class PeerSession:
                         await self._offer(signal)
                     elif signal.get("type") == "rtc.ice":
                         await self._ice(signal.get("candidate"))
+                except Withdrawn:
+                    pass  # left while its handshake waited: the close follows in the inbox
                 except OfferRefused as refused:
                     logger.info("peer %s: offer refused (%s): %s", self.peer, refused.code, refused)
                     await self._fail(refused.code)
@@ -194,6 +203,8 @@ class PeerSession:
     def close(self) -> None:
         """Stop after the messages already queued; the connection is closed."""
         self._release_seat()
+        if self._turn is not None and self._turn.started_at is None:
+            self._turn.end()  # still queued: leave the queue now, not after its turn
         self._inbox.put_nowait(None)
 
     async def _fail(self, code: str) -> None:
@@ -330,6 +341,11 @@ class PeerSession:
 
     async def _new_pc(self) -> None:
         await self._close_pc()
+        if self._admission is not None:
+            # Built and answered only in its turn: until then the established
+            # connections' packets and consent checks have the loop.
+            self._turn = self._admission.ask()
+            await self._turn.wait()
         negotiate_opus()  # idempotent: FEC and DTX in every answer (mediaworker/audio.py)
         pc = RTCPeerConnection(configuration=rtc_configuration(self._config))
         self._estimator = RemoteBitrateEstimator()  # the publisher's uplink, one for all
@@ -346,9 +362,17 @@ class PeerSession:
                 if self.state == "connected" and self._deadline is not None:
                     self._deadline.cancel()
                     self._deadline = None
+                if self.state in ("connected", "failed", "closed"):
+                    self._end_turn()  # the handshake is over: the next may start
                 self._notify(ConnectionChanged(self, pc.connectionState))
 
+    def _end_turn(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            turn.end()
+
     async def _close_pc(self) -> None:
+        self._end_turn()
         pc, self.pc = self.pc, None
         for published in self.published.values():
             published.stream.close()
@@ -369,6 +393,10 @@ class PeerSession:
         dtls = sender.transport
         egress = self._egresses.get(dtls)
         if egress is None:
-            egress = Egress(dtls, limit_bytes=self._config.egress_limit_bytes)
+            egress = Egress(
+                dtls,
+                limit_bytes=self._config.egress_limit_bytes,
+                batch_sends=self._config.batch_sends,
+            )
             self._egresses[dtls] = egress
         return egress

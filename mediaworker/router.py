@@ -15,6 +15,10 @@ mediaworker/recording_control.py: the ``Recorder`` and the program it shows, pic
 after every change) and, while the recording is a broadcast, its public viewers
 (``Viewers``, mediaworker/viewers.py), whose slots it fills with the program and the
 presenters who spoke last. The dominant speaker comes from mediaworker/speakers.py.
+
+When the room spans workers, the publishers of its other workers come through pipes
+(mediaworker/pipes.py) and are slotted beside its own members (``_everyone``); what the
+router does with its pipes is the ``PipedRoom`` mixin's (mediaworker/router_pipes.py).
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mediaworker.actions import ControlIn, RecordingIn, SignalIn, Tick
+from mediaworker.actions import ControlIn, PipeHosts, PipeIn, RecordingIn, SignalIn, Tick
 from mediaworker.adaptation import LinkTicker, pause_unused
+from mediaworker.admission import Admission
 from mediaworker.bandwidth import PROBE_SECS
 from mediaworker.config import MediaConfig
 from mediaworker.members import (
@@ -46,8 +51,10 @@ from mediaworker.peer import (
     Negotiated,
     PeerSession,
 )
+from mediaworker.pipes import PipeHub, RoomPipes
 from mediaworker.recording.recorder import Recorder
 from mediaworker.recording_control import RecordingControl, recording_event
+from mediaworker.router_pipes import PipedRoom
 from mediaworker.seats import ViewerSeats
 from mediaworker.slot_filling import fill_slots, published_streams, slot_map
 from mediaworker.speakers import SpeakerDetector
@@ -62,9 +69,12 @@ from mediaworker.wire import (
 )
 
 logger = logging.getLogger(__name__)
+# Connections that came up in a burst are refilled together, but never more than this
+# many wait for the refill that tells them their slots.
+JOINS_PER_REFILL = 32
 
 
-class Router:
+class Router(PipedRoom):
     """The SFU of one room."""
 
     def __init__(
@@ -76,7 +86,9 @@ class Router:
         registry: ConnectionRegistry,
         on_closed: Callable[[Router], None],
         seats: ViewerSeats,
+        admission: Admission | None = None,
         on_recording_finished: Callable[[Path], None] | None = None,
+        pipes: PipeHub | None = None,
     ) -> None:
         self.slug = slug
         self.members: dict[str, Member] = {}  # the participants (panelists of a webinar)
@@ -88,8 +100,12 @@ class Router:
         self._send = send
         self._config = config
         self._registry = registry
+        self._admission = admission or Admission(config.handshakes)
         self._on_closed = on_closed
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        # Members whose connection came up since the last refill: each is told its
+        # slots at the next one (one refill for a burst of joins, not one per join).
+        self._negotiated: dict[int, Member] = {}
         self._joins = itertools.count()
         self._ticker: asyncio.Task[None] | None = None
         self._speaking: frozenset[str] = frozenset()
@@ -98,6 +114,14 @@ class Router:
         # Peers a host made the presenter (media.control presenter_on/off): with the
         # hosts, they alone feed the recording, the broadcast and its viewers.
         self.presenters: set[str] = set()
+        # Pipes from and to the room's other workers (mediaworker/pipes.py), when the
+        # worker is placed (a standalone worker on Redis); None: the room is all here.
+        self.pipes = RoomPipes(slug, pipes, refresh=self._refill) if pipes else None
+        self._levels: dict[str, float] = {}  # our microphones' latest levels, for the pipes
+        self._remote_broadcast = False
+        self._held_viewers: list[SignalIn] = []  # offers waiting for the origin's first word
+        self._born = 0.0
+        self._idle_since: float | None = None
 
     @property
     def viewers(self) -> dict[str, Member]:
@@ -116,15 +140,29 @@ class Router:
     async def run(self) -> None:
         """Apply actions one at a time until the room closes."""
         self._ticker = asyncio.ensure_future(self._tick_forever())
+        self._born = _now()
+        discovery = asyncio.ensure_future(self._discover_forever()) if self.pipes else None
         try:
             while not self.closed:
                 action = await self._queue.get()
                 try:
                     self._apply(action)
+                    if self._negotiated and (
+                        self._queue.empty() or len(self._negotiated) >= JOINS_PER_REFILL
+                    ):
+                        self._refill()
                 except Exception:  # one bad action must not end the room
                     logger.exception("room %s: cannot apply %s", self.slug, type(action).__name__)
+                if not self._queue.empty():
+                    # A burst of actions (a join storm) must not hold the loop: between
+                    # them the sockets are read, so the publishers' media flows and their
+                    # ICE consent checks are answered (aioice gives each 0.5 s; six missed
+                    # in a row and the publisher's browser drops the connection).
+                    await asyncio.sleep(0)
         finally:
             self._ticker.cancel()
+            if discovery is not None:
+                discovery.cancel()
             await self._shutdown()
             self._on_closed(self)
 
@@ -138,7 +176,7 @@ class Router:
             if member is not None:
                 hold(member)  # new sources of a muted member stay muted
                 member.sending = {}  # a new connection sends every layer: say again
-                self._refill(always_tell=member)
+                self._negotiated[id(member)] = member  # refilled once the burst is applied
         elif isinstance(action, ConnectionChanged):
             member = self._member_of(action.session)
             if member is not None and not member.viewer:
@@ -153,14 +191,21 @@ class Router:
             self._tick()
         elif isinstance(action, RecordingIn):
             self._recording(action)
+        elif isinstance(action, PipeIn):
+            self._pipe(action)
+        elif isinstance(action, PipeHosts) and self.pipes is not None:
+            self.pipes.discover(action.hosts, _now())
 
     # -- browser messages --------------------------------------------------------
 
     def _signal(self, action: SignalIn) -> None:
         if action.viewer:
+            if self._origin_unheard(action):
+                self._held_viewers.append(action)  # replayed at the origin's first word
+                return
             self.audience.signal(
                 action,
-                broadcasting=self.recording.broadcasting,
+                broadcasting=self.broadcasting,
                 participant=action.peer in self.members,
                 join=lambda viewer: self._join(viewer, viewer=True),
             )
@@ -203,6 +248,7 @@ class Router:
             reply=lambda signal: self._to_browser_peer(peer, signal),
             viewer=viewer,
             seats=self.audience.seats if viewer else None,
+            admission=self._admission,
         )
         member = Member(
             peer=peer,
@@ -250,11 +296,14 @@ class Router:
 
     def _fed(self, streams: Streams) -> Streams:
         """The streams that feed the recording, its mix and the viewers' slots: those of
-        hosts and of the peers a host made presenter."""
+        hosts and of the peers a host made presenter (here or on the room's other workers)."""
+        presenters = set(self.presenters)
+        for state in self.pipes.remote_states() if self.pipes else ():
+            presenters |= state.presenters
         return {
             key: entry
             for key, entry in streams.items()
-            if entry[0].role in FEEDING_ROLES or entry[0].peer in self.presenters
+            if entry[0].role in FEEDING_ROLES or entry[0].peer in presenters
         }
 
     def _leave(self, peer: str) -> None:
@@ -286,16 +335,22 @@ class Router:
             self.closed = True
             return
         now = asyncio.get_running_loop().time()
-        if self._links.tick([*self.members.values(), *self.viewers.values()], now):
+        if self.pipes is not None:
+            self._tick_pipes(now)
+            if self.closed:
+                return
+        remote = self.pipes.remote_members().values() if self.pipes else ()
+        if self._links.tick([*self.members.values(), *self.viewers.values(), *remote], now):
             # New budgets and bitrates: anyone's layers may change.
-            streams = self._streams()
+            everyone = self._everyone()
+            streams = self._streams(everyone)
             for member in self.members.values():
-                self._refill_member(member, streams, tell=False)
+                self._refill_member(member, streams, everyone, tell=False)
             if self.viewers:
                 fed = self._fed(streams)
                 shared: dict[str, list[str]] = {}
                 for viewer in self.viewers.values():
-                    self._refill_member(viewer, fed, tell=False, shared=shared)
+                    self._refill_member(viewer, fed, everyone, tell=False, shared=shared)
             for member in self.members.values():
                 self._report_layers(member)
                 self._report_quality(member)
@@ -304,6 +359,11 @@ class Router:
             mic = member.session.published.get("mic")
             if mic is not None and member.active.get("mic"):
                 levels[member.peer] = mic.stream.take_level()
+        self._levels = dict(levels)
+        self._sync_pipes()  # a keep-alive for the far workers too
+        for state in self.pipes.remote_states() if self.pipes else ():
+            for peer, level in state.levels.items():
+                levels.setdefault(peer, level)
         if not levels:
             return
         changed = self.speakers.update(levels, now)
@@ -320,41 +380,47 @@ class Router:
 
     # -- slots -------------------------------------------------------------------
 
-    def _streams(self) -> Streams:
-        """Every active published stream of the room, by key."""
-        return published_streams(self.members, self.speakers.last_active)
+    def _streams(self, everyone: dict[str, Member]) -> Streams:
+        """Every active published stream of ``everyone`` (``_everyone``: the room's
+        members here and its publishers on its other workers), by key."""
+        return published_streams(everyone, self.speakers.last_active)
 
-    def _refill(self, always_tell: Member | None = None) -> None:
-        """Refill every subscriber's slots; tell those whose slots changed."""
-        streams = self._streams()
+    def _refill(self) -> None:
+        """Refill every subscriber's slots; tell those whose slots changed, and those
+        whose connection came up since the last refill."""
+        told, self._negotiated = self._negotiated, {}
+        everyone = self._everyone()  # once: a merged dict when the room spans workers
+        streams = self._streams(everyone)
         fed = self._fed(streams)
         if self.recorder is not None:
             self.recording.update_program(fed, self.speakers.dominant)  # first: viewers follow
         for member in self.members.values():
-            self._refill_member(member, streams, tell=member is always_tell)
+            self._refill_member(member, streams, everyone, tell=id(member) in told)
         # Viewers own no stream and prefer no one: one ranking serves them all (a
         # broadcast's hundreds of viewers are refilled at every change of speaker).
         shared: dict[str, list[str]] = {}
         for viewer in self.viewers.values():
-            self._refill_member(viewer, fed, tell=viewer is always_tell, shared=shared)
+            self._refill_member(viewer, fed, everyone, tell=id(viewer) in told, shared=shared)
         for member in self.members.values():
             self._report_published(member)
             self._report_layers(member)
+        self._sync_pipes()  # a new publisher is piped at once
 
     def _refill_member(
         self,
         member: Member,
         streams: Streams,
+        everyone: dict[str, Member],
         *,
         tell: bool,
         shared: dict[str, list[str]] | None = None,
     ) -> None:
-        program = self.recording.program
+        program = self._program()
         now = _now()
         adapt = self._config.layers  # MEET_MEDIA_LAYERS=off: the high layer, no budget
         changed = fill_slots(member, streams, program=program, shared=shared, now=now, adapt=adapt)
         if changed or tell:
-            tracks = slot_map(member, self.members)
+            tracks = slot_map(member, everyone)
             self._to_browser(member, {"type": "rtc.tracks", "tracks": tracks})
         if member.probe_bps:
             for egress in member.session.egresses():
@@ -401,6 +467,11 @@ class Router:
 
     # -- recording ---------------------------------------------------------------
 
+    def records(self, recording: str) -> bool:
+        """Whether this room is making ``recording`` now."""
+        current = self.recording.recorder
+        return current is not None and current.recording_id == recording
+
     def _recording(self, action: RecordingIn) -> None:
         step = self.recording.step(action)
         if step == "start":
@@ -408,7 +479,8 @@ class Router:
             recorder = self.recording.start(action)
             if recorder is None:
                 return
-            self.recording.update_program(self._fed(self._streams()), self.speakers.dominant)
+            streams = self._streams(self._everyone())
+            self.recording.update_program(self._fed(streams), self.speakers.dominant)
             for member in self.members.values():
                 self._event(member, recording_event("on", recorder))
         elif step == "stop":
@@ -448,6 +520,8 @@ class Router:
         members, self.members = list(self.members.values()), {}
         for member in members:
             member.session.close()
+        if self.pipes is not None:
+            self.pipes.close()
         await asyncio.gather(*(m.task for m in members), *viewers, return_exceptions=True)
 
 

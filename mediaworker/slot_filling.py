@@ -6,19 +6,30 @@ The router refills every subscriber after each change of its room: last-N camera
 viewer's ``program`` slot. The ranking itself is mediaworker/slots.py; this module
 points each slot's forwarder at its stream. A slot that changes source is switched on
 the new source's next keyframe, which is requested at once.
+
+A slot moving to another layer of the same video keeps the old layer until the new
+one's keyframe arrives, up and down (issue 13: a step down must not freeze the picture
+for longer than a keyframe takes to come): the old layer stops at once only when the
+link drops a quarter of what is sent (``bandwidth.SEVERE_LOSS``: its packets would be
+lost anyway, and the queue must drain for the keyframe to pass), or when the keyframe
+is still not there after ``WAIT_DOWN_SECS`` on a congested link.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from mediaworker import slots as ranking
+from mediaworker.bandwidth import SEVERE_LOSS
 from mediaworker.forwarding import Source
 from mediaworker.layers import HIGH, LOW, OFF, Want, allocate
 from mediaworker.members import Member, Streams
 from mediaworker.peer import Slot
 from mediaworker.wire import LOW_LAYERS
+
+logger = logging.getLogger(__name__)
 
 LOW_LAYER_OF = {source: low for low, source in LOW_LAYERS.items()}
 # What a video costs before it has been measured (bits/s): camera, then screen.
@@ -26,6 +37,7 @@ NOMINAL_HIGH_BPS = {False: 1_000_000.0, True: 1_500_000.0}
 NOMINAL_LOW_BPS = 150_000.0
 AUDIO_OVERHEAD_BPS = 16_000.0  # RTP/SRTP/UDP/IP headers of ~50 packets a second
 FLOWING_BPS = 2_000.0  # a stream measured above this is sending: its rate is real
+WAIT_DOWN_SECS = 1.0  # a step down waits this long for the low layer's keyframe at most
 
 # Slot kind -> the published source it carries ("program": the recording's video).
 KIND_OF_SLOT = {"audio": "mic", "camera": "camera", "screen": "screen", "program": ""}
@@ -87,23 +99,36 @@ def fill_slots(
         stream = None if layer == OFF else layer_stream(streams, key, layer)  # type: ignore[arg-type]
         if layer == OFF:
             key = None
-        out = slot.out
-        if stream is None:  # nothing, or a video that does not fit: stop now
-            if out.source is not None:
-                out.source.detach(out)
-            out.cancel_pending()
-        elif out.source is stream:
-            out.cancel_pending()  # back to the layer it still receives, if it was leaving
-        elif out.pending is not stream:
-            # Up to a better layer of the same video: keep the old one until the new
-            # keyframe. Anything else (another video, a step down because the link is
-            # full) switches at once.
-            same_video = slot.key == key and slot.layer == LOW and layer == HIGH
-            stream.attach(out, seamless=same_video)
+        _point(slot, stream, key, layer, member, now)
         slot.layer = layer
         if slot.key != key:
             slot.key, changed = key, True
     return changed
+
+
+def _point(
+    slot: Slot, stream: Source | None, key: str | None, layer: str, member: Member, now: float
+) -> None:
+    """Point ``slot``'s forwarder at ``stream`` (``key``'s ``layer``): see the top."""
+    out = slot.out
+    if stream is None:  # nothing, or a video that does not fit: stop now
+        if out.source is not None:
+            out.source.detach(out)
+        out.cancel_pending()
+    elif out.source is stream:
+        out.cancel_pending()  # back to the layer it still receives, if it was leaving
+    elif out.pending is not stream:
+        # Another layer of the same video: keep the old one until the new keyframe,
+        # unless the link drops too much for it. Another video switches at once.
+        same_video = slot.key == key and slot.layer != OFF and slot.layer != layer
+        seamless = same_video and (layer == HIGH or member.link.loss < SEVERE_LOSS)
+        stream.attach(out, seamless=seamless)
+        slot.pending_since = now
+    elif layer == LOW and (
+        member.link.loss >= SEVERE_LOSS
+        or (member.link.congested and now - slot.pending_since >= WAIT_DOWN_SECS)
+    ):
+        stream.attach(out)  # the low keyframe is late and the link chokes: stop the high
 
 
 def layer_stream(streams: Streams, key: str, layer: str) -> Source:
@@ -168,6 +193,18 @@ def choose_layers(
             allocation = allocate(wants, link.budget_bps, audio_bps, current)
         elif step:
             member.probe_bps = step  # the router has the connection send copies
+            logger.info("link %s: probing %.0f kbit/s more", member.peer, step / 1000)
+    if allocation.state != member.bandwidth_state:  # rare: worth a line in the log
+        logger.info(
+            "link %s: %s -> %s; budget %s kbit/s, sending %.0f kbit/s, loss %.2f, rtt %s",
+            member.peer,
+            member.bandwidth_state,
+            allocation.state,
+            None if link.budget_bps is None else round(link.budget_bps / 1000),
+            link.sent_bps / 1000,
+            link.loss,
+            None if link.rtt is None else round(link.rtt, 3),
+        )
     member.bandwidth_state = allocation.state
     layers = dict.fromkeys(videos, OFF)
     layers.update(allocation.layers)

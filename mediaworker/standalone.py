@@ -2,7 +2,11 @@
 
 Production shape (``REDIS_URL`` set): the worker builds its Redis channel layer and its
 logging from the environment itself, so it starts without Django settings, a database
-or a secret key. The web processes reach it through the same Redis (meet/settings.py).
+or a secret key. The web processes reach it through the same Redis (meet/settings.py):
+the worker registers in placement (placement/, mediaworker/registration.py) under
+``MEET_MEDIA_WORKER_ID`` and reads its own channel, ``media-worker.<id>``; the web side
+asks placement which worker serves a room (realtime/media_routes.py). Several workers on
+one machine: ``meet media --workers N`` (mediaworker/fleet.py) or N such processes.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from mediaworker import logs, metrics
-from mediaworker.config import metrics_address
+from mediaworker.config import capacity_units, metrics_address, worker_id
 from mediaworker.exposition import serve_in_thread
+from mediaworker.registration import Registration
+from mediaworker.wire import worker_channel
 from mediaworker.worker import REDIS_SOCKET_TIMEOUT_SECS, patient_redis, run_forever
+from placement.store import Placement, WorkerCard
 
 # Equal to the web side's Redis host entry (meet/settings.py CHANNEL_LAYERS): the two
 # sides share one Redis, and a worker answering a join storm opens as many connections
@@ -63,6 +70,22 @@ def main(environ: Mapping[str, str] = os.environ) -> None:
             "The media worker runs as its own process only with REDIS_URL set (the channel "
             "layer it shares with the web processes); without it daphne runs the worker."
         )
+    name, capacity = worker_id(environ), capacity_units(environ)
     configure_logging(environ)
     serve_metrics(environ)
-    asyncio.run(run_forever(redis_layer(url)))
+    asyncio.run(serve_placed(url, WorkerCard(name, capacity, worker_channel(name))))
+
+
+async def serve_placed(url: str, card: WorkerCard) -> None:
+    """Serve ``card.channel`` on ``url``'s layer, registered in placement meanwhile."""
+    import redis.asyncio
+
+    client = redis.asyncio.Redis.from_url(url, socket_timeout=REDIS_SOCKET_TIMEOUT_SECS)
+    try:
+        await run_forever(
+            redis_layer(url),
+            channel=card.channel,
+            registration=Registration(Placement(client), card),
+        )
+    finally:
+        await client.aclose()

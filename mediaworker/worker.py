@@ -1,17 +1,20 @@
-"""The media worker: reads ``MEDIA_WORKER_CHANNEL``, runs one ``Router`` per live room.
+"""The media worker: reads its channel, runs one ``Router`` per live room.
 
 The worker is handed its channel layer and never looks one up (that would read Django's
 settings). Embedded default (no ``REDIS_URL``): meet/media_worker.py runs a
 ``MediaWorker`` as a task inside the daphne process, on daphne's in-memory layer (the
 first connection starts it). With Redis: ``meet media`` / ``python -m mediaworker``
 (mediaworker/standalone.py) runs ``run_forever`` in its own process on a Redis layer it
-builds itself. Either way the consumer only ever sends wire messages
-(mediaworker/wire/) and the worker answers to the consumer's channel.
+builds itself, reading its own channel and registered in placement
+(mediaworker/registration.py); the embedded worker reads ``MEDIA_WORKER_CHANNEL``.
+Either way the consumer only ever sends wire messages (mediaworker/wire/) and the worker
+answers to the consumer's channel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -23,10 +26,15 @@ from typing import Any
 from channels.exceptions import ChannelFull
 
 from mediaworker import dtls, ice, metrics
-from mediaworker.actions import ControlIn, RecordingIn, SignalIn
+from mediaworker.actions import ControlIn, PipeIn, RecordingIn, SignalIn
+from mediaworker.admission import Admission
 from mediaworker.config import MediaConfig
+from mediaworker.forwarding.source import slice_fanout
 from mediaworker.peer import ConnectionRegistry
+from mediaworker.pipe_wire import PIPE_TYPE, sender
+from mediaworker.pipes import PipeHub
 from mediaworker.recording_news import RecordingNews
+from mediaworker.registration import Registration
 from mediaworker.router import Router
 from mediaworker.seats import ViewerSeats
 from mediaworker.wire import MEDIA_WORKER_CHANNEL, RECORDING_ACTIONS, viewer_refused
@@ -106,17 +114,27 @@ class MediaWorker:
         self.routers: dict[str, Router] = {}
         self.registry = ConnectionRegistry()
         self.seats = ViewerSeats(self.config.max_viewers)
+        # New connections' handshakes take turns, whatever room they join: the loop is one.
+        self.admission = Admission(self.config.handshakes)
         self.outbox = Outbox(layer)
         self.news = RecordingNews(layer)  # recording.finished, to the web side
         self._tasks: set[asyncio.Task[None]] = set()
         self.ready = asyncio.Event()
         self.pulse = metrics.LoopPulse()  # event-loop lag for /metrics and /healthz
+        # Pipes to the other workers of rooms that span workers (a placed worker only).
+        self.pipes: PipeHub | None = None
+        # Rooms an edge is looking up (a viewer's offer for a room it does not serve yet):
+        # their messages wait for the answer.
+        self._looking: dict[str, list[SignalIn]] = {}
 
     async def run(self) -> None:
         """Serve until cancelled, then close every room and connection."""
         self.news.attach(asyncio.get_running_loop())
         ice.configure(self.config)
         dtls.configure()
+        slice_fanout(self.config.fanout_slices)
+        if self.pipes is not None:
+            await self.pipes.start()  # after ice.configure: within MEET_MEDIA_UDP_PORTS
         quiet = logging.getLogger("aioice")  # INFO logs every candidate pair of every peer
         if quiet.level == logging.NOTSET:
             quiet.setLevel(logging.WARNING)
@@ -150,11 +168,16 @@ class MediaWorker:
             await self.shutdown()
             await asyncio.wait_for(self.outbox.flush(), timeout=2)
             outbox.cancel()
+            if self.pipes is not None:
+                self.pipes.close()
 
     def dispatch(self, message: dict[str, Any]) -> None:
         """Hand one wire message to its room's router."""
         if message.get("type") == "media.recording":
             self._recording(message)
+            return
+        if message.get("type") == PIPE_TYPE:
+            self._pipe(message)
             return
         room, peer, reply = message.get("room"), message.get("peer"), message.get("reply")
         if not (isinstance(room, str) and isinstance(peer, str) and isinstance(reply, str)):
@@ -176,6 +199,11 @@ class MediaWorker:
             router = self._router(room, create=not viewer)
             if router is not None:
                 router.post(action)
+            elif room in self._looking:
+                self._looking[room].append(action)
+            elif self.pipes is not None and message["signal"].get("type") == "rtc.offer":
+                self._looking[room] = [action]  # an edge of a webinar, if another worker has it
+                self._spawn(self._edge(room))
             elif message["signal"].get("type") == "rtc.offer":
                 self.outbox.send(reply, dict(viewer_refused(peer=peer, code="not_live")))
         elif kind == "media.control" and _one_of(message.get("action"), _CONTROL_ACTIONS):
@@ -188,6 +216,45 @@ class MediaWorker:
                 router.post(action)
         else:
             logger.warning("media worker: unknown message %r ignored", kind)
+
+    def _pipe(self, message: dict[str, Any]) -> None:
+        """Another worker of one of our rooms about a pipe (mediaworker/pipe_wire.py)."""
+        found = sender(message)
+        if found is None or self.pipes is None:
+            logger.warning("media worker: malformed media.pipe ignored")
+            return
+        action, room, worker, channel = found
+        if worker == self.pipes.worker:
+            return
+        router = self._router(room, create=False)  # no room here: nothing to pipe
+        if router is not None:
+            router.post(PipeIn(action, worker, channel, message))
+
+    async def _edge(self, room: str) -> None:
+        """A viewer's offer for a room we do not serve: serve it as an edge when another
+        worker has it (placement put the viewer here: issue 14, item 4), else refuse."""
+        assert self.pipes is not None
+        try:
+            hosts = await self.pipes.hosts(room)
+        except Exception as exc:
+            logger.warning("media worker: cannot look up room %s: %r", room, exc)
+            hosts = []
+        waiting = self._looking.pop(room, [])
+        if any(worker != self.pipes.worker for worker, _ in hosts):
+            router = self._router(room, create=True)
+            assert router is not None
+            for action in waiting:
+                router.post(action)
+            return
+        for action in waiting:
+            if action.signal.get("type") == "rtc.offer":
+                refused = viewer_refused(peer=action.peer, code="not_live")
+                self.outbox.send(action.reply, dict(refused))
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _recording(self, message: dict[str, Any]) -> None:
         """A recording command from the web side (wire.ToWorkerRecording)."""
@@ -219,8 +286,10 @@ class MediaWorker:
         router = self._router(str(room), create=action == "start")
         if router is not None:
             router.post(command)
-        elif action == "stop":
-            # No live room (the worker restarted, the room closed): finish it anyway.
+        if action == "stop" and (router is None or not router.records(command.recording)):
+            # Not recorded here (the worker restarted, the room closed, or moved here from
+            # a worker that died while recording it): finish it anyway. Its owner lock
+            # keeps a recording still being written out of the finaliser's hands.
             _in_thread(
                 f"finalise-{command.recording[:8]}",
                 _finalise_orphans,
@@ -260,7 +329,9 @@ class MediaWorker:
             registry=self.registry,
             on_closed=self._forget,
             seats=self.seats,
+            admission=self.admission,
             on_recording_finished=self.news.finished,
+            pipes=self.pipes,
         )
         self.routers[room] = router
         task = asyncio.ensure_future(router.run())
@@ -271,6 +342,13 @@ class MediaWorker:
     def _forget(self, router: Router) -> None:
         if self.routers.get(router.slug) is router:
             del self.routers[router.slug]
+
+    def drop_rooms(self) -> None:
+        """Close every room now: this worker's lease ran out (a stall) and the web side
+        moved its rooms to other workers (issue 14, item 5). A member still routed here
+        offers again when its connection fails, and opens the room anew."""
+        for router in list(self.routers.values()):
+            router.post(ControlIn("", "", "close_room"))
 
     async def shutdown(self) -> None:
         """Close every room, then any connection left."""
@@ -318,13 +396,47 @@ def patient_redis(layer: Any) -> Any:
     return layer
 
 
-async def run_forever(layer: Any) -> None:
-    """Run the worker as its own process on ``layer`` until SIGINT or SIGTERM."""
-    worker = MediaWorker(layer)
+async def run_forever(
+    layer: Any,
+    *,
+    channel: str = MEDIA_WORKER_CHANNEL,
+    registration: Registration | None = None,
+) -> None:
+    """Run the worker as its own process on ``layer`` until SIGINT or SIGTERM.
+
+    With a ``registration`` (placement on Redis) the worker reads its own ``channel`` and
+    keeps its lease from the moment it reads it until it stops; it retires before it
+    closes its rooms, so no room is placed on a worker that is going away."""
+    worker = MediaWorker(layer, channel=channel)
+    if registration is not None and registration.on_lost is None:
+        registration.on_lost = worker.drop_rooms
+    if registration is not None:
+        placement = registration.placement
+
+        async def hosts(room: str) -> list[tuple[str, str]]:
+            return [(seat.worker, seat.channel) for seat in await placement.room_hosts(room)]
+
+        worker.pipes = PipeHub(
+            worker=registration.card.id,
+            channel=channel,
+            host=worker.config.pipe_host,
+            send=worker.outbox.send,
+            hosts=hosts,
+        )
     task = asyncio.ensure_future(worker.run())
     loop = asyncio.get_running_loop()
+    beats: asyncio.Task[None] | None = None
+    retiring: list[asyncio.Task[None]] = []
+    stopping: list[bool] = []
 
     def stop() -> None:
+        if stopping:  # SIGINT from the terminal and SIGTERM from `--workers`: stop once
+            return
+        stopping.append(True)
+        if beats is not None:
+            beats.cancel()
+        if registration is not None and not retiring:
+            retiring.append(loop.create_task(registration.retire()))
         task.cancel()
         # A stale worker still reading the channel (and forwarding) would split the
         # rooms' messages with its successor. If the shutdown hangs — an aiortc task
@@ -337,12 +449,29 @@ async def run_forever(layer: Any) -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop)
-    print(f"meet media worker is reading channel {worker.channel!r}", flush=True)
+    ready = asyncio.ensure_future(worker.ready.wait())
+    await asyncio.wait([task, ready], return_when=asyncio.FIRST_COMPLETED)
+    ready.cancel()
+    if registration is not None and not task.done():
+        # Registered before it says it reads: whoever waits for that line finds it placed.
+        with contextlib.suppress(Exception):  # Redis down: the beats retry
+            await registration.beat()
+        if stopping:  # stopped during that beat, which may have come after the retire
+            retiring.append(loop.create_task(registration.retire()))
+        else:
+            beats = asyncio.ensure_future(registration.run())
+        print(
+            f"meet media worker {registration.card.id} is reading channel {channel!r}", flush=True
+        )
+    elif not task.done():
+        print(f"meet media worker is reading channel {channel!r}", flush=True)
     try:
         await task
     except asyncio.CancelledError:
         pass
     except Exception:  # a failed shutdown step must not keep the process alive
         logger.exception("media worker: shutdown did not finish cleanly")
+    if retiring:
+        await asyncio.gather(*retiring, return_exceptions=True)
     for leftover in asyncio.all_tasks() - {asyncio.current_task()}:
         leftover.cancel()

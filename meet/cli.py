@@ -3,7 +3,8 @@
 meet run      set up (migrate, provinces, rooms, demo data) and serve on $PORT
 meet setup    only the set-up step (idempotent)
 meet serve    only serve: one daphne process for HTTP and WebSocket
-meet media    run the media worker as its own process (with REDIS_URL; see docs/media.md)
+meet media    run the media worker as its own process (with REDIS_URL; see docs/media.md);
+              --workers N runs N of them, one per core
 meet <cmd>    any Django management command (migrate, import_units, ...)
 """
 
@@ -83,10 +84,21 @@ def serve(*, host: str, port: int) -> None:
     os.execvp(sys.executable, [*daphne, "meet.asgi:application"])
 
 
-def media() -> None:
-    """Run the media worker until SIGINT/SIGTERM (production: exactly one, docs/media.md)."""
+def media(args: list[str]) -> None:
+    """Run the media worker until SIGINT/SIGTERM; ``--workers N`` runs N (one per core)."""
     # No django.setup(): the worker reads its own environment and builds its own Redis
     # layer (mediaworker/standalone.py), so it needs no settings, database or secret.
+    if "--workers" in args:
+        from mediaworker.fleet import run_fleet
+
+        at = args.index("--workers") + 1
+        count = args[at] if at < len(args) else ""
+        if not count.isdigit():
+            raise SystemExit("meet media --workers needs a number: meet media --workers 4")
+        try:
+            raise SystemExit(run_fleet(int(count)))
+        except ValueError as problem:
+            raise SystemExit(str(problem)) from None
     from mediaworker.standalone import main as run_media_worker
 
     run_media_worker()
@@ -106,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     elif command == "serve":
         serve(host=host, port=port)
     elif command == "media":
-        media()
+        media(args[1:])
     elif command in {"help", "-h", "--help"}:
         print(__doc__)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -49,3 +50,61 @@ def env_rates(name: str) -> dict[str, tuple[float, int]]:
                 f" got {item!r}."
             ) from None
     return rates
+
+
+# Providers allauth knows by these names; any other standard provider is "openid_connect".
+SIGNIN_PROVIDER_KINDS = ("openid_connect", "microsoft", "google")
+
+
+def env_signin_providers(name: str) -> dict[str, dict[str, object]]:
+    """Read the deployment's sign-in providers (a JSON list) as allauth's PROVIDERS setting.
+
+    Each item: ``{"provider": "microsoft" | "google" | "openid_connect", "id": "...",
+    "name": "...", "client_id": "...", "secret": "...", "server_url": "..." (OIDC),
+    "tenant": "..." (Microsoft), "domains": ["hanoi.edu.vn"], "domains_verified": false}``.
+    Every provider uses PKCE. Unset or empty: no provider, only passwords.
+    """
+    raw = os.environ.get(name, "").strip()
+    providers: dict[str, dict[str, object]] = {
+        kind: {"OAUTH_PKCE_ENABLED": True, "APPS": []} for kind in SIGNIN_PROVIDER_KINDS
+    }
+    if not raw:
+        return providers
+    try:
+        items = json.loads(raw)
+        if not isinstance(items, list):
+            raise ValueError
+        for item in items:
+            kind = item.get("provider", "openid_connect")
+            if kind not in SIGNIN_PROVIDER_KINDS or not item.get("client_id"):
+                raise ValueError
+            apps = providers[kind]["APPS"]
+            assert isinstance(apps, list)
+            apps.append(_signin_app(kind, item))
+    except (ValueError, TypeError, AttributeError, KeyError):
+        raise ValueError(
+            f"{name} must be a JSON list of providers, each with a provider "
+            f"({', '.join(SIGNIN_PROVIDER_KINDS)}) and a client_id; see docs/signin.md."
+        ) from None
+    return providers
+
+
+def _signin_app(kind: str, item: dict[str, object]) -> dict[str, object]:
+    domains = item.get("domains") or []
+    if not isinstance(domains, list):
+        raise ValueError
+    app_settings: dict[str, object] = {
+        "allowed_domains": [str(domain) for domain in domains],
+        "domains_verified": bool(item.get("domains_verified", False)),
+    }
+    if kind == "openid_connect":
+        app_settings["server_url"] = str(item["server_url"])
+    if kind == "microsoft" and item.get("tenant"):
+        app_settings["tenant"] = str(item["tenant"])
+    return {
+        "provider_id": str(item.get("id") or kind),
+        "name": str(item.get("name") or kind),
+        "client_id": str(item["client_id"]),
+        "secret": str(item.get("secret", "")),
+        "settings": app_settings,
+    }

@@ -23,6 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from prometheus_client import Counter, Gauge
 
 from archive.services.finished import refresh_unfinished
+from meet.lessons import lessons_recorded
 from scheduling.services.invitations import invitations_resolve_all
 from scheduling.services.outbox import mail_requeue_lost, mail_tasks_prune
 from scheduling.services.reminders import reminders_queue
@@ -45,7 +46,11 @@ _last_pass_at = time.time()  # the start counts: /healthz is green while the fir
 
 # Jobs of other apps for every pass. The archive's sweep only recovers recordings whose
 # ``recording.finished`` message was lost (a crash): the message makes the entry at once.
-MINUTE_JOBS: dict[str, Callable[[], int]] = {"recordings_refreshed": refresh_unfinished}
+# Competition lessons under way are recorded for their jury (meet/lessons.py).
+MINUTE_JOBS: dict[str, Callable[[], int]] = {
+    "recordings_refreshed": refresh_unfinished,
+    "lessons_recorded": lessons_recorded,
+}
 
 
 def run_once(*, now: datetime | None = None, hourly: bool = True) -> dict[str, int]:

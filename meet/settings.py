@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from mediaworker.logs import log_format
-from meet.env import env_bool, env_list, env_rates
+from meet.env import env_bool, env_list, env_rates, env_signin_providers
 
 # Lets admin, forms and DRF classes be written with type parameters, e.g. ModelAdmin[Unit].
 django_stubs_ext.monkeypatch()
@@ -68,13 +68,25 @@ INSTALLED_APPS = [
     "channels",
     "meet",
     "rooms",
+    "identity",
     "scheduling",
     "signaling",
     "broadcasts",
     "archive",
+    "competitions",
+    "courses",
     # The task queue that delivers mail (see TASKS below).
     "django_tasks",
     "django_tasks_db",
+    # Sign-in with the accounts teachers already have (docs/signin.md): allauth's social
+    # accounts only; its own password pages are not routed (identity/urls.py). Last, so
+    # that its translations never override ours for the same English text.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.google",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes must come last: it inspects the response of a failed login.
@@ -165,6 +178,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# --- Sign-in through OpenID Connect providers (identity/, docs/signin.md) -------------------
+# The deployment's providers (Microsoft 365, Google Workspace, any OIDC server such as a
+# province's Keycloak) from MEET_SIGNIN_PROVIDERS; a department's own are added in the admin.
+SOCIALACCOUNT_PROVIDERS = env_signin_providers("MEET_SIGNIN_PROVIDERS")
+SOCIALACCOUNT_ADAPTER = "identity.adapter.SignInAdapter"
+ACCOUNT_ADAPTER = "identity.adapter.AccountAdapter"
+# Linking by e-mail is ours (identity/adapter.py): only a verified, allowed address, and
+# without allauth's password wipe (our accounts are made by administrators, not by visitors).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("MEET_SIGNIN_TIMEOUT_SECS", "10"))
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 LOGIN_REDIRECT_URL = "rooms:directory"
 LOGOUT_REDIRECT_URL = "rooms:directory"
 
@@ -242,7 +271,10 @@ MEET_MAIL_RETRY_MAX_SECS = int(os.environ.get("MEET_MAIL_RETRY_MAX_SECS", str(6 
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: its 403 for anonymous requests stays the API's answer (docs/security.md).
         "rest_framework.authentication.SessionAuthentication",
+        # Personal access tokens for a department's own systems (identity/, docs/signin.md).
+        "identity.authentication.AccessTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -347,7 +379,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fpdf2 subsets a certificate's font through fontTools, which logs every table at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 # /metrics answers these addresses/networks (not through a proxy), or a bearer token.
 MEET_METRICS_ALLOWED = env_list("MEET_METRICS_ALLOWED", default=["127.0.0.1", "::1"])
@@ -357,6 +390,14 @@ MEET_METRICS_TOKEN = os.environ.get("MEET_METRICS_TOKEN", "")
 MEET_SCHEDULER_METRICS_HOST = os.environ.get("MEET_SCHEDULER_METRICS_HOST", "127.0.0.1")
 MEET_SCHEDULER_METRICS_PORT = int(os.environ.get("MEET_SCHEDULER_METRICS_PORT", "9311"))
 MEET_SCHEDULER_HEALTHY_SECS = float(os.environ.get("MEET_SCHEDULER_HEALTHY_SECS", "300"))
+
+# --- Training courses (courses/) ---------------------------------------------------------
+# The course player's watch reports: one per MEET_COURSE_WATCH_EVERY_SECS per person, with a
+# burst of MEET_COURSE_WATCH_BURST (courses/services/progress.py).
+MEET_COURSE_WATCH_RATE = (
+    float(os.environ.get("MEET_COURSE_WATCH_EVERY_SECS", "5")),
+    int(os.environ.get("MEET_COURSE_WATCH_BURST", "6")),
+)
 
 # --- Live rooms (signaling/) ----------------------------------------------------------------
 # Read through signaling/conf.py at call time. Sizes in bytes, times in seconds.
@@ -406,5 +447,5 @@ if REDIS_URL:
 # checks that each is public now (docs/archive.md): never alias the folder in a web server.
 MEET_RECORDINGS_ROOT = Path(os.environ.get("MEET_RECORDINGS_DIR", VAR_DIR / "recordings"))
 # How long a shared cache may keep a public segment, MP4, poster or caption file before it
-# asks again (an unpublished entry then answers 404: archive/portal/files.py).
+# asks again (an unpublished entry then answers 404: archive/services/files.py).
 MEET_PUBLIC_MEDIA_MAX_AGE_SECS = int(os.environ.get("MEET_PUBLIC_MEDIA_MAX_AGE_SECS", "60"))

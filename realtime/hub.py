@@ -14,11 +14,17 @@ panel), ``VIEWERS`` everyone but its hosts. Lower case: the same audience, but t
 may wait up to ``LAZY_SECS`` to be sent together with others (presence: a hundred joins a
 second into a room of 1,000 would otherwise be 100,000 writes a second). Anything urgent
 flushes the waiting ones first, so the order of events never changes.
+
+One event is also read here: ``media.moved`` (realtime/media_routes.py), published when
+the media worker a group's sockets talk to died. Each subscriber's ``on_moved`` hears the
+dead worker's id before its browser hears the event (without the id, which names a
+machine), so the socket has dropped its route by the time the browser offers again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -39,6 +45,14 @@ MAX_BATCH_MESSAGES = 500
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Batch = Callable[[list[str]], str]
 
+MOVED_PREFIX = '{"type":"media.moved"'
+MOVED_FOR_BROWSERS = '{"type":"media.moved"}'
+
+
+def moved_event(worker: str) -> str:
+    """The encoded ``media.moved`` event: ``worker`` died, its rooms' members move."""
+    return json.dumps({"type": "media.moved", "worker": worker}, separators=(",", ":"))
+
 
 @dataclass(eq=False)
 class Subscriber:
@@ -51,6 +65,8 @@ class Subscriber:
     pending: list[str] = field(default_factory=list)
     # daphne's protocol of this socket, written to directly (realtime/prepared.py).
     protocol: Any = None
+    # Told the id of a media worker that died (``media.moved``), on the loop's thread.
+    on_moved: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
         self.protocol = prepared.protocol_of(self.send)
@@ -101,10 +117,23 @@ class Hub:
 
     def post(self, audience: str, text: str) -> None:
         """Queue an encoded event (on the loop's thread)."""
+        if text.startswith(MOVED_PREFIX):
+            text = self._moved(text)
         self._items.append((audience, text))
         if audience.isupper():
             self._urgent.set()
         self._wake.set()
+
+    def _moved(self, text: str) -> str:
+        """Tell each subscriber which worker died; the browsers get the event without it."""
+        worker = str(json.loads(text).get("worker", ""))
+        for member in list(self.members):
+            if member.on_moved is not None:
+                try:
+                    member.on_moved(worker)
+                except Exception:  # one socket must not keep the others on a dead worker
+                    logger.exception("media.moved: %s not moved", member.peer)
+        return MOVED_FOR_BROWSERS
 
     def stop(self) -> None:
         """End the task; queued events are dropped (nobody is left to receive them)."""

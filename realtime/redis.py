@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 
 DEFAULT_ADDRESS = "redis://127.0.0.1:6379/0"  # channels_redis's own default host
+ASYNC_MAX_CONNECTIONS = 100  # redis-py's default; per client, i.e. per store and event loop
+POOL_WAIT_SECS = 10.0
 
 
 def redis_address() -> str:
@@ -36,7 +38,19 @@ def sync_client(address: str, *, socket_timeout: float | None = 5) -> Any:
 
 
 def async_client(address: str, *, socket_timeout: float | None = 5) -> Any:
-    """An asyncio client; it belongs to the event loop that first uses it."""
+    """An asyncio client; it belongs to the event loop that first uses it.
+
+    When all ``ASYNC_MAX_CONNECTIONS`` are busy a command waits (up to
+    ``POOL_WAIT_SECS``) for one: redis-py's default pool raises instead, and in a join storm
+    on a busy machine (bench/signaling.py across processes, issue 14) thousands of joins'
+    limit checks failed that way — each logged with its traceback, and each let through
+    unlimited, since a limit store that cannot answer allows."""
     import redis.asyncio
 
-    return redis.asyncio.Redis.from_url(address, socket_timeout=socket_timeout)
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        address,
+        socket_timeout=socket_timeout,
+        max_connections=ASYNC_MAX_CONNECTIONS,
+        timeout=POOL_WAIT_SECS,
+    )
+    return redis.asyncio.Redis.from_pool(pool)

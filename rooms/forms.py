@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rooms.models import EquipmentItem, ItemStatus, UnitKind
 from rooms.services.sites import ItemChange
@@ -59,9 +60,9 @@ class DirectoryFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(
-        label=_("Kind"),
+        label=pgettext_lazy("unit", "Kind"),
         required=False,
-        choices=[("", _("All kinds")), *UnitKind.choices],
+        choices=[("", pgettext_lazy("unit", "All kinds")), *UnitKind.choices],
     )
     province = forms.ChoiceField(label=_("Province"), required=False)
 

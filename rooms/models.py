@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UnitKind(models.TextChoices):
@@ -56,7 +57,7 @@ class Unit(models.Model):
     code = models.CharField(
         _("code"), max_length=40, unique=True, help_text=_("A stable identifier for imports.")
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    kind = models.CharField(pgettext_lazy("unit", "kind"), max_length=20, choices=UnitKind.choices)
     level = models.CharField(_("level"), max_length=4, choices=Level.choices, blank=True)
     name = models.CharField(_("official name"), max_length=255)
     abbreviation = models.CharField(

@@ -11,8 +11,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 
-from rooms.models import MemberRole, Room, RoomMembership, Site
+from rooms.models import MemberRole, Room, RoomMembership, Site, Unit, UnitKind
 
 SYSTEM_ADMIN_GROUP = "system-administrators"
 
@@ -62,6 +63,25 @@ def can_manage_room(user: AnyUser, room: Room) -> bool:
     if pk is None:
         return False
     return is_system_admin(user) or pk in (room.manager_id, room.account_id)
+
+
+# The offices that organise for the units under them (competitions, training courses).
+ORGANISER_KINDS = (UnitKind.MINISTRY, UnitKind.DEPARTMENT, UnitKind.DISTRICT, UnitKind.COMMUNE)
+
+
+def managed_units(user: AnyUser) -> QuerySet[Unit]:
+    """The units whose room the person manages or signs in as (none when signed out)."""
+    pk = acting_pk(user)
+    if pk is None:
+        return Unit.objects.none()
+    rooms = Room.objects.filter(manager_id=pk) | Room.objects.filter(account_id=pk)
+    return Unit.objects.filter(room__in=rooms)
+
+
+def organising_units(user: AnyUser) -> QuerySet[Unit]:
+    """The offices a person may organise a competition or a course for."""
+    units = Unit.objects.all() if is_system_admin(user) else managed_units(user)
+    return units.filter(kind__in=ORGANISER_KINDS).order_by("name")
 
 
 def can_manage_site(user: AnyUser, site: Site) -> bool:

@@ -21,7 +21,21 @@ from scheduling.forms import MoveForm
 from scheduling.models import Invitation, Occurrence, Reply, SessionDocument, SessionKind
 from scheduling.permissions import can_schedule
 from scheduling.query_dates import calendar_years, year_of
-from scheduling.reports import csv_text, occurrence_sites, unit_usage
+from scheduling.report_charts import (
+    attendance_pdf,
+    minutes_figure,
+    month_label,
+    presence_figure,
+    usage_figures,
+    usage_pdf,
+)
+from scheduling.reports import (
+    csv_text,
+    occurrence_sites,
+    pdf_response,
+    sites_over_time,
+    unit_usage,
+)
 from scheduling.selectors import session_mail_trouble
 from scheduling.services.documents import can_download, document_add
 from scheduling.services.ical_import import MAX_IMPORT_BYTES, describe, ics_import, ics_preview
@@ -63,6 +77,7 @@ def occurrence_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "yes": sum(1 for r in rows if r.reply == Reply.YES),
         "present": sum(1 for r in rows if r.present),
         "mail": session_mail_trouble(session=occurrence.session),
+        "figures": [presence_figure(sites_over_time(occurrence)), minutes_figure(rows)],
     }
     return render(request, "scheduling/occurrence_detail.html", context)
 
@@ -94,6 +109,15 @@ def occurrence_attendance_csv(request: HttpRequest, slug: str, pk: int) -> HttpR
     ]
     day = timezone.localtime(occurrence.start).strftime("%Y-%m-%d")
     return _csv(csv_text(header, rows), f"diem-danh-{slug}-{day}.csv")
+
+
+@login_required
+def occurrence_attendance_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Sites present over time and each site's minutes at one meeting, charts and tables."""
+    occurrence = _hosted_occurrence(request, slug, pk)
+    data = attendance_pdf(occurrence, occurrence_sites(occurrence), sites_over_time(occurrence))
+    day = timezone.localtime(occurrence.start).strftime("%Y-%m-%d")
+    return pdf_response(data, f"diem-danh-{slug}-{day}.pdf")
 
 
 def _csv(text: str, filename: str) -> HttpResponse:
@@ -198,7 +222,7 @@ def _no_such_year(request: HttpRequest, room: Room) -> HttpResponse:
 
 @login_required
 def unit_report(request: HttpRequest, slug: str) -> HttpResponse:
-    """How the unit's room was used in a year (C53 Art. 21), on screen or as CSV."""
+    """How the unit's room was used in a year (C53 Art. 21), on screen, as CSV or as PDF."""
     room = _managed_room(request, slug)
     if room.unit is None:
         raise Http404(_("This room belongs to no unit."))
@@ -219,13 +243,24 @@ def unit_report(request: HttpRequest, slug: str) -> HttpResponse:
             [room.unit.name, year, _("Sites attended"), usage.sites_attended],
             [room.unit.name, year, _("Broadcasts"), usage.broadcasts],
         ]
+        for month in usage.months:
+            when = month_label(month)
+            rows.append([room.unit.name, year, f"{_('Meetings held')} · {when}", month.meetings])
+            rows.append([room.unit.name, year, f"{_('Hours')} · {when}", month.hours])
         return _csv(csv_text(header, rows), f"bao-cao-{room.slug}-{year}.csv")
-    kinds = [(SessionKind(kind).label, count) for kind, count in usage.sessions_by_kind.items()]
-    return render(
-        request,
-        "scheduling/unit_report.html",
-        {"room": room, "usage": usage, "year": year, "kinds": kinds, "years": calendar_years()},
-    )
+    kinds = [(str(SessionKind(kind).label), n) for kind, n in usage.sessions_by_kind.items()]
+    if request.GET.get("format") == "pdf":
+        data = usage_pdf(room, usage, year, kinds)
+        return pdf_response(data, f"bao-cao-{room.slug}-{year}.pdf")
+    context = {
+        "room": room,
+        "usage": usage,
+        "year": year,
+        "kinds": kinds,
+        "years": calendar_years(),
+        "figures": usage_figures(room, usage, year),
+    }
+    return render(request, "scheduling/unit_report.html", context)
 
 
 IMPORT_SESSION_KEY = "meet_ics_import"

@@ -1,4 +1,5 @@
-"""Reports: a meeting's sites (readiness, reply, presence) and a unit's year (C53 Art. 21)."""
+"""Reports: a meeting's sites (readiness, reply, presence, over time) and a unit's year
+(C53 Art. 21), month by month; the CSV, PDF and number helpers every report uses."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.formats import get_format
 
+from charts.svg import number_text
 from rooms.models import Site, Unit
 from rooms.selectors import SiteStatus, site_status
 from scheduling.models import (
@@ -88,8 +93,18 @@ def occurrence_sites(occurrence: Occurrence) -> list[SiteRow]:
 
 
 @dataclass(frozen=True)
+class MonthUse:
+    """Meetings held and their hours in one month of the period (its local calendar)."""
+
+    year: int
+    month: int
+    meetings: int
+    hours: float
+
+
+@dataclass(frozen=True)
 class UnitYear:
-    """How a unit's rooms were used in a period (C53 Art. 21)."""
+    """How a unit's rooms were used in a period (C53 Art. 21), in all and month by month."""
 
     unit: Unit
     sessions_by_kind: dict[str, int]
@@ -97,6 +112,18 @@ class UnitYear:
     hours: float
     sites_attended: int
     broadcasts: int
+    months: tuple[MonthUse, ...] = ()
+
+
+def _months(start: datetime, end: datetime) -> list[tuple[int, int]]:
+    """Every (year, month) the period touches, in order."""
+    first = timezone.localtime(start)
+    last = timezone.localtime(end - timedelta(microseconds=1))
+    out, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        out.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def unit_usage(unit: Unit, start: datetime, end: datetime) -> UnitYear:
@@ -111,21 +138,79 @@ def unit_usage(unit: Unit, start: datetime, end: datetime) -> UnitYear:
     sessions: set[int] = set()
     hours = 0.0
     broadcasts = 0
+    month_meetings: dict[tuple[int, int], int] = defaultdict(int)
+    month_hours: dict[tuple[int, int], float] = defaultdict(float)
     for occurrence in held:
         if occurrence.session_id not in sessions:
             sessions.add(occurrence.session_id)
             by_kind[occurrence.session.kind] += 1
-        hours += (occurrence.end - occurrence.start).total_seconds() / 3600
+        length = (occurrence.end - occurrence.start).total_seconds() / 3600
+        hours += length
         broadcasts += occurrence.session.broadcast
+        local = timezone.localtime(occurrence.start)
+        month_meetings[local.year, local.month] += 1
+        month_hours[local.year, local.month] += length
+    months = tuple(
+        MonthUse(year, month, month_meetings[year, month], round(month_hours[year, month], 1))
+        for year, month in _months(start, end)
+    )
     attended = (
         Attendance.objects.filter(occurrence__in=held, unit__isnull=False)
         .values("unit")
         .distinct()
         .count()
     )
-    return UnitYear(unit, by_kind, len(held), round(hours, 1), attended, broadcasts)
+    return UnitYear(unit, by_kind, len(held), round(hours, 1), attended, broadcasts, months)
 
 
 def sessions_of(unit: Unit) -> list[Session]:
     """The sessions a unit hosts, newest first."""
     return list(Session.objects.filter(host_unit=unit).order_by("-start"))
+
+
+@dataclass(frozen=True)
+class Presence:
+    """How many invited sites were in the meeting at one moment."""
+
+    at: datetime
+    sites: int
+
+
+# At most this many moments across a meeting: a chart and a table a person reads at once.
+PRESENCE_POINTS = 13
+PRESENCE_STEP_MINUTES = 5
+
+
+def sites_over_time(occurrence: Occurrence) -> list[Presence]:
+    """Sites present (distinct units) every few minutes from the meeting's start to its end;
+    a site that has not left counts as present until now, never beyond."""
+    spans = [
+        (a.unit_id, a.joined_at, a.left_at)
+        for a in Attendance.objects.filter(occurrence=occurrence, unit__isnull=False)
+    ]
+    length = max(0, int((occurrence.end - occurrence.start).total_seconds() // 60))
+    step = max(PRESENCE_STEP_MINUTES, -(-length // (PRESENCE_POINTS - 1)))
+    step = -(-step // PRESENCE_STEP_MINUTES) * PRESENCE_STEP_MINUTES
+    now = timezone.now()
+    points = []
+    for minute in range(0, length + 1, step):
+        at = occurrence.start + timedelta(minutes=minute)
+        present = {
+            unit
+            for unit, joined, left in spans
+            if joined <= at and (at < left if left is not None else at <= now)
+        }
+        points.append(Presence(at, len(present)))
+    return points
+
+
+def chart_number(value: float) -> str:
+    """A chart's number in the current language (``12,5`` in Vietnamese, ``12.5`` in English)."""
+    return number_text(value, decimal=str(get_format("DECIMAL_SEPARATOR")))
+
+
+def pdf_response(data: bytes, filename: str) -> HttpResponse:
+    """A PDF the browser downloads under ``filename``."""
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -169,6 +169,20 @@ def occurrences_between(
     return found.order_by("start", "id")
 
 
+def rooms_busy_between(
+    *, room_ids: list[int], start: datetime, end: datetime, besides: list[int] | None = None
+) -> list[tuple[int, datetime, datetime]]:
+    """(room id, start, end) of every meeting held in these rooms overlapping [start, end),
+    private ones too, except those of the sessions ``besides``: what another booking of
+    the rooms must keep clear of."""
+    found = Occurrence.objects.filter(
+        room_id__in=room_ids, cancelled=False, start__lt=end, end__gt=start
+    )
+    if besides:
+        found = found.exclude(session_id__in=besides)
+    return list(found.order_by("start").values_list("room_id", "start", "end"))
+
+
 def room_upcoming(*, room: Room, viewer: AnyUser, limit: int = 5) -> list[Occurrence]:
     """The room's next meetings the viewer may see, cancelled ones included so people see
     them called off."""

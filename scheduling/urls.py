@@ -29,6 +29,11 @@ urlpatterns = [
         name="occurrence-csv",
     ),
     path(
+        "<slug:slug>/occurrences/<int:pk>/attendance.pdf",
+        invitation_views.occurrence_attendance_pdf,
+        name="occurrence-pdf",
+    ),
+    path(
         "<slug:slug>/occurrences/<int:pk>/move/",
         invitation_views.occurrence_move_view,
         name="occurrence-move",

@@ -44,6 +44,10 @@ def _messages() -> dict[str, str]:
         "hello_timeout": _("The page did not start the meeting in time. Reload the page."),
         # actions
         "forbidden": _("Only a host may do this."),
+        "jury_only": _("Only the jurors watching the lesson write in the jury's chat."),
+        "observer_silent": _(
+            "You are watching as a juror: you cannot speak, vote or write to the room here."
+        ),
         "forbidden_presenter": _("Only a host or the presenter may do this."),
         "not_joined": _("Join the meeting first."),
         "already_joined": _("You have already joined."),

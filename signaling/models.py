@@ -60,6 +60,8 @@ class LiveRole(models.TextChoices):
     HOST = "host", _("Host")
     PARTICIPANT = "participant", _("Participant")
     GUEST = "guest", _("Guest")
+    # Watches and publishes nothing: a competition's juror during a lesson.
+    OBSERVER = "observer", _("Observer")
 
 
 class ParticipantState(models.TextChoices):
@@ -100,6 +102,9 @@ class Participant(models.Model):
     audio_on = models.BooleanField(default=False)
     video_on = models.BooleanField(default=False)
     screen_on = models.BooleanField(default=False)
+    # Listening only (issue 13): this person's page uses no microphone or camera and
+    # receives no camera video; the others see why they never speak.
+    listen_only = models.BooleanField(default=False)
     # The media worker's word on this person's link: "" (not measured yet), "good",
     # "fair" or "poor" (signaling.domain.link_quality); hosts see who is on a weak link.
     link = models.CharField(max_length=8, blank=True, default="")
@@ -128,6 +133,9 @@ class ChatMessage(models.Model):
     name = models.CharField(max_length=120)
     text = models.TextField()
     sent_at = models.DateTimeField(auto_now_add=True)
+    # The jury's own chat (a competition's jurors watching a lesson): only observers read
+    # it; the room's chat history, and so the teacher, never sees it.
+    jury = models.BooleanField(_("jury only"), default=False)
 
     class Meta:
         ordering = ["id"]

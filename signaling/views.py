@@ -143,6 +143,7 @@ def live_room(request: HttpRequest, slug: str) -> HttpResponse:
         "room": room,
         "access": access,
         "is_host": access.role == LiveRole.HOST,
+        "is_observer": access.role == LiveRole.OBSERVER,
         "broadcast_slot": access.role == LiveRole.HOST and selectors.in_broadcast_slot(room),
         "guest_form": guest_form,
         "autojoin": request.GET.get("join") == "1" and guest_form is None,
@@ -218,11 +219,13 @@ def _acting_peer(request: HttpRequest, room: Room) -> str:
     peer = request.headers.get(PEER_HEADER, "")
     if not selectors.is_in_meeting(room_id=room.pk, identity=access.identity, peer=peer):
         raise SignalingError("not_joined")
+    if access.role == LiveRole.OBSERVER:  # a juror watching shares nothing
+        raise SignalingError("observer_silent")
     limits.limit("upload", address=client_address(request), person=access.identity)
     return peer
 
 
-_STATUS_OF = {"not_joined": 403, "slow_down": 429}
+_STATUS_OF = {"not_joined": 403, "observer_silent": 403, "slow_down": 429}
 
 
 def _refused(error: SignalingError) -> JsonResponse:

@@ -19,12 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from archive.models import Recording, RecordingKind, RecordingState
 from archive.portal import selectors
-from archive.portal.files import serve_file
 from archive.services import archive as archive_services
 from archive.services import recordings as recording_services
 from archive.services.errors import RecordingError
+from archive.services.files import serve_file
+from archive.services.parts import Part, merged_parts, playlist, recording_parts
 from archive.services.paths import MP4, POSTER, hls_file, recording_directory
 from rooms.models import Room
+from rooms.observers import reviews
 from rooms.shortcuts import room_or_404
 from scheduling.models import Occurrence
 
@@ -42,6 +44,8 @@ def _as_json(recording: Recording) -> dict[str, object]:
         "progress": round(recording.progress, 3),
         "duration": round(recording.duration, 1),
         "kind": recording.kind,
+        # The recording this one carries on (its worker died: archive/services/parts.py).
+        "continues": recording.continues_id.hex if recording.continues_id else None,
         "url": reverse("recordings:detail", args=[recording.id]),
         "stop_url": reverse("recordings:stop", args=[recording.room.slug, recording.id]),
     }
@@ -127,6 +131,11 @@ def room_recordings(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def member_playlist(parts: list[Part]) -> list[dict[str, object]]:
+    """The ready parts for a player of the members' (and editors') addresses."""
+    return playlist(parts, lambda part: reverse("recordings:file", args=[part.recording.id, MP4]))
+
+
 def _member_recording(request: HttpRequest, recording_id: uuid.UUID) -> Recording:
     """The recording, for a member of its room or, when it is in the archive (pending
     too), for the portal's editors, who must watch it to decide; 404 for anyone else."""
@@ -137,6 +146,9 @@ def _member_recording(request: HttpRequest, recording_id: uuid.UUID) -> Recordin
         return recording
     if archive_services.may_publish(request.user) and selectors.has_entry(recording):
         return recording
+    # A competition lesson's jurors and organisers review it (rooms/observers.py).
+    if reviews(request.user, recording.room, recording.started_at or recording.created):
+        return recording
     raise Http404(_("There is no such recording."))
 
 
@@ -145,12 +157,21 @@ def _member_recording(request: HttpRequest, recording_id: uuid.UUID) -> Recordin
 def recording_detail(request: HttpRequest, recording_id: uuid.UUID) -> HttpResponse:
     """The player and the download link of one recording, for the room's members."""
     recording = _member_recording(request, recording_id)
-    has_poster = (recording_directory(recording.id) / POSTER).is_file()
-    return render(
-        request,
-        "recordings/recording_detail.html",
-        {"recording": recording, "room": recording.room, "has_poster": has_poster},
-    )
+    parts = recording_parts(recording)  # one, unless a media worker died while recording
+    playable = member_playlist(merged_parts(parts)[0])
+    poster_of = next((part for part in parts if part.state == RecordingState.READY), parts[0])
+    has_poster = (recording_directory(poster_of.id) / POSTER).is_file()
+    context = {
+        "recording": parts[0],
+        "room": recording.room,
+        "has_poster": has_poster,
+        "poster_of": poster_of,
+        "parts": playable,
+        "all_parts": parts if len(parts) > 1 else [],
+        "last": parts[-1],
+        "duration": sum(part.duration for part in parts),
+    }
+    return render(request, "recordings/recording_detail.html", context)
 
 
 @require_GET

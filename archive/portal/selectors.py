@@ -16,6 +16,7 @@ from archive.models import (
     RecordingState,
     Tag,
 )
+from archive.services.parts import first_part
 from rooms.models import Room
 from rooms.permissions import HOST_ROLES, AnyUser, Role, role_in_room
 from scheduling import selectors as scheduling_selectors
@@ -57,13 +58,25 @@ def recording_get(recording_id: uuid.UUID) -> Recording | None:
 
 
 def has_entry(recording: Recording) -> bool:
-    """Whether the recording is in the archive (an entry in any status)."""
-    return ArchiveEntry.objects.filter(recording=recording).exists()
+    """Whether the recording is in the archive (an entry in any status), alone or as a
+    part of a recording whose first part is."""
+    return ArchiveEntry.objects.filter(recording=first_part(recording)).exists()
+
+
+def _entry_of(recording: Recording) -> ArchiveEntry | None:
+    entry = getattr(recording, "entry", None)  # reverse one-to-one: absent until ready
+    if entry is None and recording.continues_id is not None:
+        # A later part (a media worker died during the broadcast) has no entry of its
+        # own: once it has ended, the whole recording's entry decides. While it runs it
+        # is the live program, which the public watches until the broadcast ends.
+        if recording.state != RecordingState.RECORDING:
+            entry = ArchiveEntry.objects.filter(recording=first_part(recording)).first()
+    return entry
 
 
 def _facts(recording: Recording) -> RecordingFacts:
     occurrence = recording.occurrence
-    entry = getattr(recording, "entry", None)  # reverse one-to-one: absent until ready
+    entry = _entry_of(recording)
     return RecordingFacts(
         broadcast=recording.kind == RecordingKind.BROADCAST,
         running=recording.state == RecordingState.RECORDING,

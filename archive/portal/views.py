@@ -15,13 +15,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from archive.models import ArchiveEntry
+from archive.models import ArchiveEntry, Recording
 from archive.portal import selectors
-from archive.portal.files import public_max_age_secs, serve_file
 from archive.portal.forms import CaptionsForm, EntryForm, FilterForm, SearchForm
+from archive.portal.recording_views import member_playlist
 from archive.portal.search import search
 from archive.services import archive as archive_services
 from archive.services.errors import ArchiveError
+from archive.services.files import public_max_age_secs, serve_file
+from archive.services.parts import playlist, ready_parts, ready_recordings
 from archive.services.paths import MP4, recording_directory
 from rooms.models import Unit
 
@@ -33,6 +35,25 @@ def _public_entry(pk: int) -> ArchiveEntry:
     if entry is None:
         raise Http404(_("There is no such recording in the archive."))
     return entry
+
+
+def _public_parts(entry: ArchiveEntry) -> list[dict[str, object]]:
+    """The entry's ready parts for its player: one, unless a media worker died during
+    the broadcast and the recording went on in another part."""
+    base = reverse("portal:video", args=[entry.pk])
+    return playlist(ready_parts(entry.recording), lambda part: f"{base}?part={part.number}")
+
+
+def _part(entry: ArchiveEntry, number: str | None) -> tuple[int, Recording]:
+    """Part ``number`` (1 when not given) of the entry's ready parts, or 404."""
+    parts = ready_recordings(entry.recording)
+    try:
+        index = int(number or 1) - 1
+    except ValueError:
+        index = -1
+    if not 0 <= index < len(parts):
+        raise Http404(_("There is no such part of this recording."))
+    return index + 1, parts[index]
 
 
 def _units_with_entries() -> list[tuple[str, str]]:
@@ -70,9 +91,8 @@ def entry_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         return redirect("portal:entry", pk=entry.pk, slug=entry.slug, permanent=True)
     share = request.build_absolute_uri(reverse("portal:entry", args=[entry.pk, slug]))
     embed = request.build_absolute_uri(reverse("portal:embed", args=[entry.pk]))
-    return render(
-        request, "portal/entry.html", {"entry": entry, "share_url": share, "embed_url": embed}
-    )
+    context = {"entry": entry, "share_url": share, "embed_url": embed}
+    return render(request, "portal/entry.html", {**context, "parts": _public_parts(entry)})
 
 
 @require_GET
@@ -81,25 +101,28 @@ def embed(request: HttpRequest, pk: int) -> HttpResponse:
     """A bare player other sites may put in an iframe."""
     entry = _public_entry(pk)
     # Its CSP (frame-ancestors *, the rest as every page) comes from meet/headers.py.
-    return render(request, "portal/embed.html", {"entry": entry})
+    return render(request, "portal/embed.html", {"entry": entry, "parts": _public_parts(entry)})
 
 
 @require_GET
 def video(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The entry's MP4: streamed with byte ranges, or downloaded with ``?download=1``."""
     entry = _public_entry(pk)
-    name = f"{entry.slug or 'video'}.mp4" if request.GET.get("download") else ""
-    return serve_file(
-        request, recording_directory(entry.recording_id) / MP4, public=True, download_name=name
-    )
+    number, part = _part(entry, request.GET.get("part"))
+    name = ""
+    if request.GET.get("download"):
+        name = f"{entry.slug or 'video'}{f'-{number}' if number > 1 else ''}.mp4"
+    return serve_file(request, recording_directory(part.id) / MP4, public=True, download_name=name)
 
 
 @require_GET
 def poster(request: HttpRequest, pk: int) -> HttpResponseBase:
     entry = _public_entry(pk)
-    if not entry.poster:
+    parts = ready_recordings(entry.recording)
+    if not entry.poster or not parts:
         raise Http404(_("There is no such file."))
-    return serve_file(request, recording_directory(entry.recording_id) / entry.poster, public=True)
+    # The first ready part's: a part the dead media worker left may not be ready.
+    return serve_file(request, recording_directory(parts[0].id) / entry.poster, public=True)
 
 
 @require_GET
@@ -169,7 +192,12 @@ def review_entry(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "portal/review_entry.html",
-        {"entry": entry, "form": form, "captions_form": captions_form},
+        {
+            "entry": entry,
+            "form": form,
+            "captions_form": captions_form,
+            "parts": member_playlist(ready_parts(entry.recording)),
+        },
     )
 
 

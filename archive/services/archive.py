@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 
 from archive.domain.captions import CaptionsProblem, check_captions
 from archive.domain.folding import slug
-from archive.models import ArchiveEntry, EntryStatus, Recording, RecordingState, Tag
+from archive.domain.parts import Merged, merge
+from archive.models import ArchiveEntry, EntryStatus, Recording, Tag
 from archive.services.errors import ArchiveError
+from archive.services.parts import merged_parts, ready_parts
 from archive.services.paths import POSTER, recording_directory
 from archive.services.recordings import recording_register
 from archive.services.search import entry_index
@@ -51,12 +53,23 @@ def _poster(recording: Recording, status: RecordingStatus) -> str:
     return name if (recording_directory(recording.id) / name).is_file() else ""
 
 
-def entry_create_for(*, recording: Recording, status: RecordingStatus) -> ArchiveEntry:
-    """A pending entry for a ready broadcast, described by its scheduled session."""
+def entry_create_for(
+    *,
+    recording: Recording,
+    status: RecordingStatus,
+    merged: Merged | None = None,
+    first_ready: Recording | None = None,
+) -> ArchiveEntry:
+    """A pending entry for a ready broadcast, described by its scheduled session.
+
+    A recording of several parts passes its first part as ``recording`` and the ready
+    parts laid end to end as ``merged``; ``status`` is then the first ready part's,
+    ``first_ready``, whose folder holds the poster (the poster view looks there)."""
     occurrence = recording.occurrence
     session = occurrence.session if occurrence is not None else None
     started = recording.started_at or recording.created
     title = occurrence.display_title if occurrence is not None else recording.room.display_name
+    merged = merged or merge([status])
     with transaction.atomic():
         entry, created = ArchiveEntry.objects.get_or_create(
             recording=recording,
@@ -67,14 +80,44 @@ def entry_create_for(*, recording: Recording, status: RecordingStatus) -> Archiv
                 "unit": session.host_unit if session else recording.room.unit,
                 "kind": session.kind if session else SessionKind.TRAINING,
                 "held_on": timezone.localdate(started),
-                "duration": recording.duration,
-                "poster": _poster(recording, status),
-                "chapters": [{"start": c.start, "title": _nfc(c.title)} for c in status.chapters],
-                "slide_text": _nfc(status.slide_text),
+                "duration": merged.duration,
+                "poster": _poster(first_ready or recording, status),
+                "chapters": merged.chapters,
+                "slide_text": merged.slide_text,
             },
         )
         if created:
             entry_index(entry=entry)
+    return entry
+
+
+def entry_of_parts(parts: list[Recording]) -> ArchiveEntry | None:
+    """The one entry of a broadcast recorded in parts (a media worker died during it),
+    on its first part, made when a part is first ready and brought up to date as the
+    others are: its duration, chapters and slide text are the ready parts' together."""
+    placed, merged = merged_parts(parts)
+    if not placed:
+        return None
+    first_ready = placed[0].recording
+    status = read_status(recording_directory(first_ready.id)) or RecordingStatus()
+    entry = ArchiveEntry.objects.filter(recording=parts[0]).first()
+    if entry is None:
+        return entry_create_for(
+            recording=parts[0], status=status, merged=merged, first_ready=first_ready
+        )
+    changed = {
+        "duration": merged.duration,
+        "chapters": merged.chapters,
+        "slide_text": merged.slide_text,
+    }
+    if not entry.poster:
+        changed["poster"] = _poster(first_ready, status)
+    changed = {name: value for name, value in changed.items() if getattr(entry, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(entry, name, value)
+        entry.save(update_fields=[*changed, "updated"])
+        entry_index(entry=entry)
     return entry
 
 
@@ -86,7 +129,7 @@ def _require_editor(user: AnyUser) -> None:
 def entry_approve(*, entry: ArchiveEntry, by: AnyUser) -> ArchiveEntry:
     """Publish the entry (Art. 16): it appears in the portal, its feeds, search and sitemap."""
     _require_editor(by)
-    if entry.recording.state != RecordingState.READY:
+    if not ready_parts(entry.recording):
         raise ArchiveError(_("The video is not ready yet."))
     entry.status = EntryStatus.PUBLISHED
     entry.approved_by = by if isinstance(by, User) else None

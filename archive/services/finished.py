@@ -12,7 +12,8 @@ from __future__ import annotations
 import uuid
 
 from archive.models import Recording, RecordingKind, RecordingState
-from archive.services.archive import entry_create_for
+from archive.services.archive import entry_create_for, entry_of_parts
+from archive.services.parts import recording_parts
 from archive.services.recordings import status_mirror
 
 UNFINISHED = (RecordingState.RECORDING, RecordingState.FINALISING)
@@ -23,11 +24,12 @@ def refresh(recording: Recording) -> Recording:
     status = status_mirror(recording)
     if status is None:
         return recording
-    if (
-        recording.state == RecordingState.READY
-        and recording.kind == RecordingKind.BROADCAST
-        and not hasattr(recording, "entry")
-    ):
+    if recording.state != RecordingState.READY or recording.kind != RecordingKind.BROADCAST:
+        return recording
+    parts = recording_parts(recording)
+    if len(parts) > 1:  # a media worker died during it: one entry for every part
+        entry_of_parts(parts)
+    elif not hasattr(recording, "entry"):
         entry_create_for(recording=recording, status=status)
     return recording
 

@@ -29,6 +29,7 @@ from archive.services.errors import RecordingError
 from archive.services.paths import MP4, recording_directory, recordings_root
 from mediaworker.wire import MEDIA_WORKER_CHANNEL, ToWorkerRecording, to_worker_recording
 from mediaworker.wire.status import RecordingStatus, read_status
+from realtime import media_routes
 from rooms.models import Room
 from rooms.permissions import AnyUser
 from scheduling.models import Occurrence
@@ -39,15 +40,27 @@ Action = Literal["start", "stop"]
 
 
 def _send_to_worker(message: ToWorkerRecording) -> None:
-    """Hand a message to the media worker; a missing or full layer is logged, not raised."""
+    """Hand a message to the room's media worker; a missing or full layer, or a room no
+    worker serves, is logged, not raised."""
     layer = get_channel_layer()
     if layer is None:
         log.warning("no channel layer: recording message %s not sent", message["action"])
         return
     try:
-        async_to_sync(layer.send)(MEDIA_WORKER_CHANNEL, message)
+        async_to_sync(_deliver)(layer, message)
     except ChannelFull:
         log.warning("media worker channel full: recording %s not sent", message["recording"])
+
+
+async def _deliver(layer: Any, message: ToWorkerRecording) -> None:
+    room = message["room"]
+    channel = await media_routes.room_channel_once(room, shared=MEDIA_WORKER_CHANNEL)
+    if channel is None:  # a recording starts in a live room: its members placed it
+        log.warning(
+            "room %s runs on no media worker: recording %s not sent", room, message["action"]
+        )
+        return
+    await layer.send(channel, message)
 
 
 def _notify(recording: Recording, action: Action) -> None:
@@ -67,8 +80,12 @@ def start_recording(
     kind: str,
     occurrence: Occurrence | None = None,
     by: AnyUser | None = None,
+    continues: Recording | None = None,
 ) -> Recording:
-    """Create the recording and its directory, and ask the media worker to start it."""
+    """Create the recording and its directory, and ask the media worker to start it.
+
+    ``continues``: the recording a dead worker left unfinished, which this one carries
+    on as its next part (archive/services/failover.py)."""
     if kind not in RecordingKind.values:
         raise RecordingError(_("Unknown kind of recording."))
     if (
@@ -93,6 +110,7 @@ def start_recording(
             kind=kind,
             started_by=by if isinstance(by, User) else None,
             started_at=timezone.now(),
+            continues=continues,
         )
         recording_directory(recording.id).mkdir(parents=True, exist_ok=True)
         _notify(recording, "start")

@@ -8,6 +8,10 @@ this module with another version fails loudly). What it touches, and why:
   by a no-op and its decoder thread is stopped, because nothing here decodes. aiortc
   still keeps receiver statistics, sends RR, NACK and REMB to the publisher. Keyframe
   requests go upstream with ``_send_rtcp_pli(media_ssrc)`` (shared/MEASURED.md).
+* Arrival times — the aioice connection's ``data_received`` and the ICE transport's
+  ``_recv`` are wrapped so each queued datagram keeps the kernel's receive stamp, which
+  the tapped receiver's ``_handle_rtp_packet`` gets instead of aiortc's dequeue time
+  (``arrivals.py``: aiortc's time counted the worker's own work as uplink congestion).
 * Subscriber side — ``RTCRtpSender``: it keeps its SSRC, m-line and SDP role, but its
   track never yields (``SlotTrack``) and its RTCP loop is idle; incoming RTCP for it
   (PLI/FIR, NACK) is handled here through ``_handle_rtcp_packet``. We write each
@@ -23,7 +27,8 @@ than ``limit_bytes`` at a frame boundary, that subscriber's slot skips to the ne
 keyframe (and asks for one); sequence numbers stay contiguous, so the subscriber sees
 a clean cut, never a half frame.
 
-Layout: ``source.py`` (publisher side), ``outbound.py`` (subscriber side: ``Egress``,
+Layout: ``source.py`` (publisher side), ``arrivals.py`` (its packets' arrival
+times), ``outbound.py`` (subscriber side: ``Egress``,
 ``Outbound``, ``SlotTrack``), ``probes.py`` (for test and benchmark peers).
 """
 

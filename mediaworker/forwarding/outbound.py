@@ -31,6 +31,8 @@ from aiortc.rtp import (
 
 from mediaworker.bandwidth import Window
 from mediaworker.config import EGRESS_LIMIT_BYTES
+from mediaworker.forwarding import batch
+from mediaworker.forwarding.batch import SendBatch
 from mediaworker.forwarding.source import RING_MASK, RING_SIZE
 from mediaworker.forwarding.srtp import SrtpWriter
 from mediaworker.rtp import RTP_HEADER, RTP_VERSION_BYTE, seq_newer
@@ -43,6 +45,7 @@ RESEND_GAP_SECS = 0.1  # one retransmission of a packet per this, however often 
 PROBE_STEP_SECS = 0.02  # a probe's copies go out this often
 MAX_REPORTS_KEPT = 128  # our sender reports remembered for round trips (~8 s of 14 slots)
 MIN_REPORT_GAP_SECS = 0.2  # receiver reports closer than this: too short to rate
+NACKS_REMEMBERED = 2048  # lost packets already counted (a browser asks again and again)
 
 
 class SlotTrack(MediaStreamTrack):
@@ -65,8 +68,17 @@ class SlotTrack(MediaStreamTrack):
 class Egress:
     """One subscriber connection's way out: its SRTP session and nominated ICE pair."""
 
-    def __init__(self, dtls: RTCDtlsTransport, *, limit_bytes: int = EGRESS_LIMIT_BYTES):
+    def __init__(
+        self,
+        dtls: RTCDtlsTransport,
+        *,
+        limit_bytes: int = EGRESS_LIMIT_BYTES,
+        batch_sends: bool = True,
+    ):
         self._dtls = dtls
+        # Packets of an event-loop turn go out in one sendmmsg (forwarding/batch.py).
+        self._batch_sends = batch_sends and batch.available()
+        self._batch: SendBatch | None = None
         self._nominated: dict[int, Any] = dtls.transport._connection._nominated
         self.limit_bytes = limit_bytes
         self.outbounds: list[Outbound] = []
@@ -89,6 +101,10 @@ class Egress:
         self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
         self._reports: dict[int, float] = {}  # our sender reports: NTP middle 32 bits -> time
         self._nacked: set[tuple[int, int]] = set()
+        # Every lost packet counted once, in the tick it was first asked for: browsers ask
+        # again each round trip, and after a switch down for packets of the old layer
+        # (never resent): counted each time, they made a relieved link look lossy.
+        self._nacks_counted: dict[tuple[int, int], None] = {}
         # Per slot SSRC: (when its latest receiver report came, the highest sequence
         # number and the cumulative loss it gave, bit/s that arrived between its last two
         # reports or -1 until there are two).
@@ -107,18 +123,38 @@ class Egress:
         self._protect = dtls._tx_srtp.protect
         self._writer = SrtpWriter(dtls._tx_srtp)
         sock = getattr(self._transport, "_sock", None)
+        self._batch = None
         if type(pair.protocol) is StunProtocol and sock is not None:
             self._sendto = sock.sendto  # the datagram transport's own socket
+            name = batch.sockaddr(sock.family, self._addr) if self._batch_sends else None
+            if name is not None:
+                self._batch = SendBatch(
+                    dtls._tx_srtp,
+                    sock,
+                    self._transport,
+                    self._addr,
+                    name,
+                    on_backlog=self._on_backlog,
+                    on_gone=self._on_gone,
+                )
         else:  # a TURN allocation: aioice wraps each datagram itself
             protocol = pair.protocol
             self._sendto = lambda data, addr: asyncio.ensure_future(protocol.send_data(data, addr))
         return True
+
+    def _on_backlog(self) -> None:
+        self._buffered = True
+
+    def _on_gone(self) -> None:
+        self._pair = None  # the socket closed under us: resolve again next time
 
     def send(self, data: bytes) -> None:
         """Protect and send one RTP packet now (a retransmission); drop it if the
         connection is not up. Not counted as media: the estimate weighs media only."""
         if self._pair is not self._nominated.get(1) and not self._route():
             return
+        if self._batch is not None:
+            self._batch.flush()  # what this turn forwarded goes first
         protected = self._protect(data)
         if self._buffered:
             self._transport.sendto(protected, self._addr)
@@ -135,6 +171,14 @@ class Egress:
         """``send`` for the fan-out's hot path: the header is written and the packet
         protected in the SRTP session's own buffer, and sent from there (no copies)."""
         if self._pair is not self._nominated.get(1) and not self._route():
+            return
+        held = self._batch
+        # A path that cannot segment goes back to sendto: separate messages in one
+        # sendmmsg cost as much per packet from Python (bench/sends.py).
+        if held is not None and held.segments and not self._buffered:
+            if held.add(second_byte, seq, ts, ssrc, payload):
+                self.sent_packets += 1
+                self.sent_octets += len(payload) + 22
             return
         protected = self._writer.protect(second_byte, seq, ts, ssrc, payload)  # type: ignore[union-attr]
         if protected is None:
@@ -202,9 +246,23 @@ class Egress:
 
         step()
 
+    def stop_probe(self) -> None:
+        """Stop a probe's copies now (the link showed it had no room for them)."""
+        if self._probe is not None:
+            self._probe.cancel()
+            self._probe = None
+
     def on_nack(self, ssrc: int, lost: list[int]) -> None:
         """A browser's NACK: counted once per packet however often it is asked for."""
-        self._nacked.update((ssrc, seq) for seq in lost)
+        counted = self._nacks_counted
+        for seq in lost:
+            key = (ssrc, seq)
+            if key in counted:
+                continue
+            counted[key] = None
+            self._nacked.add(key)
+        while len(counted) > NACKS_REMEMBERED:
+            del counted[next(iter(counted))]
 
     def on_report(self, out: Outbound, report: RtcpReceiverInfo, now: float) -> None:
         """A receiver report block about one of our slots (``out``)."""
@@ -245,9 +303,7 @@ class Egress:
 
     def close(self) -> None:
         """Stop the sender-report loop (and a probe)."""
-        if self._probe is not None:
-            self._probe.cancel()
-            self._probe = None
+        self.stop_probe()
         if self._rtcp_task is not None:
             self._rtcp_task.cancel()
             self._rtcp_task = None

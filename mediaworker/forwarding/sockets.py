@@ -13,6 +13,9 @@ issue 10): anyone can send to the worker's ports. aiortc 1.16's DTLS transport r
 ``data[0]`` of whatever aioice hands it, so one empty datagram ended its receive loop
 and closed the participant's connection; and aioice's STUN parser raises on
 malformed attributes, which ended the batch with a logged traceback.
+
+Each datagram is read with the kernel's receive stamp, for the publishers' bandwidth
+estimate (``mediaworker/forwarding/arrivals.py`` says why).
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ import socket
 from typing import Any
 
 from aiortc import RTCPeerConnection
+
+from mediaworker.forwarding.arrivals import (
+    ANCILLARY_BYTES,
+    Arrivals,
+    enable_stamps,
+    stamp_ms,
+    watch,
+)
 
 RECEIVE_BUFFER_BYTES = 1 << 21  # the kernel caps it at net.core.rmem_max
 MAX_DATAGRAM_BYTES = 1 << 16
@@ -44,8 +55,9 @@ def drain_sockets(pc: RTCPeerConnection) -> None:
         return
     seen: set[int] = set()
     for transceiver in pc.getTransceivers():
-        connection = transceiver.receiver.transport.transport._connection
-        for protocol in connection._protocols:
+        ice = transceiver.receiver.transport.transport
+        arrivals = watch(ice)
+        for protocol in ice._connection._protocols:
             transport = getattr(protocol, "transport", None)
             sock = getattr(transport, "_sock", None)
             if not isinstance(sock, socket.socket) or sock.fileno() in seen:
@@ -57,16 +69,21 @@ def drain_sockets(pc: RTCPeerConnection) -> None:
                 pass
             # The transport's own (private) reader registration, replaced: public
             # add_reader refuses a transport's fd. Closing the transport removes ours.
+            stamps = arrivals if enable_stamps(sock) else None
             loop._remove_reader(sock.fileno())
-            loop._add_reader(sock.fileno(), _drain, transport, sock, protocol)
+            loop._add_reader(sock.fileno(), _drain, transport, sock, protocol, stamps)
 
 
-def _drain(transport: Any, sock: socket.socket, protocol: Any) -> None:
+def _drain(transport: Any, sock: socket.socket, protocol: Any, stamps: Arrivals | None) -> None:
+    ancillary: list[tuple[int, int, bytes]] = []
     for _ in range(MAX_BATCH):
         if transport._conn_lost:
             return
         try:
-            data, addr = sock.recvfrom(MAX_DATAGRAM_BYTES)
+            if stamps is None:
+                data, addr = sock.recvfrom(MAX_DATAGRAM_BYTES)
+            else:
+                data, ancillary, _flags, addr = sock.recvmsg(MAX_DATAGRAM_BYTES, ANCILLARY_BYTES)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
@@ -74,6 +91,8 @@ def _drain(transport: Any, sock: socket.socket, protocol: Any) -> None:
             return
         if not data:
             continue  # aiortc's DTLS loop reads data[0]: it would end the connection
+        if stamps is not None:
+            stamps.reading_ms = stamp_ms(ancillary)
         try:
             protocol.datagram_received(data, addr)
         except Exception:
@@ -81,3 +100,5 @@ def _drain(transport: Any, sock: socket.socket, protocol: Any) -> None:
             # datagram anyone can send must cost nothing but itself. No log: a flood
             # of them must not become a flood of tracebacks.
             stats.malformed += 1
+        if stamps is not None:
+            stamps.reading_ms = None  # what comes another way (TURN) has no kernel stamp

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiortc import RTCRtpReceiver
 from aiortc.codecs import is_rtx
@@ -12,6 +13,7 @@ from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
 from aiortc.rtp import RtpPacket, unwrap_rtx
 
+from mediaworker.forwarding.arrivals import watched
 from mediaworker.keyframes import KeyframeRequester
 from mediaworker.metrics import TALLY
 from mediaworker.rtp import keyframe_test, seq_newer
@@ -21,6 +23,17 @@ if TYPE_CHECKING:
 
 RING_SIZE = 1024  # packets kept per source for retransmission (~6 s of 1.4 Mbps video)
 RING_MASK = RING_SIZE - 1
+# A publisher's backlog is fanned out in slices of about this long; between slices the
+# loop reads the sockets (join storm, issue 14 item 6: below).
+FANOUT_SLICE_SECS = 0.01
+_slicing = [True]  # this process's choice (``slice_fanout``)
+
+
+def slice_fanout(on: bool) -> None:
+    """Fan a backlog out in slices (default), or in one step as aiortc does
+    (``MEET_MEDIA_FANOUT_SLICES=off``, for ``bench/fanout.py --storm``'s comparison)."""
+    _slicing[0] = on
+
 
 # A recorder's tap: (source, packet, starts a keyframe, arrival time of its frame).
 Sink = Callable[["Source", RtpPacket, bool, float], None]
@@ -69,6 +82,7 @@ class Source:
         # A host muted this stream: its packets are dropped here, before anything
         # (subscribers, recorder, mixer, speaker levels) sees them.
         self.held = False
+        self._slice_from: float | None = None  # when the backlog's current slice began
 
     # -- wiring ------------------------------------------------------------------
 
@@ -80,8 +94,14 @@ class Source:
         ``estimator``: the publisher connection's one bandwidth estimator, shared by
         all its video receivers. aiortc gives each receiver its own, whose REMB then
         speaks for one stream only; a browser takes every REMB as its whole uplink's
-        budget, so a low layer's small estimate would starve the high layer."""
+        budget, so a low layer's small estimate would starve the high layer.
+
+        Each packet reaches aiortc with the kernel's receive time where the worker's
+        socket reader has it (``forwarding/arrivals.py``: aiortc's own time includes
+        the worker's work on earlier packets, which its estimator took for a congested
+        uplink)."""
         self._receiver = receiver
+        ice = receiver.transport.transport
         if estimator is not None and self.kind == "video":
             receiver._RTCRtpReceiver__remote_bitrate_estimator = estimator  # type: ignore[attr-defined]
         original_receive = receiver.receive
@@ -94,11 +114,36 @@ class Source:
 
         async def handle(packet: RtpPacket, arrival_time_ms: int) -> None:
             self.forward(packet)
+            arrivals = watched(ice)
+            if arrivals is not None and arrivals.current_ms is not None:
+                arrival_time_ms = arrivals.current_ms
             await original_handle(packet, arrival_time_ms)
+            await self._share_loop(ice._connection._queue)
 
         receiver._RTCRtpReceiver__jitter_buffer = _NO_JITTER_BUFFER  # type: ignore[attr-defined]
         receiver.receive = receive  # type: ignore[method-assign]
         receiver._handle_rtp_packet = handle  # type: ignore[method-assign]
+
+    async def _share_loop(self, backlog: asyncio.Queue[Any]) -> None:
+        """Let the loop read the sockets when this publisher's backlog ran a slice long.
+
+        aiortc's DTLS task takes the connection's queued datagrams one after another
+        without yielding while the queue holds any: once the loop fell behind (a join
+        storm near capacity), one step fanned out a second of a publisher's packets to
+        every subscriber, and meanwhile nothing answered the publishers' STUN consent
+        checks (0.5 s each, six missed and the browser drops the connection) nor renewed
+        the worker's lease. A slice is a frame's fan-out or more, so a subscriber's
+        batched send still carries a frame (forwarding/batch.py); with no backlog the
+        task waits for the next datagram anyway and nothing is added."""
+        if not backlog.qsize():
+            self._slice_from = None
+            return
+        now = time.monotonic()
+        if self._slice_from is None:
+            self._slice_from = now
+        elif _slicing[0] and now - self._slice_from >= FANOUT_SLICE_SECS:
+            await asyncio.sleep(0)
+            self._slice_from = time.monotonic()
 
     def _configure(self, parameters: RTCRtpReceiveParameters) -> None:
         for codec in parameters.codecs:

@@ -131,6 +131,7 @@ def remux(
     tmp = target.with_name(f".{target.name}.tmp")
     last_report = time.monotonic()
     ends: dict[int, int] = {}  # stream index -> end of its last packet, in its time base
+    dts_before: dict[int, int] = {}  # stream index -> its last packet's decode time
     try:
         with av.open(reader, "r", format="mp4") as inp:
             with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
@@ -141,6 +142,16 @@ def remux(
                     if packet.dts is None or pts is None:
                         continue  # the demuxer's end-of-stream marker
                     index = packet.stream.index
+                    # Fragments guess their last sample's length from the one before;
+                    # a frame that came early (a busy worker) then starts the next
+                    # fragment at or before that guess. MP4 refuses a decode time that
+                    # does not increase ("Invalid argument"): move it on by a tick
+                    # rather than lose the recording.
+                    if index in dts_before and packet.dts <= dts_before[index]:
+                        shift = dts_before[index] + 1 - packet.dts
+                        packet.dts += shift
+                        packet.pts = pts = max(pts, packet.dts)
+                    dts_before[index] = packet.dts
                     ends[index] = max(ends.get(index, 0), pts + (packet.duration or 0))
                     packet.stream = mapping[index]
                     out.mux(packet)

@@ -3,8 +3,9 @@
 Plain Python on purpose (no aiortc, no Django): the consumer imports only this module
 from ``mediaworker``. Both sides talk over the Channels layer:
 
-* The consumer sends to the worker's control channel, ``MEDIA_WORKER_CHANNEL``, with
-  ``channel_layer.send(MEDIA_WORKER_CHANNEL, message)``.
+* The consumer sends to the control channel of the room's worker: the shared
+  ``MEDIA_WORKER_CHANNEL`` for the worker inside the web process, ``worker_channel(id)``
+  for a standalone worker, which placement names (realtime/media_routes.py).
 * The worker answers to the consumer's own ``channel_name`` (``reply`` in the message),
   so the consumer's handlers are ``media_signal`` and ``media_event``.
 
@@ -67,9 +68,16 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-# The channel the media worker reads. One worker process serves one set of rooms; with
-# several workers, rooms are placed through Redis and this becomes "media-worker.<id>".
+# The channel the worker inside the web process reads (the embedded default, or
+# MEET_MEDIA_WORKER=inprocess on Redis). Standalone workers each read their own channel,
+# worker_channel(id), and register it in placement (docs/media.md, "Several workers").
 MEDIA_WORKER_CHANNEL = "media-worker"
+
+
+def worker_channel(worker_id: str) -> str:
+    """The channel a standalone worker called ``worker_id`` reads."""
+    return f"{MEDIA_WORKER_CHANNEL}.{worker_id}"
+
 
 # Sizes the consumer enforces before relaying (an SDP with a few dozen m-lines is ~20 KB).
 MAX_SDP_BYTES = 64_000
@@ -79,10 +87,12 @@ ControlAction = Literal[
     "leave", "close_room", "mute_audio", "stop_video", "presenter_on", "presenter_off"
 ]
 # A member's role in the room, from the consumer's verified join token (never from the
-# browser): only hosts and presenters feed a broadcast or a recording.
-Role = Literal["host", "presenter", "participant", "guest"]
-ROLES: frozenset[str] = frozenset({"host", "presenter", "participant", "guest"})
+# browser): only hosts and presenters feed a broadcast or a recording; an observer (a
+# competition's juror watching a lesson) receives and publishes nothing at all.
+Role = Literal["host", "presenter", "participant", "guest", "observer"]
+ROLES: frozenset[str] = frozenset({"host", "presenter", "participant", "guest", "observer"})
 FEEDING_ROLES: frozenset[str] = frozenset({"host", "presenter"})
+SILENT_ROLES: frozenset[str] = frozenset({"observer"})
 RecordingAction = Literal["start", "stop", "chapter"]
 RECORDING_ACTIONS: frozenset[str] = frozenset({"start", "stop", "chapter"})
 

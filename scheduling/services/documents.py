@@ -20,8 +20,10 @@ ALLOWED_SUFFIXES = frozenset(
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
-def document_add(*, session: Session, upload: UploadedFile) -> SessionDocument:
-    """Attach a PDF or office document to a session's agenda."""
+def document_checked_name(upload: UploadedFile) -> str:
+    """The upload's file name once its type and size are allowed (SchedulingError if not).
+
+    Agenda documents and competitors' lesson plans follow the same rule: one check."""
     name = PurePath(upload.name or "").name[:200]
     if PurePath(name).suffix.lower() not in ALLOWED_SUFFIXES:
         raise SchedulingError(
@@ -32,6 +34,12 @@ def document_add(*, session: Session, upload: UploadedFile) -> SessionDocument:
         raise SchedulingError(
             _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
         )
+    return name
+
+
+def document_add(*, session: Session, upload: UploadedFile) -> SessionDocument:
+    """Attach a PDF or office document to a session's agenda."""
+    name = document_checked_name(upload)
     return SessionDocument.objects.create(
         session=session, file=upload, name=name, size=upload.size or 0
     )

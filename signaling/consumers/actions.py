@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mediaworker import wire
+from signaling import selectors
 from signaling.consumers.base import RoomSocket, db
 from signaling.domain import protocol as p
 from signaling.errors import SignalingError
+from signaling.models import LiveRole
 from signaling.services import chat, limits, meetings, moderation, polls, slides
 
 POLL_RESULTS_INTERVAL_SECS = 0.25
@@ -55,7 +57,9 @@ class Actions(RoomSocket):
     async def _chat(self, message: p.ChatSend) -> None:
         # Per person across their connections and per address, besides this socket's bucket.
         await limits.alimit("chat", address=self.address, person=self.identity)
-        await db(chat.chat_post)(actor_peer=self.peer, text=message.text, ref=message.ref)
+        await db(chat.chat_post)(
+            actor_peer=self.peer, text=message.text, ref=message.ref, jury=message.jury
+        )
 
     async def _hand_raise(self, message: p.HandRaise) -> None:
         await db(moderation.hand_raise)(actor_peer=self.peer)
@@ -141,9 +145,12 @@ class Actions(RoomSocket):
 
     async def _rtc(self, message: p.RtcSignal) -> None:
         signal: Any = message.signal
+        # No worker holds this member yet: its first offer, or one after its room's
+        # worker died (``media.moved``). The new worker knows hosts from the role, but
+        # presenters only from a host's ``presenter_on``, which the dead one took along.
+        placing = self.media_route is None
         try:
-            await self.channel_layer.send(
-                wire.MEDIA_WORKER_CHANNEL,
+            await self._send_to_worker(
                 wire.to_worker_signal(
                     room=self.slug,
                     peer=self.peer,
@@ -156,17 +163,21 @@ class Actions(RoomSocket):
         except Exception:
             logger.warning("live room %s: the media worker cannot be reached", self.slug)
             raise SignalingError("media_unavailable") from None
+        if placing and self.role != LiveRole.HOST and await db(selectors.is_presenter)(self.peer):
+            await self._to_worker_control("presenter_on", target=self.peer)
 
     async def _media_reported(self, message: p.MediaState) -> None:
-        await self._media_state((message.audio, message.video, message.screen))
+        await self._media_state((message.audio, message.video, message.screen, message.listen))
 
-    async def _media_state(self, state: tuple[bool, bool, bool]) -> None:
+    async def _media_state(self, state: tuple[bool, bool, bool, bool]) -> None:
+        if self.role == LiveRole.OBSERVER:  # publishes nothing, whatever the page says
+            state = (False, False, False, state[3])
         if state == self.media_sources:
             return
         self.media_sources = state
-        audio, video, screen = state
+        audio, video, screen, listen = state
         await db(moderation.participant_media)(
-            peer=self.peer, audio=audio, video=video, screen=screen
+            peer=self.peer, audio=audio, video=video, screen=screen, listen=listen
         )
 
 

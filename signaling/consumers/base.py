@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import translation
 
 from mediaworker import wire
+from realtime import media_routes
 from realtime.errors import (
     CLOSE_ENDED,
     CLOSE_NO_ROOM,
@@ -60,11 +61,12 @@ class RoomSocket(AsyncJsonWebsocketConsumer):
     role: str
     member: Subscriber | None
     limiter: Limiter
-    media_sources: tuple[bool, bool, bool] | None
+    media_sources: tuple[bool, bool, bool, bool] | None
     address: str
     language: str
     hello_timer: asyncio.TimerHandle | None
     hello_at: float | None  # perf_counter() at hello, until the welcome (the join's latency)
+    media_route: media_routes.Route | None  # the room's media worker, once talked to
 
     async def _admitted(self) -> None:
         """Let this connection in from the lobby (joining.Joining does)."""
@@ -113,13 +115,44 @@ class RoomSocket(AsyncJsonWebsocketConsumer):
 
     async def _to_worker(self, message: Any) -> None:
         try:
-            await self.channel_layer.send(wire.MEDIA_WORKER_CHANNEL, message)
+            await self._send_to_worker(message)
         except Exception:  # the worker may be down; the room goes on without media
             logger.warning(
                 "live room %s: %s not delivered to the media worker",
                 self.slug,
                 message.get("action") or message.get("type"),
             )
+
+    async def _send_to_worker(self, message: Any) -> None:
+        """Send to the room's media worker; raises when none can take it."""
+        if self.media_route is None and self.state == "closing":
+            # A leave after the socket closed books nothing: it finds the room's worker.
+            channel = await media_routes.room_channel(self.slug, shared=wire.MEDIA_WORKER_CHANNEL)
+            if channel is None:
+                raise media_routes.NoMediaWorker(self.slug)
+        else:
+            if self.media_route is None:
+                self.media_route = await media_routes.book(
+                    self.slug, media_routes.MEMBER_LOAD, shared=wire.MEDIA_WORKER_CHANNEL
+                )
+            channel = self.media_route.channel
+        await self.channel_layer.send(channel, message)
+
+    def _media_moved(self, worker: str) -> None:
+        """The room's media worker died (realtime/hub.py ``on_moved``): the next message
+        to the worker (the page's new offer) books the member again on a live one. What
+        this socket booked on the dead worker went with it (``Placement.reap``)."""
+        route = self.media_route
+        if route is not None and route.seat is not None and route.seat.worker == worker:
+            self.media_route = None
+            media_routes.forget(self.slug, route, media_routes.MEMBER_LOAD)
+
+    async def _give_back_media(self) -> None:
+        """The socket closed: its load leaves the worker (its channel stays, for the leave)."""
+        route = self.media_route
+        if route is not None and route.seat is not None:
+            self.media_route = media_routes.Route(route.channel)
+            await media_routes.give_back(self.slug, route, media_routes.MEMBER_LOAD)
 
 
 def protocol_error_text_in(language: str, problem: p.ProtocolError) -> str:

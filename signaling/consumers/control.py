@@ -53,6 +53,8 @@ class Control(RoomSocket):
             await self._close(CLOSE_ENDED)
         elif action == "replaced":
             await self._refuse("replaced", CLOSE_REPLACED)
+        elif action == "forward" and self.state == "joined":  # the jury's chat, say
+            await self._send(message.get("event") or {})
 
     async def media_signal(self, message: dict[str, Any]) -> None:
         """The worker's WebRTC message for this browser, passed on as it is."""

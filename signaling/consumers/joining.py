@@ -73,7 +73,10 @@ class Joining(RoomSocket):
         self.name, self.identity = claims.name, claims.identity
         bus = get_bus()
         self.member = Subscriber(
-            peer="", host=claims.role == LiveRole.HOST, send=direct_send(self.base_send)
+            peer="",
+            host=claims.role == LiveRole.HOST,
+            send=direct_send(self.base_send),
+            on_moved=self._media_moved,
         )
         # In the hub before reading the room: nothing said after the read is missed.
         await bus.join(self.slug, self.member)
@@ -142,14 +145,25 @@ class Joining(RoomSocket):
             else:
                 welcome.update(cached[1])
         roster = await self._roster(meeting)
+        # No await from reading the roster to sending: the text is the same roster.
         you = welcome["you"]
-        if all(person["peer"] != you["peer"] for person in roster):
-            roster = [*roster, you]  # its own join may still be on its way (Redis)
-        welcome["participants"] = roster
+        hub = get_bus().hub(self.slug)
+        text = hub.roster_text(meeting) if hub is not None else None
+        if hub is not None and text is not None:
+            if not hub.in_roster(meeting, you["peer"]):
+                # its own join may still be on its way (Redis)
+                roster = [*roster, you]
+                text = f"{text[:-1]}{',' if len(text) > 2 else ''}{p.encode(you)}]"
+        elif all(person["peer"] != you["peer"] for person in roster):
+            roster = [*roster, you]
         welcome["hands"] = selectors.hands_of(roster)
         self.state = "joined"
         MESSAGES.labels(direction="out", type="welcome").inc()
-        await self.send(text_data=p.encode(welcome))
+        if text is None:
+            welcome["participants"] = roster
+            await self.send(text_data=p.encode(welcome))
+        else:
+            await self.send(text_data=p.encode_with(welcome, "participants", text))
         if self.hello_at is not None:
             JOIN_SECONDS.observe(time.perf_counter() - self.hello_at)
             self.hello_at = None

@@ -40,6 +40,7 @@ from signaling.domain import protocol as p
 from signaling.domain.ratelimit import RateLimiter
 from signaling.errors import SignalingError
 from signaling.metrics import INVALID, MESSAGES
+from signaling.models import LiveRole
 from signaling.services import reconnects
 from signaling.services.joins import Leave
 
@@ -83,6 +84,7 @@ class RoomConsumer(Joining, Control, Actions):
         self.member = None
         self.limiter = RateLimiter(rates=conf.rate_limits())
         self.media_sources = None
+        self.media_route = None
         self.hello_at = None
         client = self.scope.get("client") or ("", 0)
         self.address = str(client[0] or "unknown")  # as daphne saw it (meet/ vets proxies)
@@ -114,13 +116,17 @@ class RoomConsumer(Joining, Control, Actions):
         if self.member is not None:
             await get_bus().leave(self.slug, self.member)
             self.member = None
-        if not self.peer:
-            return
-        grace_secs = conf.reconnect_grace_secs()
-        if dropped and grace_secs > 0 and await self._away():
-            seats.hold(self.peer, secs=grace_secs, leave=partial(self._leave, vanished_at))
-            return
-        await self._leave(None)
+        try:
+            if not self.peer:
+                return
+            grace_secs = conf.reconnect_grace_secs()
+            if dropped and grace_secs > 0 and await self._away():
+                seats.hold(self.peer, secs=grace_secs, leave=partial(self._leave, vanished_at))
+                return
+            await self._leave(None)
+        finally:
+            # Booked per socket: a page that comes back books again from its new socket.
+            await self._give_back_media()
 
     async def _away(self) -> bool:
         """Show the participant as reconnecting; False when this connection no longer
@@ -205,6 +211,9 @@ class RoomConsumer(Joining, Control, Actions):
         if self.state != "joined":
             code = "hello_first" if self.state == "new" else "not_joined"
             await self._fail(SignalingError(code), kind, message.ref)
+            return
+        if self.role == LiveRole.OBSERVER and not p.observer_may_send(message):
+            await self._fail(SignalingError("observer_silent"), kind, message.ref)
             return
         handler = self._handlers().get(type(message))
         if handler is None:  # every parsed type has a handler; this guards future ones

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from rooms.models import Room
+from rooms.observers import observes
 from rooms.permissions import HOST_ROLES, AnyUser, Role, role_in_room
 from scheduling.selectors import occurrence_now
 from signaling.models import LiveRole, LiveRoomSettings, Meeting, Participant, ParticipantState
@@ -64,6 +65,11 @@ def took_part(meeting_id: int, identity: str) -> bool:
     ).exists()
 
 
+def is_presenter(peer: str) -> bool:
+    """Whether a host made ``peer`` the presenter (and has not taken it back)."""
+    return Participant.objects.filter(peer=peer, presenter=True).exists()
+
+
 def is_in_meeting(*, room_id: int, identity: str, peer: str) -> bool:
     """Whether ``peer`` is this person's connection in the room's open meeting now."""
     if not identity or not peer:
@@ -94,6 +100,9 @@ def live_role(user: AnyUser, room: Room) -> str:
     role = role_in_room(user, room)
     if role in HOST_ROLES:
         return LiveRole.HOST
+    # Seated to watch (a juror during a lesson): silent, even if they are also a member.
+    if observes(user, room, timezone.now()):
+        return LiveRole.OBSERVER
     if role == Role.PARTICIPANT or room.guest_access:
         return LiveRole.PARTICIPANT
     return ""

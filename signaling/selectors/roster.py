@@ -19,6 +19,7 @@ _VIEW_FIELDS = (
     "video_on",
     "screen_on",
     "link",
+    "listen_only",
 )
 
 
@@ -38,6 +39,7 @@ def _view(row: dict[str, Any]) -> ParticipantView:
         video=row["video_on"],
         screen=row["screen_on"],
         link=row["link"],
+        listen=row["listen_only"],
     )
 
 
@@ -67,8 +69,9 @@ def participants_wire(meeting_id: int) -> list[dict[str, Any]]:
             "video": video,
             "screen": screen,
             "link": link,
+            "listen": listen,
         }
-        for peer, name, role, presenter, hand, audio, video, screen, link in rows
+        for peer, name, role, presenter, hand, audio, video, screen, link, listen in rows
     ]
 
 

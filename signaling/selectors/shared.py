@@ -22,14 +22,21 @@ def chat_view(message: ChatMessage, *, ref: str = "") -> ChatView:
         text=message.text,
         at=iso(message.sent_at) or "",
         ref=ref,
+        jury=message.jury,
     )
 
 
 def chat_history(meeting_id: int, *, limit: int | None = None) -> list[ChatView]:
     """The last messages of the meeting, oldest first."""
     count = conf.chat_history() if limit is None else limit
-    newest = ChatMessage.objects.filter(meeting_id=meeting_id).order_by("-id")[:count]
+    newest = ChatMessage.objects.filter(meeting_id=meeting_id, jury=False).order_by("-id")[:count]
     return [chat_view(message) for message in reversed(list(newest))]
+
+
+def jury_chat(meeting_id: int) -> list[ChatView]:
+    """The last messages of the meeting's jury chat, oldest first (observers only)."""
+    newest = ChatMessage.objects.filter(meeting_id=meeting_id, jury=True).order_by("-id")
+    return [chat_view(message) for message in reversed(list(newest[: conf.chat_history()]))]
 
 
 def poll_view(poll: Poll) -> PollView:

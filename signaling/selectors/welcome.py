@@ -79,4 +79,6 @@ def welcome(
         data.update(welcome_shared(meeting))
     if me.role == LiveRole.HOST:
         data["lobby"] = [serialize_participant(p) for p in lobby(meeting.pk)]
+    if me.role == LiveRole.OBSERVER:
+        data["jury_chat"] = [serialize_chat(message) for message in shared.jury_chat(meeting.pk)]
     return data

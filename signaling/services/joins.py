@@ -164,10 +164,10 @@ def participants_join(*, requests: Sequence[JoinRequest]) -> list[JoinOutcome | 
     its own savepoint, so one refused or failed join leaves the others as they were."""
     now = timezone.now()
     rooms: dict[tuple[int, str], tuple[Room, Meeting] | None] = {}
-    for request in requests:  # outside the savepoints: a rolled-back join must not undo them
-        key = (request.claims.room, request.claims.slug)
-        if key not in rooms:
-            rooms[key] = _room_and_meeting(*key)
+    # Outside the savepoints: a rolled-back join must not undo them. In the rooms' order,
+    # as leaves lock them: two web processes' batches never wait on each other in a ring.
+    for key in sorted({(request.claims.room, request.claims.slug) for request in requests}):
+        rooms[key] = _room_and_meeting(*key)
     outcomes: list[JoinOutcome | Exception] = []
     with one_lookup_per_room():
         for request in requests:
@@ -370,10 +370,18 @@ class Leave(NamedTuple):
 def participants_leave(*, leaves: Sequence[tuple[str, str] | Leave]) -> list[Departure]:
     """Connections (peer, channel name[, when]) that closed together: one read, few updates."""
     asked = [Leave(*item) for item in leaves]
+    peers = [leave.peer for leave in asked]
+    # Lock as joins do: the rooms first, in their order, then the participants. Locking
+    # participant, meeting and room rows together, in whatever order the scan met them,
+    # deadlocked against a join (room, then meeting) of another web process on
+    # PostgreSQL (bench/signaling.py --processes: four a run).
+    rooms = Participant.objects.filter(peer__in=peers, state__in=PRESENT).values("meeting__room_id")
+    locked = Room.objects.select_for_update(of=("self",)).filter(pk__in=rooms).order_by("pk")
+    list(locked.values_list("pk", flat=True))  # one query: the rooms, locked in id order
     rows = (
-        Participant.objects.select_for_update()  # the meeting and room rows too, as before
-        .filter(peer__in=[leave.peer for leave in asked], state__in=PRESENT)
-        .order_by()
+        Participant.objects.select_for_update(of=("self",))
+        .filter(peer__in=peers, state__in=PRESENT)
+        .order_by("pk")
         .values_list(*_LEAVE_FIELDS)
     )
     found = {row[0]: row for row in rows}
@@ -395,6 +403,7 @@ def participants_leave(*, leaves: Sequence[tuple[str, str] | Leave]) -> list[Dep
             audio_on=False,
             video_on=False,
             screen_on=False,
+            listen_only=False,
             link="",
         )
     active: set[int] = set()  # meetings whose activity time this batch has moved on

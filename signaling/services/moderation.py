@@ -111,13 +111,17 @@ def hand_lower(*, actor_peer: str, peer: str = "") -> None:
 
 
 @transaction.atomic
-def participant_media(*, peer: str, audio: bool, video: bool, screen: bool) -> bool:
-    """What a participant sends now (from the browser's track list); True if it changed."""
+def participant_media(
+    *, peer: str, audio: bool, video: bool, screen: bool, listen: bool = False
+) -> bool:
+    """What a participant sends now (from the browser's track list) and whether it only
+    listens; True if it changed."""
     person = actor(peer)
-    if (person.audio_on, person.video_on, person.screen_on) == (audio, video, screen):
+    now = (audio, video, screen, listen)
+    if (person.audio_on, person.video_on, person.screen_on, person.listen_only) == now:
         return False
-    person.audio_on, person.video_on, person.screen_on = audio, video, screen
-    person.save(update_fields=["audio_on", "video_on", "screen_on"])
+    person.audio_on, person.video_on, person.screen_on, person.listen_only = now
+    person.save(update_fields=["audio_on", "video_on", "screen_on", "listen_only"])
     announce_update(person)
     return True
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
@@ -16,11 +15,11 @@ from broadcasts.events import get_watch_bus, reset_watch_bus
 from broadcasts.presence import reset_counter
 from rooms.models import Room
 from tests.broadcasts.helpers import Watcher, broadcast_now, db, session_cookie
-from tests.conftest import missing_service
+from tests.conftest import missing_service, redis_of_layer
 from tests.factories import RoomFactory
 from tests.members import host_lan
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = redis_of_layer()
 
 
 def redis_reachable(url: str) -> bool:

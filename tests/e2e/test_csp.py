@@ -52,7 +52,74 @@ Recording.objects.create(
     room=room, occurrence=occurrence, kind=RecordingKind.BROADCAST, started_at=now)
 hanoi = Occurrence.objects.filter(room__slug="hanoi").order_by("start").first()
 print(json.dumps({"entry": entry.pk, "slug": entry.slug, "watch": room.slug,
-                  "occurrence": hanoi.pk}))
+                  "occurrence": hanoi.pk, **reports()}))
+"""
+
+# The reports with charts (issue 15, item 9): a course one teacher completed and a
+# competition with a scored lesson, both of the demo's Hà Nội department.
+REPORTS = """
+from datetime import time
+from decimal import Decimal
+from django.contrib.auth.models import User
+from competitions.services.registration import ContestantInput, contestant_register
+from competitions.services.scoring import sheet_save
+from competitions.services.setup import (
+    CompetitionInput, competition_create, juror_add, registration_close, registration_open,
+    scoring_start,
+)
+from competitions.services.timetable import timetable_generate
+from courses.services.setup import CourseInput, course_create, course_invite, course_session_add
+from rooms.models import Unit
+from scheduling.models import Attendance
+
+
+def reports():
+    organiser = User.objects.get(username="quanly.hanoi")
+    department = Unit.objects.get(code="SO01")
+    teacher = User.objects.get(username="giaovien1")
+    course = course_create(
+        data=CourseInput(organiser=department, title="Bồi dưỡng CSP", description="",
+                         hours=Decimal("2"), min_percent=80),
+        by=organiser,
+    )
+    course_invite(course=course, user=teacher)
+    lesson = one_meeting(Room.objects.get(slug="hanoi"), start=now - timedelta(days=2),
+                         title="Buổi bồi dưỡng CSP")
+    course_session_add(course=course, occurrence=lesson)
+    Attendance.objects.create(occurrence=lesson, user=teacher, name="Giáo viên",
+                              joined_at=lesson.start, left_at=lesson.end)
+    day = timezone.localdate() + timedelta(days=11)
+    competition = competition_create(
+        data=CompetitionInput(
+            organiser=department, name="Thi GVDG CSP", level="province", school_level="",
+            rounds="", first_day=day, last_day=day, day_start=time(13, 30),
+            day_end=time(16, 30), slot_minutes=45, buffer_minutes=15, aggregation="mean",
+            subjects=["Toán"], rooms=[Room.objects.get(slug="caugiay")],
+        ),
+        by=organiser,
+    )
+    registration_open(competition=competition)
+    contestant = contestant_register(
+        competition=competition,
+        data=ContestantInput(
+            school=Unit.objects.get(code="HN-C3TRANPHU"), subject=competition.subjects.get(),
+            teacher_name="Trần Văn Minh", teacher_email="", lesson_title="Hàm số bậc hai",
+            class_name="10A1", documents=[],
+        ),
+        by=User.objects.get(username="c3tranphu-hanoi"),
+    )
+    registration_close(competition=competition)
+    timetable_generate(competition=competition)
+    jurors = [(User.objects.get(username="giaovien1"), "HN-BADINH"),
+              (User.objects.get(username="giaovien2"), "HN-CAUGIAY")]
+    for juror, unit in jurors:
+        juror_add(subject=competition.subjects.get(), user=juror,
+                  unit=Unit.objects.get(code=unit), chair=unit == "HN-BADINH")
+    scoring_start(competition=competition)
+    for juror, _unit in jurors:
+        sheet_save(contestant=contestant, by=juror, comment="", submit=True,
+                   points={c.pk: c.max_points for c in competition.criteria.all()})
+    return {"course": course.pk, "competition": competition.pk}
 """
 
 
@@ -67,7 +134,7 @@ def objects(
     write_status(directory, RecordingStatus(state="ready", progress=1.0, duration=2.0))
     return dict(
         meet_shell(
-            FIXTURES,
+            REPORTS + FIXTURES,
             database=server_database,
             var_dir=live_var_dir(tmp_path_factory),
             CSP_E2E_DIR=str(directory),
@@ -205,7 +272,8 @@ def test_signed_in_pages_load_without_csp_violations(
     watched: tuple[Page, list[str]], objects: dict[str, Any]
 ) -> None:
     """Issue 10, row 9: the live room's pre-join (camera preview), the self-test, the
-    scheduling pages and the admin run under the enforced CSP with nothing refused."""
+    scheduling pages, the reports with charts (issue 15, item 9) and the admin run under
+    the enforced CSP with nothing refused."""
     page, console = watched
     sign_in(page, "admin", "/hanoi")
     paths = [
@@ -217,6 +285,8 @@ def test_signed_in_pages_load_without_csp_violations(
         f"/hanoi/occurrences/{objects['occurrence']}/",
         "/hanoi/invitations/",
         "/hanoi/report/",
+        f"/courses/{objects['course']}/completion/",
+        f"/competitions/{objects['competition']}/results/",
         "/hanoi/recordings/",
         "/portal/review/",
         "/admin/",

@@ -71,17 +71,21 @@ def media_worker(live_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         **os.environ,
         "PYTHONUNBUFFERED": "1",
         "MEET_VAR_DIR": str(live_var_dir(tmp_path_factory)),
+        # No metrics endpoint: its fixed port would meet another test run's worker.
+        "MEET_MEDIA_METRICS_PORT": "0",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "meet", "media"],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,  # one line: it reads its channel from then on
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(2)  # reads its channel from then on; offers wait in Redis meanwhile
     try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "" when it exits instead
+        assert b"media worker" in line, line
         yield
     finally:
         stop_process(process)
@@ -139,6 +143,47 @@ def test_two_people_chat_both_ways_and_the_host_mutes_the_other(page: Page, seco
         "aria-pressed", "false"
     )
     expect(row).to_contain_text("micro tắt")
+
+
+# The room's notice list (alerts.js), on a box of its own in the room page.
+ALERT_LIST = """
+async () => {
+  const { AlertList } = await import("/static/js/room/alerts.js");
+  const box = document.createElement("div");
+  box.hidden = true;
+  document.body.append(box);
+  const lines = () => [...box.children].map((line) => line.textContent);
+  const alerts = new AlertList(box);
+  alerts.show("Quản trị Hệ thống đã tắt micro của bạn.");
+  alerts.show("Hình và tiếng tạm thời không dùng được.");
+  alerts.show("Hình và tiếng tạm thời không dùng được.");
+  const two = lines();
+  alerts.show("Ba");
+  alerts.show("Bốn");
+  const four = lines();
+  const shown = !box.hidden;
+  await new Promise((done) => window.setTimeout(done, 8500));  // each line's time is 8 s
+  return { two, four, shown, after: lines(), hiddenAfter: box.hidden };
+}
+"""
+
+
+def test_a_later_notice_leaves_the_host_muting_you_on_screen(page: Page) -> None:
+    """CI saw the media retry's "not available" replace the host's mute notice within
+    the same second: the person never learnt why the microphone went off."""
+    page.goto("/demo/live/")
+    result = page.evaluate(ALERT_LIST)
+    assert result["two"] == [
+        "Quản trị Hệ thống đã tắt micro của bạn.",
+        "Hình và tiếng tạm thời không dùng được.",
+    ]  # the same notice again is not repeated
+    assert result["four"] == [  # at most three: the oldest went first
+        "Hình và tiếng tạm thời không dùng được.",
+        "Ba",
+        "Bốn",
+    ]
+    assert result["shown"] is True
+    assert result["after"] == [] and result["hiddenAfter"] is True
 
 
 def test_the_history_is_shown_on_join_and_kept_across_a_reconnect(page: Page, second: Page) -> None:

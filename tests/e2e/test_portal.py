@@ -1,5 +1,6 @@
 """End to end: a published archive entry plays in Chromium (currentTime advances), is in
-the RSS feed and is found by a search without diacritics."""
+the RSS feed and is found by a search without diacritics; an entry recorded in two parts
+(a media worker died during the broadcast) plays them one after the other."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from mediaworker.wire.status import RecordingStatus, write_status
+from mediaworker.wire.status import Chapter, RecordingStatus, write_status
 from tests.archive.conftest import make_mp4
 from tests.e2e.server import live_var_dir, meet_shell
 
@@ -58,3 +59,70 @@ def test_search_and_feed(page: Page, entry) -> None:
     expect(page.locator("mark").first).to_have_text("Tập")
     feed = page.request.get("/portal/rss/").text()
     assert f"/portal/{entry['pk']}/video.mp4" in feed and 'type="video/mp4"' in feed
+
+
+# The broadcast's second part: the recording the next worker made (archive/services/failover.py).
+REGISTER_IN_PARTS = """
+import json, os
+from pathlib import Path
+from rooms.models import Room
+from archive.models import Recording
+from archive.services.archive import archive_demo_recording
+from archive.services.finished import refresh
+from archive.services.recordings import recording_register
+entry = archive_demo_recording(
+    Path(os.environ["PORTAL_E2E_FIRST"]), room=Room.objects.get(slug="hanoi"),
+    title="Hội nghị giao ban có hai phần")
+second = recording_register(Path(os.environ["PORTAL_E2E_SECOND"]), room=entry.recording.room)
+Recording.objects.filter(pk=second.pk).update(continues=entry.recording)
+refresh(Recording.objects.get(pk=second.pk))
+entry.refresh_from_db()
+print(json.dumps({"pk": entry.pk, "slug": entry.slug, "chapters": entry.chapters}))
+"""
+
+
+def test_an_entry_in_two_parts_plays_the_second_after_the_first(
+    page: Page, live_url: str, server_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folders = []
+    for seconds, chapters in ((2, []), (3, [Chapter(1.0, "Sau khi máy chủ đổi")])):
+        directory = tmp_path_factory.mktemp("portal-parts") / uuid.uuid4().hex
+        directory.mkdir()
+        make_mp4(directory / "recording.mp4", seconds=seconds)
+        status = RecordingStatus(
+            state="ready", progress=1.0, duration=float(seconds), chapters=chapters
+        )
+        write_status(directory, status)
+        folders.append(directory)
+    entry = meet_shell(
+        REGISTER_IN_PARTS,
+        database=server_database,
+        var_dir=live_var_dir(tmp_path_factory),
+        PORTAL_E2E_FIRST=str(folders[0]),
+        PORTAL_E2E_SECOND=str(folders[1]),
+    )
+    assert entry["chapters"] == [{"start": 3.0, "title": "Sau khi máy chủ đổi"}]
+    page.goto(f"/portal/{entry['pk']}-{entry['slug']}/")
+    parts = page.locator(".portal-parts [data-part]")
+    expect(parts).to_have_count(2)
+    expect(parts.nth(0)).to_have_attribute("aria-current", "true")
+    video = page.locator("#portal-video")
+    video.evaluate("v => { v.muted = true; return v.play(); }")
+    # The first part ends and the second starts by itself.
+    page.wait_for_function(
+        "() => { const v = document.getElementById('portal-video');"
+        " return v.currentSrc.endsWith('part=2') && v.currentTime > 0.3; }",
+        timeout=30_000,
+    )
+    expect(parts.nth(1)).to_have_attribute("aria-current", "true")
+    # Back to the first part, then the chapter: it is 1 s into the second.
+    parts.nth(0).click()
+    page.wait_for_function(
+        "() => document.getElementById('portal-video').currentSrc.endsWith('part=1')"
+    )
+    page.get_by_role("button", name="Sau khi máy chủ đổi").click()
+    page.wait_for_function(
+        "() => { const v = document.getElementById('portal-video');"
+        " return v.currentSrc.endsWith('part=2') && v.currentTime >= 1.0; }",
+        timeout=30_000,
+    )

@@ -58,7 +58,8 @@ def test_a_semester_of_monday_briefings(page: Page) -> None:
     sequence, _calendar = feed_sequence(page)
     page.locator("main a", has_text="Giao ban chiều thứ Hai").first.click()
     expect(page.locator("main h1")).to_contain_text("Giao ban chiều thứ Hai")
-    expect(page.locator("main table")).to_contain_text("Trường THPT Trần Phú")
+    invited = page.get_by_role("table", name="Các điểm cầu được mời")
+    expect(invited).to_contain_text("Trường THPT Trần Phú")
     page.locator("details summary").click()
     page.fill("input[name=start_time]", "15:00")
     page.fill("input[name=end_time]", "16:30")
@@ -91,7 +92,8 @@ def test_a_semester_of_monday_briefings(page: Page) -> None:
 
     page.goto("/hanoi/calendar/?week=" + next_monday().isoformat())
     page.locator("main a", has_text="Giao ban chiều thứ Hai").first.click()
-    row = page.locator("tr", has_text="Trường THPT Trần Phú")
+    invited = page.get_by_role("table", name="Các điểm cầu được mời")
+    row = invited.locator("tr", has_text="Trường THPT Trần Phú")
     expect(row.locator(".badge-ok").first).to_be_visible()  # ready (demo) and will attend
     expect(row).to_contain_text("Sẽ tham dự")
     with page.expect_download() as download:

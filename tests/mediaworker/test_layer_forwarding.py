@@ -115,8 +115,11 @@ def loopback_candidates() -> Iterator[None]:
 
 
 async def test_a_narrowed_link_gets_the_low_layer_and_the_high_one_back(
-    participant, impaired_answer: RelayForAnswer, loopback_candidates: None
+    participant, impaired_answer: RelayForAnswer, loopback_candidates: None, worker: MediaWorker
 ) -> None:
+    """Issue 13: down to the low layer when the link falls, and back up once it returns,
+    also after the link stayed narrow long enough for several steps up to fail (their
+    back-off is capped: it once grew to 30 s)."""
     down = Impairment()
     relays: list[UdpRelay] = []
 
@@ -135,6 +138,17 @@ async def test_a_narrowed_link_gets_the_low_layer_and_the_high_one_back(
     await _frames_at(b, "a", LOW, 30)
     print(f"\nlow layer {time.monotonic() - narrowed:.1f} s after the link narrowed")
     assert "reduced" in b.bandwidth
+    link = worker.routers["r"].members["b"].link
+    # Narrow long enough for steps up to fail twice (each failure sets the ceiling again).
+    failed_at: list[float] = []
+
+    def failed_twice() -> bool:
+        if link._ceiling is not None and link._ceiling_since not in failed_at:
+            failed_at.append(link._ceiling_since)
+        return len(failed_at) >= 2
+
+    await b.wait_for(failed_twice, 60)
+    assert b.bandwidth[-1] != "ok"
     down.rate_kbps = None
     widened = time.monotonic()
     await _frames_at(b, "a", HIGH, 60)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.worker import SOLO_CHANNEL
 from mediaworker import ice, metrics
 from mediaworker.config import metrics_address
 from mediaworker.exposition import serve_in_thread
@@ -151,7 +152,10 @@ async def test_meet_media_serves_metrics_and_healthz_on_its_port(redis_url: str)
     url = f"http://127.0.0.1:{port}"
     ice.use_host_addresses(["127.0.0.1"], loopback=True)
     layer = RedisChannelLayer(hosts=[{"address": redis_url, "socket_timeout": 30}])
-    clients = [MediaClient(layer, room="scraped", peer=peer) for peer in ("a", "b")]
+    clients = [
+        MediaClient(layer, room="scraped", peer=peer, worker_channel=SOLO_CHANNEL)
+        for peer in ("a", "b")
+    ]
     try:
         status, body = await asyncio.to_thread(get, f"{url}/healthz")
         assert status == 200, body

@@ -38,8 +38,10 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any
     return result
 
 
-async def command(layer: Any, action: str, directory: Path, **extra: Any) -> None:
-    """Send a recording command as the portal does."""
+async def command(
+    layer: Any, action: str, directory: Path, *, channel: str = MEDIA_WORKER_CHANNEL, **extra: Any
+) -> None:
+    """Send a recording command as the portal does (to ``channel``: the room's worker)."""
     message = to_worker_recording(
         room=extra.pop("room", "r"),
         action=action,  # type: ignore[arg-type]
@@ -47,7 +49,7 @@ async def command(layer: Any, action: str, directory: Path, **extra: Any) -> Non
         directory=str(directory),
         **extra,
     )
-    await layer.send(MEDIA_WORKER_CHANNEL, message)
+    await layer.send(channel, message)
 
 
 def new_recording(root: Path) -> Path:

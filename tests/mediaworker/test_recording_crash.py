@@ -16,6 +16,7 @@ from typing import Any
 import av
 import pytest
 
+from bench.worker import SOLO_CHANNEL
 from mediaworker.recording.playlist import read_playlist
 from mediaworker.wire.layout import RecordingPaths
 from mediaworker.wire.status import read_status
@@ -51,7 +52,13 @@ async def test_a_killed_worker_leaves_a_playable_recording_that_the_next_one_fin
 ) -> None:
     process = await start_worker(redis_url, tmp_path)
     presenter = MediaClient(
-        redis_layer, room="crash", peer="a", camera=(320, 240), loud=True, video_codec="video/H264"
+        redis_layer,
+        room="crash",
+        peer="a",
+        camera=(320, 240),
+        loud=True,
+        video_codec="video/H264",
+        worker_channel=SOLO_CHANNEL,
     )
     directory = new_recording(tmp_path)
     paths = RecordingPaths(directory)
@@ -61,7 +68,9 @@ async def test_a_killed_worker_leaves_a_playable_recording_that_the_next_one_fin
             lambda: {"kind": "connection", "state": "connected"} in presenter.events
         )
         started = time.monotonic()
-        await command(redis_layer, "start", directory, room="crash", broadcast=True)
+        await command(
+            redis_layer, "start", directory, room="crash", broadcast=True, channel=SOLO_CHANNEL
+        )
         await wait_until(lambda: len(segments(paths)) >= 4, timeout=30)
         await asyncio.sleep(0.5)  # kill in the middle of a segment
         process.send_signal(signal.SIGKILL)

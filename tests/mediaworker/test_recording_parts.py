@@ -26,6 +26,7 @@ from mediaworker.recording.finalise import (
     RecordingBusy,
     finalise,
     finalise_orphans,
+    remux,
 )
 from mediaworker.recording.hls import HlsWriter
 from mediaworker.recording.items import ChapterMark, add_chapter
@@ -372,3 +373,19 @@ threading.Thread(target=session.run, args=(queue.SimpleQueue(), threading.Event(
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
     status = read_status(directory)
     assert status is not None and status.state == "ready" and status.ended
+
+
+def test_fragments_whose_decode_times_overlap_still_make_an_mp4(tmp_path: Path) -> None:
+    """A broadcast recorded in CI (both passes side by side, a busy worker) failed to
+    finalise: its second fragment started at the decode time its first had guessed for
+    its last frame, and MP4 refused the repeat ("Invalid argument"). These are its first
+    two fragments, as written."""
+    fragments = Path(__file__).parent / "data" / "overlapping_fragments"
+    sources = [fragments / "init.mp4", fragments / "seg-00001.m4s", fragments / "seg-00002.m4s"]
+    target = tmp_path / "recording.mp4"
+    duration = remux(sources, target)
+    assert duration == pytest.approx(2.4, abs=0.2)
+    with av.open(str(target), "r") as container:
+        frames = list(container.decode(video=0))
+    times = [frame.pts for frame in frames if frame.pts is not None]
+    assert len(frames) > 30 and len(times) == len(frames) and times == sorted(set(times))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -11,14 +10,16 @@ from typing import Any
 
 import pytest
 import redis
+import redis.asyncio
 
-from bench.worker import worker_env
+from bench.worker import SOLO_CHANNEL, SOLO_WORKER_ID, worker_env
 from mediaworker import ice
-from tests.conftest import ROOT, missing_service
+from placement.store import DEFAULT_PREFIX, Placement
+from tests.conftest import ROOT, missing_service, redis_for_tests
 from tests.mediaworker.client import MediaClient, PatternTrack
 from tests.mediaworker.workers import START_TIMEOUT_SECS, start_media_process, stop_media_process
 
-TEST_REDIS_URL = os.environ.get("MEET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_REDIS_URL = redis_for_tests()
 
 pytestmark = pytest.mark.services
 
@@ -31,6 +32,8 @@ def redis_url() -> str:
     except redis.RedisError:
         missing_service(f"Redis at {TEST_REDIS_URL}")
     for key in client.scan_iter("asgi*"):  # stale messages of an earlier run
+        client.delete(key)
+    for key in client.scan_iter(f"{DEFAULT_PREFIX}:*"):  # workers an earlier run killed
         client.delete(key)
     return TEST_REDIS_URL
 
@@ -57,8 +60,13 @@ async def test_three_participants_and_a_late_joiner_through_a_separate_worker(
     media_process: asyncio.subprocess.Process, redis_layer: Any
 ) -> None:
     sizes = {"a": (160, 120), "b": (176, 144), "c": (128, 96)}
-    clients = [MediaClient(redis_layer, room="redis", peer=p, camera=s) for p, s in sizes.items()]
-    late = MediaClient(redis_layer, room="redis", peer="late", camera=None)
+    clients = [
+        MediaClient(redis_layer, room="redis", peer=p, camera=s, worker_channel=SOLO_CHANNEL)
+        for p, s in sizes.items()
+    ]
+    late = MediaClient(
+        redis_layer, room="redis", peer="late", camera=None, worker_channel=SOLO_CHANNEL
+    )
     try:
         await asyncio.gather(*(c.join() for c in clients))
         for client in clients:
@@ -86,11 +94,17 @@ async def test_three_participants_and_a_late_joiner_through_a_separate_worker(
 async def test_the_worker_process_stops_cleanly_on_sigterm(
     media_process: asyncio.subprocess.Process, redis_layer: Any
 ) -> None:
-    client = MediaClient(redis_layer, room="stop", peer="a")
+    client = MediaClient(redis_layer, room="stop", peer="a", worker_channel=SOLO_CHANNEL)
+    places = Placement(redis.asyncio.Redis.from_url(TEST_REDIS_URL))
+    # Registered (issue 14) from the moment it said it reads its channel...
+    assert [w.id for w in await places.workers()] == [SOLO_WORKER_ID]
     await client.join()
     await client.wait_for(lambda: {"kind": "connection", "state": "connected"} in client.events)
     media_process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(media_process.wait(), 15) == 0
+    # ... and retired by a clean stop, not left to time out: nothing is placed on it.
+    assert await places.workers() == []
+    await places.client.aclose()
     await client.wait_for(
         lambda: client.pc is not None and client.pc.connectionState != "connected"
     )
@@ -108,7 +122,7 @@ async def test_python_m_mediaworker_serves_without_django_settings(
         sys.executable, "-m", "mediaworker", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
     )
     assert process.stdout is not None
-    client = MediaClient(redis_layer, room="bare", peer="a")
+    client = MediaClient(redis_layer, room="bare", peer="a", worker_channel=SOLO_CHANNEL)
     try:
         line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_SECS)
         assert b"media worker" in line, line

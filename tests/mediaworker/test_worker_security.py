@@ -240,7 +240,7 @@ async def test_the_role_comes_from_the_consumer_not_the_browser(
     await nobody.join()
     await start_broadcast(layer, worker, tmp_path)
     router = worker.routers["r"]
-    await wait_until(lambda: "x/camera" in router._streams())
+    await wait_until(lambda: "x/camera" in router._streams(router._everyone()))
     assert recorded(router) == (None, set())
     assert router.members["x"].role == "guest"
 
@@ -277,6 +277,30 @@ async def test_a_host_mute_drops_the_packets_at_the_worker(
     await wait_until(lambda: mic.packets > counted + 10)
     heard = host.frames_from("s", "mic")
     await host.wait_for(lambda: host.frames_from("s", "mic") >= heard + 5)
+
+
+async def test_an_observer_is_heard_and_seen_by_nobody(layer, make_worker, clients: Make) -> None:
+    """Issue 15: a competition's juror watches the lesson as an observer. Whatever its
+    browser sends, the worker forwards none of it (it drops the packets at the source),
+    and the observer receives the room like anyone."""
+    worker = await make_worker()
+    teacher = clients("t", camera=PRESENTER, role="host", loud=True)
+    juror = clients("j", camera=PRESENTER, role="observer", loud=True)
+    await asyncio.gather(teacher.join(), juror.join())
+    router = worker.routers["r"]
+    await juror.wait_for(lambda: juror.frames_from("t") >= 5)
+    await juror.wait_for(lambda: juror.frames_from("t", "mic") >= 5)
+    await wait_until(lambda: "camera" in router.members["j"].session.published)
+    camera: Source = router.members["j"].session.published["camera"].stream
+    await asyncio.sleep(1.0)
+    assert camera.held and camera.packets == 0
+    assert teacher.slot_of("j", "camera") is None and teacher.slot_of("j", "mic") is None
+    # Turning its tracks on (rtc.tracks active) changes nothing for an observer.
+    await juror.send(
+        {"type": "rtc.tracks", "tracks": [{"mid": "0", "source": "mic", "active": True}]}
+    )
+    await asyncio.sleep(0.5)
+    assert teacher.slot_of("j", "mic") is None and not router.members["j"].active.get("mic")
 
 
 # -- rtc.error ---------------------------------------------------------------------------

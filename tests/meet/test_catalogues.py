@@ -181,3 +181,70 @@ def test_catalogue_text_is_nfc() -> None:
     for po in po_files():
         text = po.read_text(encoding="utf-8")
         assert unicodedata.normalize("NFC", text) == text, f"{po} is not NFC"
+
+
+def our_catalogues(language: str) -> list[Path]:
+    """The project's and every installed app's catalogues of one language (not Django's)."""
+    from django.apps import apps
+    from django.conf import settings
+
+    folders = [Path(folder) for folder in settings.LOCALE_PATHS]
+    folders += [Path(config.path) / "locale" for config in apps.get_app_configs()]
+    ours = [
+        folder
+        for folder in folders
+        if folder.resolve().is_relative_to(ROOT)
+        and not any(part.startswith(".") for part in folder.resolve().relative_to(ROOT).parts)
+    ]
+    return [path for folder in ours for path in sorted(folder.glob(f"{language}/LC_MESSAGES/*.po"))]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_one_text_has_one_translation_in_every_catalogue(language: str) -> None:
+    """Django merges the catalogues and the first one that holds a text wins everywhere: a
+    participant's "Remove" ("Mời ra") showed as "Xóa", the slides' "Show" as "Xem", an
+    archived recording's title as "Đang ghi hình". A text that means two things needs a
+    context (pgettext, ``{% translate ... context ... %}``), not two translations."""
+    texts: dict[Message, dict[str, str]] = {}
+    for path in our_catalogues(language):
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete or entry.fuzzy or not (entry.msgstr or entry.msgstr_plural):
+                continue
+            text = entry.msgstr or repr(sorted(entry.msgstr_plural.items()))
+            where = str(path.relative_to(ROOT))
+            texts.setdefault((entry.msgctxt, entry.msgid), {})[where] = text
+    assert len(texts) > 300  # the catalogues were read
+    clashes = {message: found for message, found in texts.items() if len(set(found.values())) > 1}
+    listing = "\n".join(
+        f"  {message[1]!r}"
+        + (f" (context {message[0]!r})" if message[0] else "")
+        + "".join(f"\n    {where}: {text!r}" for where, text in sorted(found.items()))
+        for message, found in sorted(clashes.items(), key=lambda item: item[0][1])
+    )
+    assert not clashes, f"{len(clashes)} texts are translated two ways:\n{listing}"
+
+
+def test_texts_with_two_meanings_show_each_meaning_in_vietnamese() -> None:
+    from django.utils import translation
+
+    with translation.override("vi"):
+        shown = {
+            "remove a participant": translation.pgettext("participant", "Remove"),
+            "remove a juror": translation.gettext("Remove"),
+            "show the slides": translation.pgettext("slides", "Show"),
+            "show a filtered list": translation.gettext("Show"),
+            "recording badge": translation.pgettext("in progress", "Recording"),
+            "a recording's page": translation.gettext("Recording"),
+            "a unit's kind": translation.pgettext("unit", "Kind"),
+            "a session's kind": translation.gettext("Kind"),
+        }
+    assert shown == {
+        "remove a participant": "Mời ra",
+        "remove a juror": "Xóa",
+        "show the slides": "Trình chiếu",
+        "show a filtered list": "Xem",
+        "recording badge": "Đang ghi hình",
+        "a recording's page": "Bản ghi hình",
+        "a unit's kind": "Loại đơn vị",
+        "a session's kind": "Loại",
+    }

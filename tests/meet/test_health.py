@@ -8,9 +8,9 @@ import pytest
 import redis
 from django.test import Client
 
-from tests.conftest import missing_service
+from tests.conftest import missing_service, redis_for_tests
 
-TEST_REDIS_URL = os.environ.get("MEET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_REDIS_URL = redis_for_tests()
 
 
 @pytest.mark.django_db

@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from mediaworker.config import worker_id
 from tests.conftest import ROOT
 from tests.meet.commands import console_script, meet_subcommand_exists
 
@@ -79,12 +81,27 @@ def test_every_unit_is_hardened(unit: str) -> None:
 
 
 def test_each_media_instance_has_its_own_metrics_port_and_core() -> None:
-    """Instance N is pinned to core N and serves on 9320 + N (only @0 runs today), clear of
-    the compose worker's 9310 and the scheduler's 9311."""
+    """Instance N is pinned to core N and serves on 9320 + N (one instance per core, issue
+    14), clear of the compose worker's 9310 and the scheduler's 9311."""
     settings = _settings(UNITS / "meet-media@.service")
     exec_start = dict(settings)["ExecStart"]
     assert re.search(r"MEET_MEDIA_METRICS_PORT=\$\$\(\(9320 \+ %i\)\)", exec_start)
     assert ("CPUAffinity", "%i") in settings
+
+
+def test_each_media_instance_registers_under_a_name_of_its_own() -> None:
+    """Issue 14: instance N is the worker ``<short host name>-N`` in placement, a name the
+    worker accepts. The unit's shell line runs as systemd would run it for instance 3
+    (``%i`` = 3, ``$$`` = ``$``), with ``env`` in place of the worker to show what it gets."""
+    exec_start = dict(_settings(UNITS / "meet-media@.service"))["ExecStart"]
+    line = exec_start.replace("%i", "3").replace("$$", "$")
+    line = line.replace(f"{INSTALLED_MEET} media", "/usr/bin/env")
+    ran = subprocess.run(shlex.split(line), capture_output=True, text=True, timeout=30, check=True)
+    environ = dict(row.split("=", 1) for row in ran.stdout.splitlines() if "=" in row)
+    short_host = socket.gethostname().split(".")[0]
+    assert environ["MEET_MEDIA_WORKER_ID"] == f"{short_host}-3"
+    assert environ["MEET_MEDIA_METRICS_PORT"] == "9323"
+    assert worker_id(environ) == f"{short_host}-3"
 
 
 def test_systemd_accepts_the_units(tmp_path: Path) -> None:

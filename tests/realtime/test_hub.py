@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -97,3 +98,26 @@ async def test_a_failing_direct_write_is_loud_and_the_frame_goes_through_asgi(
     assert socket.frames == ['"one"', '"two"']
     assert member.protocol is None  # the ASGI path from now on: logged once
     assert len([r for r in caplog.records if r.levelname == "ERROR"]) == 1
+
+
+async def test_media_moved_tells_each_socket_first_and_the_pages_no_worker(
+    bus: Bus[Hub],
+) -> None:
+    """Issue 14, item 5: each socket hears which worker died before its page hears the
+    event (so its route is gone when the page offers again); the page never sees the id."""
+    heard: list[tuple[str, int]] = []
+    sockets = []
+
+    def hearing(socket: Socket) -> Callable[[str], None]:
+        return lambda worker: heard.append((worker, len(socket.frames)))
+
+    for n in range(2):
+        socket = Socket()
+        sockets.append(socket)
+        member = Subscriber(peer=f"p{n}", host=False, send=socket.send, on_moved=hearing(socket))
+        await bus.join("g", member)
+        await member.go_live()
+    bus.publish("g", hubs.moved_event("media-7"))
+    await settle()
+    assert heard == [("media-7", 0), ("media-7", 0)]  # before anything was written
+    assert [s.frames for s in sockets] == [[hubs.MOVED_FOR_BROWSERS]] * 2

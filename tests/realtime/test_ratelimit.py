@@ -3,15 +3,15 @@ hold across web processes on Redis, and in one process on the embedded default."
 
 from __future__ import annotations
 
-import os
+import asyncio
 import secrets
 
 import pytest
 
 from realtime.ratelimit import LocalStore, Rate, RedisStore
-from tests.conftest import missing_service
+from tests.conftest import missing_service, redis_of_layer
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = redis_of_layer()
 RATE = Rate(every_secs=60.0, burst=2)
 
 
@@ -37,6 +37,21 @@ async def test_two_processes_share_the_buckets_and_token_claims_on_redis(setting
     assert second.spend("guestpw:a:1:192.0.2.8", RATE) == 0  # another address
     assert first.claim("token:abc", 120) is True
     assert second.claim("token:abc", 120) is False  # a token opens one connection anywhere
+
+
+@pytest.mark.services
+async def test_a_storm_of_tries_waits_for_redis_and_is_still_limited(settings) -> None:
+    """Issue 14: more tries at once than the client has connections (a join storm) wait
+    for one; redis-py's default pool raised, and the store, unable to ask, let them in."""
+    settings.MEET_RATELIMIT_PREFIX = f"meet:test:{secrets.token_hex(4)}:"
+    store = redis_store(settings)
+    burst = 150  # more than a client's 100 connections
+    rate = Rate(every_secs=60.0, burst=burst)
+    tries = [store.aspend("join:a:192.0.2.9", rate) for _ in range(burst * 2)]
+    waits = await asyncio.gather(*tries)
+    assert sum(1 for wait in waits if wait == 0) == burst
+    claims = await asyncio.gather(*(store.aclaim("token:storm", 120) for _ in range(burst)))
+    assert claims.count(True) == 1
 
 
 def test_a_unreachable_store_allows_rather_than_refuses(settings) -> None:

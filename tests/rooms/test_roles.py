@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -11,7 +13,8 @@ from django.test import Client
 from rooms.models import MemberRole, Room, RoomMembership
 from rooms.permissions import SYSTEM_ADMIN_GROUP, Role, role_in_room
 from rooms.services.accounts import rooms_allocate
-from rooms.services.directory import units_import
+from rooms.services.directory import provinces_load, units_import
+from tests.conftest import module_data
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +27,15 @@ class World:
     users: dict[str, User | None]
 
 
-@pytest.fixture
-def world(directory: None) -> World:
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    """Built once for the module's 155 tests (their POSTs and sessions roll back)."""
+    with module_data(django_db_blocker):
+        yield _world()
+
+
+def _world() -> World:
+    provinces_load()
     units_import(text="code,kind,name,province\nHN-BD,district,Quận Ba Đình,Hà Nội\n")
     rooms_allocate()
     hanoi, badinh = Room.objects.get(slug="hanoi"), Room.objects.get(slug="badinh")

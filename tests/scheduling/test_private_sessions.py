@@ -9,6 +9,7 @@ every surface that lists them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from rooms.models import Level, MemberRole, Room, RoomMembership, Unit, UnitKind
 from rooms.services.demo import demo_load
 from scheduling.models import Occurrence, Session
 from scheduling.services.sessions import SessionInput, session_schedule
+from tests.conftest import module_data
 
 pytestmark = pytest.mark.django_db
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -77,8 +79,14 @@ def _schedule(room: Room, title: str, *, public: bool, hour: int) -> Session:
     )
 
 
-@pytest.fixture
-def world(db: None) -> dict[str, Session]:
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Session]]:
+    """Built once for the module's tests (what they schedule rolls back)."""
+    with module_data(django_db_blocker):
+        yield _world()
+
+
+def _world() -> dict[str, Session]:
     demo_load()
     hanoi = Room.objects.select_related("unit").get(slug="hanoi")
     assert hanoi.unit is not None

@@ -123,7 +123,8 @@ def test_a_meeting_at_short_notice_gets_one_reminder(hanoi: Room, mailoutbox: li
 
 def test_a_job_pass(hanoi: Room) -> None:
     session_schedule(data=briefing(hanoi, next_monday()))
-    # The loop (meet/jobs.py) also runs the archive's sweep of unfinished recordings.
+    # The loop (meet/jobs.py) also runs the archive's sweep of unfinished recordings and
+    # records the competition lessons under way.
     assert set(run_once()) == {
         "reminders",
         "mails_requeued",
@@ -131,6 +132,7 @@ def test_a_job_pass(hanoi: Room) -> None:
         "invited",
         "task_results_pruned",
         "recordings_refreshed",
+        "lessons_recorded",
     }
     assert Session.objects.count() == 1 and Occurrence.objects.exists()
 

@@ -5,11 +5,12 @@ How to add a row
 * A new HTTP route: add a ``gate(...)`` (who passes, everyone else is refused) or a
   ``listing(...)`` (everyone gets 200; only ``sees`` find the marker in the body) to the
   ``ROWS`` of the module for its app in ``tests/security/matrix/`` (``rows_site``,
-  ``rows_scheduling``, ``rows_live``, ``rows_archive``). The key is the route's name as
-  ``reverse`` knows it (``namespace:name``). Give one row per state that changes the
-  answer (private/public session, a room with or without manager, an entry's status...);
-  a state the world does not hold is made by the row's ``prepare`` inside the row's
-  transaction. Admin routes need no row: ``admin_rows`` makes one for each.
+  ``rows_scheduling``, ``rows_live``, ``rows_archive``, ``rows_competitions``,
+  ``rows_courses``). The key is
+  the route's name as ``reverse`` knows it (``namespace:name``). Give one row per state
+  that changes the answer (private/public session, a room with or without manager, an
+  entry's status...); a state the world does not hold is made by the row's ``prepare``
+  inside the row's transaction. Admin routes need no row: ``admin_rows`` makes one for each.
 * A new WebSocket message type: add it to ``ROOM_RULES`` / ``WATCH_RULES`` (who may send it)
   and a sample frame to ``ROOM_FRAMES`` / ``WATCH_FRAMES`` in ``matrix/sockets.py``.
 * Roles are in ``matrix/roles.py``; the world they act in is ``matrix/world.py``, with
@@ -45,6 +46,8 @@ from tests.security.matrix.routes import (
     websocket_route_keys,
 )
 from tests.security.matrix.rows_archive import ROWS as ARCHIVE_ROWS
+from tests.security.matrix.rows_competitions import ROWS as COMPETITION_ROWS
+from tests.security.matrix.rows_courses import ROWS as COURSE_ROWS
 from tests.security.matrix.rows_live import ROWS as LIVE_ROWS
 from tests.security.matrix.rows_scheduling import ROWS as SCHEDULING_ROWS
 from tests.security.matrix.rows_site import ROWS as SITE_ROWS
@@ -60,7 +63,15 @@ from tests.security.matrix.verdict import Answer, send
 from tests.security.matrix.watch_socket import WatchDriver, broadcast_off, broadcast_on
 from tests.security.matrix.world import World, build_world, empty_database
 
-ROWS: list[Row] = [*SITE_ROWS, *SCHEDULING_ROWS, *LIVE_ROWS, *ARCHIVE_ROWS, *admin_rows()]
+ROWS: list[Row] = [
+    *SITE_ROWS,
+    *SCHEDULING_ROWS,
+    *LIVE_ROWS,
+    *ARCHIVE_ROWS,
+    *COMPETITION_ROWS,
+    *COURSE_ROWS,
+    *admin_rows(),
+]
 # Cells that fail for a reason outside issue 10's table, each with the bug it shows. Strict:
 # once fixed, the cell passes and this entry must go.
 KNOWN_BUGS: dict[str, str] = {}

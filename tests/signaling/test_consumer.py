@@ -629,6 +629,39 @@ async def test_media_state_shows_in_the_participant_list(connect) -> None:
     assert (update["participant"]["audio"], update["participant"]["video"]) == (True, False)
 
 
+async def test_listening_only_shows_in_the_participant_list_and_to_late_comers(connect) -> None:
+    """Issue 13: a member who switches to listen-only is seen so by the others (and by
+    someone who joins later), and no longer once they leave that mode."""
+    host = await connect(role="host")
+    member = await connect()
+    await member.send({"type": "media.state", "audio": False, "video": False, "listen": True})
+    update = await host.expect("participant.updated", where=lambda m: m["participant"]["listen"])
+    assert update["participant"]["peer"] == member.peer
+    late = await connect()
+    seen = {p["peer"]: p["listen"] for p in late.welcome["participants"]}
+    assert seen[member.peer] is True and seen[host.peer] is False
+    await member.send({"type": "media.state", "audio": True, "video": False})
+    back = await host.expect("participant.updated", where=lambda m: m["participant"]["audio"])
+    assert back["participant"]["listen"] is False
+
+
+async def test_a_late_comer_sees_each_participant_as_they_are_now(connect) -> None:
+    """Issue 14: a welcome reuses each participant's encoded text from the room's hub; a
+    change or a leave after an earlier welcome encoded them shows in the next one."""
+    host = await connect(role="host")
+    member = await connect()
+    first = await connect()  # its welcome encoded everyone so far
+    await member.send({"type": "media.state", "audio": False, "video": False, "listen": True})
+    await host.expect("participant.updated", where=lambda m: m["participant"]["listen"])
+    await first.close()
+    await host.expect("participant.left")
+    late = await connect()
+    peers = [person["peer"] for person in late.welcome["participants"]]
+    assert sorted(peers) == sorted([host.peer, member.peer, late.peer])
+    seen = {person["peer"]: person["listen"] for person in late.welcome["participants"]}
+    assert seen[member.peer] is True
+
+
 # -- attendance --------------------------------------------------------------------------------
 
 

@@ -38,3 +38,27 @@ async def test_making_a_presenter_tells_the_worker(connect) -> None:
         ("presenter_on", member.peer),
         ("presenter_off", member.peer),
     ]
+
+
+async def test_a_presenter_placed_on_a_worker_anew_is_named_to_it(connect) -> None:
+    """A worker that dies takes its presenters along (issue 14, item 5): the offer that
+    places a presenter on a worker (the first, or the one after ``media.moved``) is
+    followed by ``presenter_on``, so the new worker lets them feed the recording; later
+    offers to the same worker, and hosts (known from their role), need none."""
+    host, member = await connect(role="host"), await connect()
+    await host.send({"type": "mod.presenter", "peer": member.peer, "on": True})
+    await host.expect("participant.updated", where=lambda m: m["participant"]["presenter"])
+    await worker_messages(timeout=0.1)
+    for live in (member, member, host):
+        await live.send({"type": "rtc.offer", "sdp": "v=0\r\n", "tracks": []})
+    sent = [(m["type"], m["peer"], m.get("target")) for m in await worker_messages()]
+
+    def of(peer: str) -> list[tuple[str, str | None]]:
+        return [(kind, target) for kind, who, target in sent if who == peer]
+
+    assert of(member.peer) == [
+        ("media.signal", None),
+        ("media.control", member.peer),
+        ("media.signal", None),
+    ]
+    assert of(host.peer) == [("media.signal", None)]

@@ -16,11 +16,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Serve until stopped."""
         from channels.layers import get_channel_layer
+        from django.conf import settings
 
-        from mediaworker.standalone import serve_metrics
+        from mediaworker.standalone import main, serve_metrics
         from mediaworker.worker import patient_redis, run_forever
 
-        # The configured layer (settings.CHANNEL_LAYERS); ``meet media`` builds the same
-        # Redis layer without Django (mediaworker/standalone.py).
+        if settings.REDIS_URL:
+            # Registered in placement on its own channel, exactly as ``meet media``.
+            main()
+            return
+        # The configured layer (settings.CHANNEL_LAYERS) without Redis: the shared channel.
         serve_metrics()
         asyncio.run(run_forever(patient_redis(get_channel_layer())))

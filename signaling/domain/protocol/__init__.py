@@ -21,6 +21,7 @@ from signaling.domain.protocol.messages import (
     MAX_REF_CHARS,
     MAX_TOKEN_CHARS,
     MIN_POLL_OPTIONS,
+    OBSERVER_FRAMES,
     PROTOCOL_VERSION,
     RTC_SLOTS,
     RTC_SOURCES,
@@ -55,6 +56,7 @@ from signaling.domain.protocol.messages import (
     SlidesShow,
     SlidesStop,
     SlidesView,
+    observer_may_send,
 )
 from signaling.domain.protocol.parser import (
     CLIENT_TYPES,
@@ -67,6 +69,7 @@ from signaling.domain.protocol.parser import (
 from signaling.domain.protocol.serializers import (
     batch,
     encode,
+    encode_with,
     error,
     event,
     serialize_chat,
@@ -88,6 +91,8 @@ __all__ = [
     "MAX_REF_CHARS",
     "MAX_TOKEN_CHARS",
     "MIN_POLL_OPTIONS",
+    "OBSERVER_FRAMES",
+    "observer_may_send",
     "PROTOCOL_VERSION",
     "RTC_BROWSER_TYPES",
     "RTC_SLOTS",
@@ -127,6 +132,7 @@ __all__ = [
     "batch",
     "clean_text",
     "encode",
+    "encode_with",
     "error",
     "event",
     "parse_client",

@@ -63,8 +63,11 @@ class Ping(ClientMessage):
 
 @dataclass(frozen=True)
 class ChatSend(ClientMessage):
+    """A chat line; ``jury``: to a lesson's jurors only (observers alone write there)."""
+
     type: ClassVar[str] = "chat.send"
     text: str
+    jury: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,12 +172,14 @@ class ModEnd(ClientMessage):
 
 @dataclass(frozen=True)
 class MediaState(ClientMessage):
-    """What this browser sends now (for the participant list; the worker is not told)."""
+    """What this browser sends now (for the participant list; the worker is not told);
+    ``listen``: it listens only (no microphone or camera, no camera video received)."""
 
     type: ClassVar[str] = "media.state"
     audio: bool
     video: bool
     screen: bool = False
+    listen: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,6 +223,7 @@ class ParticipantView:
     video: bool = False
     screen: bool = False
     link: str = ""  # "" | good | fair | poor: the media worker's measure of their link
+    listen: bool = False  # listening only: no microphone or camera (issue 13)
 
 
 @dataclass(frozen=True)
@@ -228,6 +234,7 @@ class ChatView:
     text: str
     at: str
     ref: str = ""
+    jury: bool = False  # the jury's own chat: only observers receive it
 
 
 @dataclass(frozen=True)
@@ -270,3 +277,16 @@ class DeckView:
     title: str
     pages: int
     by: str
+
+
+# What a silent observer (a juror watching a lesson) may send once joined: its own media
+# connection, receive-only, its media state (kept at nothing sent) and chat lines to the
+# jury (``observer_may_send``). Ping and hello come before any of this.
+OBSERVER_FRAMES: frozenset[type[ClientMessage]] = frozenset({MediaState, RtcSignal, ChatSend})
+
+
+def observer_may_send(message: ClientMessage) -> bool:
+    """Whether a silent observer may send ``message`` (the jury's chat, not the room's)."""
+    if isinstance(message, ChatSend):
+        return message.jury
+    return type(message) in OBSERVER_FRAMES

@@ -202,7 +202,9 @@ _SIMPLE: dict[str, Callable[[_Fields], m.ClientMessage]] = {
     "hello": _hello,
     "ping": _bare(m.Ping),
     "chat.send": lambda f: m.ChatSend(
-        text=f.text("text", limit=m.MAX_CHAT_CHARS, multiline=True), ref=f.ref
+        text=f.text("text", limit=m.MAX_CHAT_CHARS, multiline=True),
+        jury=f.boolean("jury", default=False),
+        ref=f.ref,
     ),
     "hand.raise": _bare(m.HandRaise),
     "hand.lower": lambda f: m.HandLower(peer=f.peer(required=False), ref=f.ref),
@@ -229,6 +231,7 @@ _SIMPLE: dict[str, Callable[[_Fields], m.ClientMessage]] = {
         audio=f.boolean("audio"),
         video=f.boolean("video"),
         screen=f.boolean("screen", default=False),
+        listen=f.boolean("listen", default=False),
         ref=f.ref,
     ),
 }

@@ -6,8 +6,13 @@ const status = document.getElementById("copy-status");
 for (const button of document.querySelectorAll("[data-seek]")) {
   button.addEventListener("click", () => {
     if (!video) return;
-    video.currentTime = Number(button.dataset.seek) || 0;
+    const seconds = Number(button.dataset.seek) || 0;
     video.focus();
+    if (video.meetParts) {
+      video.meetParts.seek(seconds); // a recording in parts: the chapter may be in another
+      return;
+    }
+    video.currentTime = seconds;
     video.play().catch(() => {}); // autoplay rules may refuse; the position is set anyway
   });
 }

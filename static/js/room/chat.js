@@ -3,8 +3,10 @@
 import { clock, h, linkify, role } from "./dom.js";
 
 export class ChatPanel {
-  constructor(root, { state, send, t, lang, isVisible, onUnread }) {
+  constructor(root, { state, send, t, lang, isVisible, onUnread, jury = false }) {
     this.root = root;
+    // A juror watching a lesson writes to the other jurors only (observer.js).
+    this.jury = jury;
     this.state = state;
     this.send = send;
     this.t = t;
@@ -39,7 +41,7 @@ export class ChatPanel {
     if (!text) return;
     this.sequence += 1;
     const ref = `c${Date.now().toString(36)}${this.sequence}`;
-    if (this.send({ type: "chat.send", text, ref })) {
+    if (this.send({ type: "chat.send", text, ref, ...(this.jury ? { jury: true } : {}) })) {
       this.text.value = "";
       this.pending.set(ref, text);
     }
@@ -54,14 +56,17 @@ export class ChatPanel {
     this.shown.add(message.id);
     const mine = this.state.you && message.peer === this.state.you.peer;
     if (message.ref) this.pending.delete(message.ref);
+    const classes = ["live-chat-item", mine ? "live-chat-mine" : "", message.jury ? "live-chat-jury" : ""];
     const item = h(
       "li",
-      { class: mine ? "live-chat-item live-chat-mine" : "live-chat-item", dataset: { id: message.id } },
+      { class: classes.filter(Boolean).join(" "), dataset: { id: message.id } },
       h(
         "p",
         { class: "live-chat-meta" },
         h("span", { class: "live-chat-name" }, mine ? this.t("you-said") : message.name),
         " ",
+        message.jury ? h("span", { class: "badge badge-info" }, this.t("jury-only")) : "",
+        message.jury ? " " : "",
         h("time", { datetime: message.at, class: "muted" }, clock(message.at, this.lang)),
       ),
       h("p", { class: "live-chat-text" }, linkify(message.text)),

@@ -27,6 +27,21 @@ export class LocalDevices extends EventTarget {
     this.error = null;
     this.meterContext = null;
     this.meterTimer = 0;
+    // Device changes run one after another: a choice made while the browser is still
+    // opening the preview (listen-only picked at once) must see the preview's tracks,
+    // or it would leave them live and remember the devices as off.
+    this.queue = Promise.resolve();
+  }
+
+  #serial(work) {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Resolves when every device change asked for so far has finished. */
+  settled() {
+    return this.queue;
   }
 
   get supported() {
@@ -38,11 +53,13 @@ export class LocalDevices extends EventTarget {
   }
 
   /** Start what the person chose; a missing or refused device is reported, not thrown. */
-  async start() {
-    this.error = null;
-    if (this.choice.cameraOn) await this.#startKind("video");
-    if (this.choice.micOn) await this.#startKind("audio");
-    return this.error;
+  start() {
+    return this.#serial(async () => {
+      this.error = null;
+      if (this.choice.cameraOn) await this.#startKind("video");
+      if (this.choice.micOn) await this.#startKind("audio");
+      return this.error;
+    });
   }
 
   async #startKind(kind) {
@@ -77,30 +94,36 @@ export class LocalDevices extends EventTarget {
   }
 
   /** Turn the camera on or off. */
-  async setCamera(on) {
-    this.choice.cameraOn = on;
-    this.save();
-    if (on && !this.video) await this.#startKind("video");
-    if (!on && this.video) this.#replace("video", null);
-    return Boolean(this.video);
+  setCamera(on) {
+    return this.#serial(async () => {
+      this.choice.cameraOn = on;
+      this.save();
+      if (on && !this.video) await this.#startKind("video");
+      if (!on && this.video) this.#replace("video", null);
+      return Boolean(this.video);
+    });
   }
 
   /** Turn the microphone on or off. */
-  async setMicrophone(on) {
-    this.choice.micOn = on;
-    this.save();
-    if (on && !this.audio) await this.#startKind("audio");
-    if (!on && this.audio) this.#replace("audio", null);
-    return Boolean(this.audio);
+  setMicrophone(on) {
+    return this.#serial(async () => {
+      this.choice.micOn = on;
+      this.save();
+      if (on && !this.audio) await this.#startKind("audio");
+      if (!on && this.audio) this.#replace("audio", null);
+      return Boolean(this.audio);
+    });
   }
 
   /** Use another camera or microphone (restarts that device if it is on, unless told not to). */
-  async use(kind, deviceId, { start = true } = {}) {
-    if (kind === "video") this.choice.camera = deviceId;
-    else this.choice.microphone = deviceId;
-    this.save();
-    const on = kind === "video" ? this.choice.cameraOn : this.choice.micOn;
-    if (on && start) await this.#startKind(kind);
+  use(kind, deviceId, { start = true } = {}) {
+    return this.#serial(async () => {
+      if (kind === "video") this.choice.camera = deviceId;
+      else this.choice.microphone = deviceId;
+      this.save();
+      const on = kind === "video" ? this.choice.cameraOn : this.choice.micOn;
+      if (on && start) await this.#startKind(kind);
+    });
   }
 
   /** Cameras and microphones, for the choice lists. */

@@ -5,6 +5,7 @@
  * from it. All interface text comes from the page's #live-messages template.
  */
 
+import { AlertList } from "./alerts.js";
 import { ChatPanel } from "./chat.js";
 import { CLOSE, RoomConnection } from "./connection.js";
 import { LocalDevices, fillSelect } from "./devices.js";
@@ -12,6 +13,7 @@ import { role } from "./dom.js";
 import { FilesPanel } from "./files.js";
 import { loadMessages, makeTranslator } from "./i18n.js";
 import { MediaBridge } from "./media-bridge.js";
+import { isObserver, observe } from "./observer.js";
 import { PeoplePanel } from "./people.js";
 import { PollsPanel } from "./polls.js";
 import { RecordingControl } from "./recording.js";
@@ -20,7 +22,6 @@ import { Stage } from "./stage.js";
 import { RoomState } from "./state.js";
 import { WeakMode } from "./weak.js";
 
-const ALERT_MS = 8000;
 const ANNOUNCE_JOINS_UP_TO = 30;
 const MUTE_ECHO_MS = 3000; // bigger rooms: joins and leaves are not read out
 
@@ -66,16 +67,8 @@ function boot(root) {
       announcer.textContent = text;
     }, 60);
   }
-  const alertBox = role(root, "alert");
-  let alertTimer = 0;
-  function showAlert(text) {
-    alertBox.textContent = text;
-    alertBox.hidden = false;
-    window.clearTimeout(alertTimer);
-    alertTimer = window.setTimeout(() => {
-      alertBox.hidden = true;
-    }, ALERT_MS);
-  }
+  const alerts = new AlertList(role(root, "alert"));
+  const showAlert = (text) => alerts.show(text);
   const connectionBadge = role(root, "connection");
   function setConnection(key, badge) {
     connectionBadge.textContent = t(key);
@@ -106,6 +99,7 @@ function boot(root) {
     t,
     lang,
     isVisible: chatOpen,
+    jury: isObserver(root),
     onUnread: () => {
       unreadCount += 1;
       unread.textContent = String(unreadCount);
@@ -128,7 +122,17 @@ function boot(root) {
   new SlidesView(role(root, "slides"), { state, send, t, announce });
   const stage = new Stage(root.querySelector(".live-stage"), { state, t, lastN: config.lastN });
   // Weak-connection mode, listen-only and the link's quality (issue 13): weak.js.
-  const weak = new WeakMode(root, { t, stage, announce, showAlert });
+  const weak = new WeakMode(root, {
+    t,
+    stage,
+    announce,
+    showAlert,
+    devices,
+    changed: () => {
+      updateControls();
+      reportMedia();
+    },
+  });
 
   // -- media ------------------------------------------------------------------------
   // Before joining, LocalDevices previews the camera and microphone. In the room the
@@ -141,7 +145,7 @@ function boot(root) {
       : { mic: Boolean(devices.audio), camera: Boolean(devices.video), screen: false };
   function reportMedia() {
     const now = local();
-    send({ type: "media.state", audio: now.mic, video: now.camera, screen: now.screen });
+    send({ type: "media.state", audio: now.mic, video: now.camera, screen: now.screen, listen: weak.listen });
   }
   async function startMedia() {
     const choice = devices.choice;
@@ -175,7 +179,7 @@ function boot(root) {
       camera: cameraOn,
       audioDevice: choice.microphone,
       videoDevice: choice.camera,
-      receiveVideo: !weak.saver,
+      receiveVideo: weak.receiveVideo,
     });
     if (!started) {
       media = null;
@@ -362,6 +366,9 @@ function boot(root) {
   const meter = role(root, "mic-meter");
   const deviceMessage = role(root, "device-message");
   function refreshPreview() {
+    // Listen-only shows its own line instead of the devices (weak.js).
+    if (weak.listen) deviceMessage.textContent = "";
+    else if (devices.audio && devices.video) deviceMessage.textContent = t("devices-ok");
     preview.srcObject = devices.previewStream();
     devices.startMeter(meter);
     press(root.querySelector("[data-action='prejoin-camera']"), Boolean(devices.video), "camera-button-on", "camera-button-off");
@@ -379,11 +386,15 @@ function boot(root) {
   async function prejoin() {
     show("prejoin");
     if (!devices.supported) deviceMessage.textContent = t("devices-unsupported");
+    if (isObserver(root)) {
+      weak.watchLesson();
+      observe(root, devices);
+    }
     weak.prepare(devices);
     weak.bindPrejoin(devices, refreshPreview);
     const problem = await devices.start();
     if (problem) deviceMessage.textContent = t(`device-${problem.name === "NotAllowedError" ? "denied" : "missing"}-${problem.kind}`);
-    else if (devices.supported) deviceMessage.textContent = t("devices-ok");
+    else if (devices.supported && !weak.listen && !isObserver(root)) deviceMessage.textContent = t("devices-ok");
     refreshPreview();
     await listDevices(role(root, "camera-select"), role(root, "mic-select"));
     if (data.autojoin === "1") join();
@@ -445,6 +456,11 @@ function boot(root) {
         return;
       case "media.recording":
         recording.update(message);
+        return;
+      case "media.moved":
+        // The room's media worker died and the room moved to another one: connect there
+        // now, with a new offer (the same restart as when the socket comes back).
+        if (media) media.restart();
         return;
       case "meeting.ended":
         return; // the close that follows shows it

@@ -111,8 +111,9 @@ export class MediaBridge extends EventTarget {
     if (this.session) this.session.handle(message);
   }
 
-  async setMic(on) {
-    if (this.session) await this.session.setMic(on);
+  /** release: stop the microphone's track too (listen-only), not just mute it. */
+  async setMic(on, { release = false } = {}) {
+    if (this.session) await this.session.setMic(on, { release });
   }
 
   async setCamera(on) {

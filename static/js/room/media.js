@@ -20,7 +20,10 @@
 //
 // Methods (all async ones resolve once the change is applied locally):
 //   start({mic, camera, audioDevice, videoDevice})  get devices, connect, publish
-//   setMic(on) / setCamera(on)          no renegotiation: replaceTrack + rtc.tracks
+//   setMic(on) / setCamera(on)          no renegotiation: replaceTrack + rtc.tracks;
+//                                        setMic(false, {release: true}) also stops the
+//                                        microphone's track (listen-only); the camera's
+//                                        always stops
 //   setDevice("audioinput"|"videoinput", deviceId)   switch microphone / camera
 //   startScreenShare() / stopScreenShare()   a separate track; the browser's own
 //                                        "Stop sharing" button also stops it
@@ -370,10 +373,13 @@ export class MediaSession extends EventTarget {
 
   // -- local controls (no renegotiation) --------------------------------------
 
-  async setMic(on, { tell = true } = {}) {
+  async setMic(on, { tell = true, release = false } = {}) {
     if (on && !this._tracks.mic) await this._openMic();
     if (this._tracks.mic) this._tracks.mic.enabled = on;  // the preview mutes too
     await this._setSending("mic", on, tell);
+    // Muting keeps the device open (it comes back at once); listen-only gives it back,
+    // so the browser's "in use" mark goes off.
+    if (!on && release && this._tracks.mic) this._replaceLocal("mic", null);
   }
 
   async setCamera(on, { tell = true } = {}) {

@@ -2,7 +2,8 @@
  * The people panel: everybody in the meeting with their role and state, the
  * lobby and the raised hands (in the order raised). Hosts get a row of buttons
  * per person; every button names the person it acts on, for screen readers. Each
- * row shows the person's link mark; hosts see a weak link spelled out (issue 13).
+ * row shows the person's link mark; hosts see a weak link spelled out, everyone sees
+ * who listens only (issue 13).
  */
 
 import { h, perFrame, role } from "./dom.js";
@@ -95,8 +96,11 @@ export class PeoplePanel {
     const badges = [];
     if (person.role === "host") badges.push(h("span", { class: "badge badge-info" }, t("role-host")));
     if (person.role === "guest") badges.push(h("span", { class: "badge badge-muted" }, t("role-guest")));
+    if (person.role === "observer") badges.push(h("span", { class: "badge badge-muted" }, t("role-observer")));
     if (person.presenter) badges.push(h("span", { class: "badge badge-ok" }, t("role-presenter")));
     if (person.hand) badges.push(h("span", { class: "badge badge-warn" }, t("hand-up")));
+    // No microphone or camera on purpose (issue 13): why they never speak.
+    if (person.listen) badges.push(h("span", { class: "badge badge-muted", dataset: { listen: "" } }, t("listening-only")));
     const weak = person.link === "poor";
     if (weak && state.isHost) badges.push(h("span", { class: "badge badge-bad" }, t("link-weak")));
     // Their link dropped; the server keeps their seat while the page reconnects.

@@ -4,7 +4,10 @@
  * `lastN` camera tiles (default 9, so a briefing with 60 sites stays usable;
  * the rest are counted below the grid). Media comes from media-bridge.js; the
  * stage only shows what it is given. Each tile carries the person's link mark
- * (link.js); a camera tile whose video the worker paused shows the person's name.
+ * (link.js). A camera that is not received — data saver, listen-only, or the worker
+ * paused it because this page's link fits only the speaker or only the sound
+ * (rtc.bandwidth "speaker"/"audio") — still has its tile: the person's name tile
+ * (initials, name, link mark) and a line saying why; so has a tile whose frames stopped.
  */
 
 import { h, perFrame, role } from "./dom.js";
@@ -13,6 +16,16 @@ import { linkMark, updateLinkMark } from "./link.js";
 // A tile at least this many device pixels wide shows the high layer (640 wide) well;
 // below it the low layer (320 wide) looks the same and costs a sixth.
 const LARGE_TILE_PX = 400;
+// rtc.bandwidth states in which the worker pauses videos that do not fit this page's link.
+const PAUSING = ["speaker", "audio"];
+
+/** Up to two letters for a name tile: the first of the first and of the last word. */
+export function initials(name) {
+  const words = String(name || "").normalize("NFC").trim().split(/\s+/u).filter(Boolean);
+  if (!words.length) return "";
+  const first = (word) => [...word][0].toLocaleUpperCase();
+  return words.length === 1 ? first(words[0]) : first(words[0]) + first(words[words.length - 1]);
+}
 
 export class Stage {
   constructor(root, { state, t, lastN }) {
@@ -29,7 +42,8 @@ export class Stage {
     this.speaker = null;
     this.ownLink = ""; // this page's link, measured here until the worker says
     this.paused = new Set(); // ids of slot tracks whose frames stopped
-    this.saver = false; // weak-connection mode: no camera video is received
+    this.videoOff = ""; // "saver" | "listen": this page receives no camera video
+    this.bandwidth = "ok"; // the worker's word on what fits this page's link
     this.emptyText = this.empty.textContent;
     this.tiles = new Map(); // key -> <li>
     this.audio = new Map(); // mid -> <audio>
@@ -73,9 +87,23 @@ export class Stage {
     this.render();
   }
 
-  setSaver(on) {
-    this.saver = Boolean(on);
+  /** Why no camera video is received: "saver", "listen", or "" (it is). */
+  setVideoOff(reason) {
+    this.videoOff = reason || "";
     this.render();
+  }
+
+  /** The worker's rtc.bandwidth state for this page: ok, reduced, speaker, audio. */
+  setBandwidth(state) {
+    if (state === this.bandwidth) return;
+    this.bandwidth = state;
+    this.render();
+  }
+
+  // Why a camera that is on is not received here, or "" when it would be if it fit.
+  #notReceived() {
+    if (this.videoOff) return this.videoOff;
+    return PAUSING.includes(this.bandwidth) ? "bandwidth" : "";
   }
 
   setSpeaker(peer) {
@@ -126,6 +154,14 @@ export class Stage {
     for (const slot of cameras) {
       list.push({ key: `${slot.peer}/camera`, peer: slot.peer, name: slot.name, track: slot.track });
     }
+    const why = this.#notReceived();
+    if (!why) return list;
+    // Everyone else whose camera is on but not received here: their name tile.
+    const received = new Set(cameras.map((slot) => slot.peer));
+    for (const person of this.state.participants.values()) {
+      if (!person.video || received.has(person.peer) || person.peer === you?.peer) continue;
+      list.push({ key: `${person.peer}/camera`, peer: person.peer, name: person.name, track: null, why });
+    }
     return list;
   }
 
@@ -152,12 +188,15 @@ export class Stage {
     });
     this.grid.dataset.count = String(shown.length);
     this.#reportLarge(cameras);
-    this.empty.hidden = shown.length > 0;
-    this.empty.textContent = this.saver ? this.t("saver-stage") : this.emptyText;
+    // The line under the stage's title says why cameras are missing, tiles or not.
+    const off = this.videoOff;
+    this.empty.hidden = shown.length > 0 && !off;
+    this.empty.textContent = off ? this.t(`${off}-stage`) : this.emptyText;
+    this.empty.classList.toggle("is-notice", Boolean(off));
     const sending = [...this.state.participants.values()].filter((p) => p.video).length;
     const hidden = Math.max(0, sending - cameras.length);
-    this.more.hidden = hidden === 0 || (this.saver && shown.length === 0);
-    this.more.textContent = hidden ? this.t(this.saver ? "saver-more-video" : "more-video", { count: hidden }) : "";
+    this.more.hidden = hidden === 0;
+    this.more.textContent = hidden ? this.t("more-video", { count: hidden }) : "";
   }
 
   #reportLarge(cameras) {
@@ -174,28 +213,48 @@ export class Stage {
   }
 
   #tile(tile) {
-    const video = h("video", { autoplay: true, playsinline: true, muted: true, class: tile.mine && !tile.screen ? "is-mirrored" : null });
-    video.muted = true; // audio plays through the <audio> elements
     const label = h("span", { class: "live-tile-name" });
-    // Shown instead of the picture while the worker pauses this video (weak links).
-    const nameCard = h("span", { class: "live-tile-card", "aria-hidden": "true" });
+    // Shown instead of the picture while no video comes (paused, data saver, listen-only).
+    const nameCard = h(
+      "span",
+      { class: "live-tile-card" },
+      h("span", { class: "live-tile-initials", "aria-hidden": "true" }),
+      h("span", { class: "live-tile-card-name", "aria-hidden": "true" }),
+      h("span", { class: "live-tile-why" }),
+    );
     const mark = linkMark("", this.t);
     mark.classList.add("live-tile-link");
     return h(
       "li",
       { class: tile.screen ? "live-tile live-tile-screen" : "live-tile", dataset: { peer: tile.peer } },
-      video,
       nameCard,
       label,
       mark,
     );
   }
 
-  #update(element, tile) {
-    const video = element.querySelector("video");
+  // A tile has a <video> only while a track comes: a name tile decodes nothing.
+  #video(element, tile) {
+    let video = element.querySelector("video");
+    if (!tile.track) {
+      if (video) {
+        video.srcObject = null;
+        video.remove();
+      }
+      return;
+    }
+    if (!video) {
+      video = h("video", { autoplay: true, playsinline: true, muted: true, class: tile.mine && !tile.screen ? "is-mirrored" : null });
+      video.muted = true; // audio plays through the <audio> elements
+      element.prepend(video);
+    }
     if (!video.srcObject || video.srcObject.getTracks()[0] !== tile.track) {
       video.srcObject = new MediaStream([tile.track]);
     }
+  }
+
+  #update(element, tile) {
+    this.#video(element, tile);
     const participant = this.state.participants.get(tile.peer);
     const name = participant?.name || tile.name || "";
     const text = tile.screen
@@ -208,9 +267,14 @@ export class Stage {
     element.setAttribute("aria-label", text);
     const link = tile.mine ? this.ownLink : participant?.link || "";
     updateLinkMark(element.querySelector(".live-tile-link"), tile.screen ? "" : link, this.t);
-    const paused = !tile.screen && !tile.mine && this.paused.has(tile.track.id);
-    element.classList.toggle("is-paused", paused);
-    element.querySelector(".live-tile-card").textContent = paused ? name : "";
+    const stalled = Boolean(tile.track) && !tile.screen && !tile.mine && this.paused.has(tile.track.id);
+    const why = tile.track ? (stalled ? "bandwidth" : "") : tile.why;
+    element.classList.toggle("is-paused", Boolean(why));
+    element.classList.toggle("is-name-tile", !tile.track);
+    element.dataset.why = why || "";
+    element.querySelector(".live-tile-initials").textContent = why ? initials(name) : "";
+    element.querySelector(".live-tile-card-name").textContent = why ? name : "";
+    element.querySelector(".live-tile-why").textContent = why ? this.t(`tile-why-${why}`) : "";
     element.classList.toggle("is-speaking", Boolean(this.speaker) && tile.peer === this.speaker && !tile.screen);
   }
 }

@@ -60,6 +60,8 @@ const HANDLERS = {
     state.lobby = new Map((m.lobby || []).map((p) => [p.peer, p]));
     state.hands = m.hands;
     for (const message of m.chat) state.chat.set(message.id, message);
+    // A juror watching a lesson also gets the jury's own chat (marked jury: true).
+    for (const message of m.jury_chat || []) state.chat.set(message.id, message);
     state.polls = new Map(m.polls.map((poll) => [poll.id, poll]));
     state.votes = new Map(Object.entries(m.votes || {}).map(([id, choices]) => [Number(id), choices]));
     state.files = new Map(m.files.map((file) => [file.id, file]));

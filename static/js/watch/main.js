@@ -202,6 +202,10 @@ const socket = new WatchSocket(root.dataset.wsPath, {
         chatList.replaceChildren(...message.chat.messages.map(chatItem));
         showViewers(message.viewers);
         break;
+      case "media.moved":
+        // The broadcast's media worker died: offer again, to the worker it moved to.
+        if (rtc.active) { rtc.stop(); watch(); }
+        break;
       case "viewers": showViewers(message.count); break;
       case "qa.question": questions.upsert(message.question); break;
       case "qa.removed": questions.remove(message.id); break;

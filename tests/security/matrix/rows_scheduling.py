@@ -155,6 +155,7 @@ ROWS: list[Row] = [
     gate("scheduling:occurrence", _occ(""), r.HOSTS),
     gate("scheduling:occurrence", _occ("", "private"), r.HOSTS, state=MAIN),
     gate("scheduling:occurrence-csv", _occ("attendance.csv"), r.HOSTS),
+    gate("scheduling:occurrence-pdf", _occ("attendance.pdf"), r.HOSTS),
     gate("scheduling:occurrence-move", _occ("move/"), r.HOSTS, method="post", data=lambda w: {}),
     gate(
         "scheduling:document-upload", _occ("documents/"), r.HOSTS, method="post", data=lambda w: {}
@@ -192,5 +193,17 @@ ROWS: list[Row] = [
         data=lambda w: {"reply": "yes"},
     ),
     gate("scheduling:unit-report", lambda w: "/phong/report/", r.MANAGERS),
+    gate(
+        "scheduling:unit-report",
+        lambda w: f"/phong/report/?year={w.day.year}&format=csv",
+        r.MANAGERS,
+        state="CSV",
+    ),
+    gate(
+        "scheduling:unit-report",
+        lambda w: f"/phong/report/?year={w.day.year}&format=pdf",
+        r.MANAGERS,
+        state="PDF",
+    ),
     gate("scheduling:ics-import", lambda w: "/phong/import/", r.HOSTS),
 ]

@@ -41,6 +41,20 @@ def _range(world: World) -> str:
     return f"from={world.day.isoformat()}&to={(world.day + timedelta(days=1)).isoformat()}"
 
 
+def _roster_upload(world: World) -> None:
+    from identity.models import RosterUpload
+    from rooms.models import Unit
+
+    department = Unit.objects.get(slug="sotinh")
+    table = [["Mã định danh", "Họ và tên", "Email", "Mã đơn vị"]]
+    upload = RosterUpload.objects.create(department=department, filename="ds.csv", table=table)
+    world.extra["roster"] = upload.pk
+
+
+def _fixed(url: str) -> UrlOf:
+    return lambda world: url
+
+
 def _item(world: World) -> str:
     return f"/api/sites/phong/equipment/{world.extra['item']}/"
 
@@ -55,6 +69,39 @@ SITE: list[Row] = [
     gate("source", lambda w: "/source/", E),
     gate("login", lambda w: "/accounts/login/", E, ok=()),
     gate("logout", lambda w: "/accounts/logout/", E, method="post"),
+    # Sign-in through providers (identity/): none is configured in this world, so every
+    # provider's pages answer 404 to everyone; the failure page answers 401 to everyone.
+    # Your own API tokens: any signed-in person has a list (of their own tokens only).
+    gate("identity:tokens", lambda w: "/accounts/tokens/", r.SIGNED_IN),
+    gate(
+        "identity:token-revoke",
+        lambda w: "/accounts/tokens/999999/revoke/",
+        r.SIGNED_IN,
+        method="post",
+        state="a token nobody has: a message, nothing revoked",
+    ),
+    # A department's teacher roster: its room's unit login and manager, administrators.
+    gate("identity:roster", lambda w: "/sotinh/roster/", {r.PARENT_UNIT, r.ADMIN}),
+    gate(
+        "identity:roster-preview",
+        lambda w: f"/sotinh/roster/{w.extra['roster']}/",
+        {r.PARENT_UNIT, r.ADMIN},
+        state="an upload of the department",
+        prepare=_roster_upload,
+    ),
+    gate("socialaccount_login_cancelled", lambda w: "/accounts/login/cancelled/", E),
+    gate("socialaccount_login_error", lambda w: "/accounts/login/error/", r.NOBODY),
+    *(
+        gate(name, _fixed(url), r.NOBODY, method=method, state="no such provider")
+        for name, url, method in (
+            ("openid_connect_login", "/accounts/oidc/keycloak/login/", "post"),
+            ("openid_connect_callback", "/accounts/oidc/keycloak/login/callback/", "get"),
+            ("microsoft_login", "/accounts/microsoft/login/", "post"),
+            ("microsoft_callback", "/accounts/microsoft/login/callback/", "get"),
+            ("google_login", "/accounts/google/login/", "post"),
+            ("google_callback", "/accounts/google/login/callback/", "get"),
+        )
+    ),
     gate(
         "set_language",
         lambda w: "/i18n/setlang/",

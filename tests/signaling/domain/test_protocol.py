@@ -53,6 +53,10 @@ VALID: list[tuple[dict[str, Any], p.ClientMessage]] = [
     ({"type": "mod.end"}, p.ModEnd()),
     ({"type": "media.state", "audio": True, "video": False}, p.MediaState(audio=True, video=False)),
     (
+        {"type": "media.state", "audio": False, "video": False, "listen": True},
+        p.MediaState(audio=False, video=False, listen=True),
+    ),
+    (
         {
             "type": "rtc.offer",
             "sdp": "v=0\r\n",
@@ -183,6 +187,10 @@ INVALID: list[tuple[Any, str, str]] = [
     ({"type": "chat.send", "text": 42}, "bad_field", "text"),
     ({"type": "chat.send", "text": "  \n\u200b "}, "empty", "text"),
     ({"type": "chat.send", "text": LONG}, "too_long", "text"),
+    # The jury's chat flag is a JSON boolean, nothing that merely looks true.
+    ({"type": "chat.send", "text": "Điểm", "jury": "true"}, "bad_field", "jury"),
+    ({"type": "chat.send", "text": "Điểm", "jury": 1}, "bad_field", "jury"),
+    ({"type": "chat.send", "text": "Điểm", "jury": {"on": True}}, "bad_field", "jury"),
     ({"type": "hand.raise", "peer": "abc"}, "unknown_field", "peer"),
     ({"type": "hand.lower", "peer": "a" * 33}, "bad_peer", "peer"),
     ({"type": "poll.create", "question": "Q", "options": ["only one"]}, "too_few", "options"),
@@ -222,6 +230,11 @@ INVALID: list[tuple[Any, str, str]] = [
     ({"type": "mod.mute_all", "peer": "x"}, "unknown_field", "peer"),
     ({"type": "slides.stop", "deck": 1}, "unknown_field", "deck"),
     ({"type": "media.state", "audio": True}, "missing_field", "video"),
+    (
+        {"type": "media.state", "audio": True, "video": False, "listen": "yes"},
+        "bad_field",
+        "listen",
+    ),
     ({"type": "rtc.offer"}, "missing_field", "sdp"),
     ({"type": "rtc.offer", "sdp": "x" * 201}, "too_large", "sdp"),
     ({"type": "rtc.offer", "sdp": "v=0", "answer": "x"}, "unknown_field", "answer"),
@@ -324,6 +337,21 @@ def test_server_messages_encode_once_and_batch_without_decoding() -> None:
     assert [m["type"] for m in frame["messages"]] == ["hands", "chat.message"]
     assert frame["messages"][1]["text"] == "Chào <b>"
     assert "ref" not in frame["messages"][1]
+
+
+@pytest.mark.parametrize(
+    ("message", "encoded"),
+    [
+        ({"type": "welcome", "you": {"name": "Cô Lan"}}, '[{"peer":"a"},{"peer":"b"}]'),
+        ({"type": "welcome"}, "[]"),
+        ({}, '[{"name":"Thầy \\"Minh\\""}]'),
+    ],
+)
+def test_an_encoded_value_is_spliced_into_a_message(message: dict[str, Any], encoded: str) -> None:
+    """Issue 14: a welcome carries its roster as text the room's hub encoded once."""
+    text = p.encode_with(message, "participants", encoded)
+    assert json.loads(text) == {**message, "participants": json.loads(encoded)}
+    assert text.startswith(p.encode(message)[:-1])  # the type stays first
 
 
 def test_errors_carry_code_message_field_and_ref() -> None:

@@ -4,6 +4,7 @@ and what a batch shares is read once."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import cast
 
@@ -129,3 +130,33 @@ def test_a_guests_attendance_names_no_site_even_where_rooms_have_no_manager() ->
     assert isinstance(outcome, JoinOutcome)
     attendance = Attendance.objects.get(occurrence=occurrence)
     assert attendance.user_id is None and attendance.unit_id is None
+
+
+def _locks(queries: CaptureQueriesContext) -> list[str]:
+    """The tables whose rows each locking query of a batch locked, in order."""
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    return [sql.split(" FROM ", 1)[1].split()[0].strip('"') for sql in locking]
+
+
+def test_joins_and_leaves_lock_rooms_first_in_one_order() -> None:
+    """Two web processes deadlocked on PostgreSQL (bench/signaling.py --processes): a
+    leave locked participant, meeting and room rows together in its scan's order while
+    a join held the room and waited for the meeting. Both now lock the rooms first, in
+    their id order, then the participants alone."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite takes no row locks (one writer at a time): PostgreSQL's pass checks")
+    first, second = (cast(Room, RoomFactory(unit=UnitFactory(), guest_access=True)) for _ in "ab")
+    with CaptureQueriesContext(connection) as joins:
+        outcomes = participants_join(requests=[request(second, "B"), request(first, "A")])
+    assert _locks(joins)[:2] == ["rooms_room", "rooms_room"]
+    locking = [q["sql"] for q in joins.captured_queries if "FOR UPDATE" in q["sql"]]
+    ids = [int(re.search(r'"rooms_room"\."id" = (\d+)', sql)[1]) for sql in locking[:2]]  # type: ignore[index]
+    assert ids == [first.pk, second.pk]
+    joined = [o for o in outcomes if isinstance(o, JoinOutcome)]
+    peers = [(o.peer, f"c-{who}") for o, who in zip(joined, "BA", strict=True)]
+    with CaptureQueriesContext(connection) as leaves:
+        participants_leave(leaves=peers)
+    locked = [q["sql"] for q in leaves.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert _locks(leaves) == ["rooms_room", "signaling_participant"], locked
+    assert 'FOR UPDATE OF "signaling_participant"' in locked[1]  # not its meeting nor room
+    assert set(Participant.objects.values_list("state", flat=True)) == {ParticipantState.LEFT}

@@ -1,0 +1,194 @@
+"""Scale-out benchmark, first part (issue 14): subscribers held by one worker versus two.
+
+    .venv/bin/python -m bench.scaleout [--steps 100,200,...] [--window 10] [--quick]
+
+Needs Redis (``--redis``, default redis://127.0.0.1:6379/3; the database is flushed).
+bench/fanout.py's machinery (its publisher playing a pre-encoded 640×360 30 fps VP8
+clip, viewers in four processes counting frames from RTP headers, the same steps and
+the same "held" rule: every viewer joined and got >= 29 fps and the publisher is still
+connected), run twice in the same run:
+
+1. one ``meet media`` worker: the publisher and every viewer on it;
+2. two workers, an origin and an edge: the publisher on the origin, half the viewers on
+   each; the edge takes the publisher's stream once through a pipe
+   (mediaworker/pipes.py) and serves its half. Placement is made to list the room on
+   both, as the web side's ``book`` does when the origin passes its headroom.
+
+The figure is the largest step each held and their ratio (required >= 1.7 on a 2-core
+machine). Server CPU is each worker process's own time (/proc), so the viewer processes
+that share the machine do not count; but they do compete for its 2 cores, so the
+machine's load is printed beside each step. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import platform
+import subprocess
+import time
+from typing import Any
+
+from bench.fanout import (
+    VIEWER_PROCESSES,
+    Child,
+    flush_redis,
+    held_step,
+    measure_step,
+    proc_cpu_secs,
+    stop_process,
+    versions,
+)
+from bench.worker import SOLO_CHANNEL, start_worker
+from mediaworker.wire import worker_channel
+from placement.costs import MemberLoad
+
+ROOM = "bench"
+# The origin's capacity in placement only: small, so the second booking goes to the edge.
+ORIGIN_UNITS = 10
+BOOKING = MemberLoad(videos_seen=7, publishes=True)  # 8 units: the origin's 80 %
+
+
+def book_once(redis_url: str) -> str:
+    """Book one member of the room where the web side's ``book`` would; the worker's id."""
+    import redis.asyncio
+
+    from placement.store import Placement
+
+    async def book() -> str:
+        client: Any = redis.asyncio.Redis.from_url(redis_url)
+        try:
+            seat = await Placement(client).place(ROOM, BOOKING, pipe_units=1)
+            return seat.worker if seat else ""
+        finally:
+            await client.aclose()
+
+    return asyncio.run(book())
+
+
+def run_layout(
+    args: argparse.Namespace, steps: list[int], channels: list[str], pids: list[int], label: str
+) -> list[dict[str, Any]]:
+    """Grow the audience (split evenly over ``channels``) until a step does not hold."""
+    children: list[Child] = []
+    rows: list[dict[str, Any]] = []
+    try:
+        publisher = Child("publisher", args.redis, ROOM, channels[0])
+        children.append(publisher)
+        publisher.wait()
+        per_channel = max(1, VIEWER_PROCESSES // len(channels))
+        viewers = [
+            Child("viewers", args.redis, ROOM, channel, tag=f"{label}{c}-{i}")
+            for c, channel in enumerate(channels)
+            for i in range(per_channel)
+        ]
+        children += viewers
+        current = 0
+        for n in steps:
+            cpu0 = [proc_cpu_secs(pid) for pid in pids]
+            t0 = time.monotonic()
+            try:
+                row = measure_step(pids[0], viewers, n - current, n, args.window, publisher, label)
+            except (TimeoutError, OSError, EOFError) as exc:
+                row = {"subscribers": n, "held": False, "failure": f"{type(exc).__name__}: {exc}"}
+            elapsed = time.monotonic() - t0
+            # Each worker's CPU over the whole step (joins, settling and the window).
+            row["workers_cores"] = [
+                round((proc_cpu_secs(pid) - c) / elapsed, 3)
+                for pid, c in zip(pids, cpu0, strict=True)
+            ]
+            current = n
+            rows.append(row)
+            print(f"[{label}] {row}", flush=True)
+            if not row["held"]:
+                break
+    finally:
+        for child in reversed(children):
+            child.stop()
+    return rows
+
+
+def one_worker(args: argparse.Namespace, steps: list[int]) -> list[dict[str, Any]]:
+    flush_redis(args.redis)
+    worker = start_worker(args.redis)
+    try:
+        return run_layout(args, steps, [SOLO_CHANNEL], [worker.pid], "one")
+    finally:
+        stop_process(worker)
+
+
+def two_workers(args: argparse.Namespace, steps: list[int]) -> tuple[list[dict[str, Any]], Any]:
+    flush_redis(args.redis)
+    workers: list[subprocess.Popen[str]] = []
+    try:
+        workers.append(
+            start_worker(
+                args.redis,
+                MEET_MEDIA_WORKER_ID="origin",
+                MEET_MEDIA_CAPACITY_UNITS=str(ORIGIN_UNITS),
+            )
+        )
+        first = book_once(args.redis)  # the edge is not there yet: the origin
+        workers.append(start_worker(args.redis, MEET_MEDIA_WORKER_ID="edge"))
+        placed = [first, book_once(args.redis)]  # past the origin's headroom: the edge
+        channels = [worker_channel("origin"), worker_channel("edge")]
+        rows = run_layout(args, steps, channels, [w.pid for w in workers], "two")
+        return rows, placed
+    finally:
+        for worker in workers:
+            stop_process(worker)
+
+
+def largest_held(rows: list[dict[str, Any]]) -> int:
+    return max((r["subscribers"] for r in rows if r["held"]), default=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--steps", default="100,200,300,400,500,600,700,800,900,1000")
+    parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--quick", action="store_true", help="small steps, for a smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.steps, args.window = "20,40", 4.0
+    steps = [int(s) for s in args.steps.split(",")]
+    started = datetime.datetime.now(datetime.UTC)
+    load_before = os.getloadavg()
+    one = one_worker(args, steps)
+    two, placed = two_workers(args, steps)
+    held_one, held_two = largest_held(one), largest_held(two)
+    print(f"\nmachine: {os.cpu_count()} cores, {platform.platform()}; {versions()}")
+    print(f"date: {started:%Y-%m-%d %H:%M} UTC; window {args.window} s per step")
+    print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}; after: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    print(f"two workers: the room booked on {placed}")
+    print("| layout | subscribers | min fps | worker cores (each) | machine busy | load | |")
+    print("|---|---|---|---|---|---|---|")
+    for label, rows in (("one worker", one), ("origin + edge", two)):
+        for r in rows:
+            why = "" if r["held"] else f"did not hold: {r.get('failure')}"
+            print(
+                f"| {label} | {r['subscribers']} | {r.get('min_fps', '—')} | "
+                f"{r.get('workers_cores')} | {r.get('machine_busy', '—')} | "
+                f"{r.get('load_average', '—')} | {why} |"
+            )
+    result = {
+        "one_worker_held": held_one,
+        "two_workers_held": held_two,
+        "ratio": round(held_two / held_one, 2) if held_one else None,
+        "required_ratio": 1.7,
+        "one_worker_did_not_hold": held_step(one),
+        "two_workers_did_not_hold": held_step(two),
+        "placed": placed,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

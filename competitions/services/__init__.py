@@ -1,0 +1,1 @@
+"""Writes of competitions, one module per concept."""

@@ -1,0 +1,1 @@
+"""Who people are: sign-in through providers, rosters from the sector database, API tokens."""

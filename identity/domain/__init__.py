@@ -1,0 +1,1 @@
+"""Pure rules of identity: e-mail domains, roster rows, token formats (no Django)."""
