@@ -124,7 +124,7 @@ async def run(args: argparse.Namespace, url: str, database: str, var_dir: Path) 
         await asyncio.gather(*(m.close() for m in medias), return_exceptions=True)
         await asyncio.gather(*(m.close() for m in members), return_exceptions=True)
         await asyncio.gather(
-            *(stop_media_process(p, 15) for p in processes.values()), return_exceptions=True
+            *(stop_media_process(p) for p in processes.values()), return_exceptions=True
         )
         ice.restore_host_addresses()
         await client.aclose()

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +46,9 @@ logger = logging.getLogger(__name__)
 
 RETRY_SECS = 0.5
 SHUTDOWN_GRACE_SECS = 20.0  # closing rooms (5 s), connections (5 s), the outbox (2 s)
+# The exit status of a stop the watchdog ended: a supervisor (systemd, Kubernetes) then
+# records an abnormal stop instead of a clean one.
+HUNG_EXIT_STATUS = 70
 OUTBOX_RETRY_FIRST_SECS = 0.05
 OUTBOX_RETRY_LAST_SECS = 1.6  # about 3 s of retries in all
 # All of a consumer process's channels share one capacity in channels_redis (the
@@ -359,6 +364,28 @@ class MediaWorker:
         await self.registry.close_all()
 
 
+def _give_up_stopping(loop: asyncio.AbstractEventLoop) -> None:
+    """End a shutdown that outlived its grace, saying where every thread and every task
+    left on the loop was: whoever waited for the worker learns which step hung (a
+    connection's close, a task deaf to cancellation, a recording's finalise), not only
+    that it took long."""
+    print(
+        f"media worker: shutdown still running after {SHUTDOWN_GRACE_SECS:.0f} s; "
+        "exiting. Where each thread was:",
+        file=sys.stderr,
+        flush=True,
+    )
+    with contextlib.suppress(Exception):  # stderr closed: exit all the same
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        # Read from this thread while the loop may run: a task set that changes under
+        # the read raises, and the stacks printed so far are what there is.
+        for task in list(asyncio.all_tasks(loop)):
+            print(f"task left on the loop: {task!r}", file=sys.stderr)
+            task.print_stack(limit=4, file=sys.stderr)
+        sys.stderr.flush()
+    os._exit(HUNG_EXIT_STATUS)
+
+
 def _one_of(value: Any, choices: frozenset[str]) -> bool:
     """``value in choices`` for a value from the wire (a list or dict is unhashable)."""
     return isinstance(value, str) and value in choices
@@ -443,7 +470,7 @@ async def run_forever(
         # that ignores cancellation, a stuck flush — end the process from a thread the
         # loop cannot block. Recordings lose nothing: their segments are on disk and
         # the next worker finalises them.
-        watchdog = threading.Timer(SHUTDOWN_GRACE_SECS, os._exit, args=(0,))
+        watchdog = threading.Timer(SHUTDOWN_GRACE_SECS, _give_up_stopping, args=(loop,))
         watchdog.daemon = True
         watchdog.start()
 

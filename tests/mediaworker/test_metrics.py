@@ -169,7 +169,7 @@ async def test_meet_media_serves_metrics_and_healthz_on_its_port(redis_url: str)
     finally:
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
         ice.restore_host_addresses()
-        await stop_media_process(process, 15)
+        await stop_media_process(process)
 
 
 def test_a_taken_port_stops_the_process_with_a_sentence(endpoint: str) -> None:

@@ -71,8 +71,7 @@ async def workers(
             )
         )
     yield processes
-    # The worker's own watchdog ends a stop at 20 s (SHUTDOWN_GRACE_SECS) on a busy machine.
-    await asyncio.gather(*(stop_media_process(p, 25) for p in processes))
+    await asyncio.gather(*(stop_media_process(p) for p in processes))
 
 
 @pytest.fixture

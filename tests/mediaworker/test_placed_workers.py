@@ -37,7 +37,7 @@ async def two_workers(redis_url: str) -> AsyncIterator[None]:  # noqa: F811 - th
         for name, (low, high) in PORTS.items()
     ]
     yield
-    await asyncio.gather(*(stop_media_process(p, 15) for p in processes))
+    await asyncio.gather(*(stop_media_process(p) for p in processes))
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ async def start_worker(url: str, root: Path) -> asyncio.subprocess.Process:
 
 
 async def stop_worker(process: asyncio.subprocess.Process) -> None:
-    await stop_media_process(process, 30)
+    await stop_media_process(process)
 
 
 async def test_a_killed_worker_leaves_a_playable_recording_that_the_next_one_finalises(

@@ -43,7 +43,7 @@ async def media_process(redis_url: str) -> AsyncIterator[asyncio.subprocess.Proc
     """``meet media`` on the test Redis database, offering loopback candidates."""
     process = await start_media_process(redis_url)
     yield process
-    await stop_media_process(process, 15)
+    await stop_media_process(process)
 
 
 @pytest.fixture
@@ -130,6 +130,5 @@ async def test_python_m_mediaworker_serves_without_django_settings(
         await client.wait_for(lambda: {"kind": "connection", "state": "connected"} in client.events)
     finally:
         await client.close()
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 15) == 0
+        await stop_media_process(process)
+    assert process.returncode == 0

@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator
 
 from bench.worker import ROOT, WORKER_COMMAND, worker_env
 from mediaworker import ice
-from mediaworker.worker import MediaWorker
+from mediaworker.worker import HUNG_EXIT_STATUS, SHUTDOWN_GRACE_SECS, MediaWorker
 
 START_TIMEOUT_SECS = 30
+STOP_MARGIN_SECS = 10  # past the worker's own grace: its watchdog has fired by then
 
 
 @contextlib.asynccontextmanager
@@ -48,8 +49,13 @@ async def start_media_process(redis_url: str, **settings: str) -> asyncio.subpro
     return process
 
 
-async def stop_media_process(process: asyncio.subprocess.Process, timeout_secs: float) -> None:
-    """SIGTERM a worker process still running and wait for it to exit."""
+async def stop_media_process(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM a worker process still running and wait for it to stop by itself.
+
+    The worker's own watchdog ends a stop that outlives SHUTDOWN_GRACE_SECS, printing
+    where each thread was (in the test's captured stderr) and exiting with
+    HUNG_EXIT_STATUS: that fails here, with the step that hung, not as a bare timeout."""
     if process.returncode is None:
         process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), timeout_secs)
+        status = await asyncio.wait_for(process.wait(), SHUTDOWN_GRACE_SECS + STOP_MARGIN_SECS)
+        assert status != HUNG_EXIT_STATUS, "the worker's shutdown hung (stacks in its stderr)"

@@ -96,7 +96,7 @@ async def worker_processes(
         for name in WORKERS
     }
     yield processes
-    await asyncio.gather(*(stop_media_process(p, 15) for p in processes.values()))
+    await asyncio.gather(*(stop_media_process(p) for p in processes.values()))
 
 
 def tokens(live: Site, *names: str) -> list[tuple[str, str]]:

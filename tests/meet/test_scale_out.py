@@ -106,7 +106,7 @@ async def workers(redis_url: str) -> AsyncIterator[None]:  # noqa: F811 - the fi
         await start_media_process(redis_url, MEET_MEDIA_WORKER_ID=name) for name in WORKERS
     ]
     yield
-    await asyncio.gather(*(stop_media_process(p, 15) for p in processes))
+    await asyncio.gather(*(stop_media_process(p) for p in processes))
 
 
 TOKENS = """
@@ -278,7 +278,7 @@ async def small_east(redis_url: str) -> AsyncIterator[None]:  # noqa: F811 - the
         for name, units in (("east", 14), ("west", 600))
     ]
     yield
-    await asyncio.gather(*(stop_media_process(p, 25) for p in processes))
+    await asyncio.gather(*(stop_media_process(p) for p in processes))
 
 
 async def test_members_on_two_workers_receive_each_other_through_a_pipe(
