@@ -80,12 +80,17 @@ async def serve_placed(url: str, card: WorkerCard) -> None:
     """Serve ``card.channel`` on ``url``'s layer, registered in placement meanwhile."""
     import redis.asyncio
 
+    def connect() -> Placement:
+        return Placement(
+            redis.asyncio.Redis.from_url(url, socket_timeout=REDIS_SOCKET_TIMEOUT_SECS)
+        )
+
     client = redis.asyncio.Redis.from_url(url, socket_timeout=REDIS_SOCKET_TIMEOUT_SECS)
     try:
         await run_forever(
             redis_layer(url),
             channel=card.channel,
-            registration=Registration(Placement(client), card),
+            registration=Registration(Placement(client), card, connect=connect),
         )
     finally:
         await client.aclose()
