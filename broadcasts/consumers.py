@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
@@ -48,6 +47,7 @@ from realtime import media_routes
 from realtime import rates as ratelimit
 from realtime.errors import CLOSE_NO_ROOM, CLOSE_REFUSED
 from realtime.hub import Subscriber, direct_send
+from realtime.sockets import ClosingTolerantSocket
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _language(scope: dict[str, Any]) -> str:
     return "en" if first.startswith("en") else settings.LANGUAGE_CODE
 
 
-class WatchConsumer(AsyncJsonWebsocketConsumer):
+class WatchConsumer(ClosingTolerantSocket):
     """One viewer's (or one host's moderation panel's) connection to a watch page."""
 
     target: selectors.WatchTarget | None = None

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import translation
 
 from mediaworker import wire
@@ -27,6 +26,7 @@ from realtime.errors import (
 )
 from realtime.hub import Subscriber
 from realtime.rates import Limiter
+from realtime.sockets import ClosingTolerantSocket
 from signaling.domain import protocol as p
 from signaling.errors import SignalingError, error_text, protocol_error_text
 from signaling.metrics import MESSAGES
@@ -50,7 +50,7 @@ def db(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return database_sync_to_async(function)
 
 
-class RoomSocket(AsyncJsonWebsocketConsumer):
+class RoomSocket(ClosingTolerantSocket):
     """One browser in one live room: its state and how it answers."""
 
     slug: str

@@ -518,6 +518,40 @@ def test_a_joined_guest_closed_for_bad_frames_leaves_the_room(live_url: str) -> 
     assert left, "the guest closed for bad frames is still in the room"
 
 
+LEAVERS = 20
+
+
+def test_pages_that_close_while_the_media_worker_answers_them_leave_the_room(
+    live_url: str,
+) -> None:
+    """A CI run found a participant left in the room after their page closed: the media
+    worker's answer reached the page's socket after the page's close frame and before
+    daphne told the consumer; daphne raised, the consumer died without its disconnect,
+    and nobody was told they left. Here pages offer (garbage: the worker answers with an
+    error) and close at once, twenty times; every one must be seen leaving."""
+    watcher = guest_session(live_url, "Người ở lại")
+
+    async def run() -> list[str]:
+        stayed = []
+        async with connect(live_url, "/ws/rooms/demo/", cookie_header(watcher)) as seen:
+            kind, message = await hello(seen, join_token(live_url, watcher))
+            assert kind == "frame" and message["type"] == "welcome", (kind, message)
+            for i in range(LEAVERS):
+                leaver = guest_session(live_url, f"Người đi {i}")
+                async with connect(live_url, "/ws/rooms/demo/", cookie_header(leaver)) as page:
+                    kind, message = await hello(page, join_token(live_url, leaver))
+                    assert kind == "frame" and message["type"] == "welcome", (kind, message)
+                    peer = message["you"]["peer"]
+                    for _ in range(3):
+                        await page.send('{"type": "rtc.offer", "sdp": "garbage"}')
+                    await asyncio.sleep(random.random() * 0.02)
+                if not await leaves_the_room(seen, peer):
+                    stayed.append(peer)
+        return stayed
+
+    assert run_async(run()) == [], "pages that went away are still in the room"
+
+
 # -- 6: script in the text fields -----------------------------------------------------------
 
 
