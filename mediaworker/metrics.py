@@ -197,6 +197,8 @@ GAUGES = {
     "meet_media_broadcasts_active": "Recordings that are public broadcasts.",
     "meet_media_pipes_in": "Pipes bringing a room's streams from another worker, per room.",
     "meet_media_pipes_out": "Pipes taking a room's streams to another worker, per room.",
+    "meet_media_piped_videos_out": "Videos (each layer apart) sent into pipes: those the "
+    "far workers take.",
 }
 
 
@@ -217,6 +219,7 @@ def _count_room(router: Router, counts: dict[str, int]) -> None:
     if pipes is not None:
         counts["meet_media_pipes_in"] += pipes.upstream
         counts["meet_media_pipes_out"] += len(pipes.outs)
+        counts["meet_media_piped_videos_out"] += pipes.videos_out
     recorder = router.recorder
     if recorder is not None:
         counts["meet_media_recordings_active"] += 1

@@ -5,8 +5,10 @@ the sender's id and channel (``media-worker.<id>``). Plain Python (no aiortc): a
 parses what another one sent before its router sees it, and drops anything malformed.
 
 * ``open`` (receiving worker B → far worker A, every ``OPEN_EVERY_SECS`` while B serves
-  the room: a keep-alive too): pipe the room's published streams to ``address``
-  (B's pipe socket) protected with ``key`` (hex).
+  the room: a keep-alive too, and at once when ``want`` changes): pipe the room's
+  published streams to ``address`` (B's pipe socket) protected with ``key`` (hex) —
+  every audio stream, and the videos whose pipe ``ssrc`` is in ``want`` (those B's
+  subscribers, recorder or viewers take now). Without ``want``: every video.
 * ``state`` (A → B, at each of A's room ticks: a keep-alive too): A's sending socket,
   its publishers with their sources (``ssrc`` in the pipe, kind, on or off), roles and
   names, the speakers' levels, whether the room broadcasts, its program and presenters.
@@ -35,6 +37,7 @@ SILENT_SECS = 10.0
 # answered as on any worker (``not_live``).
 FIRST_WORD_SECS = 3.0
 MAX_PIPED_MEMBERS = 500
+MAX_WANTED = MAX_PIPED_MEMBERS * len(SOURCES)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,16 @@ def parse_key(value: Any) -> bytes | None:
         return bytes.fromhex(value)
     except ValueError:
         return None
+
+
+def parse_want(value: Any) -> frozenset[int] | None:
+    """The pipe SSRCs of the videos an ``open`` asks for; None (every video) when absent
+    or malformed: a worker that cannot say what it needs is sent everything."""
+    if not isinstance(value, list) or len(value) > MAX_WANTED:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**32 for v in value):
+        return None
+    return frozenset(value)
 
 
 def parse_state(message: dict[str, Any]) -> PipeState | None:

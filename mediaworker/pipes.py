@@ -1,11 +1,13 @@
 """Pipes between the workers of a room (issue 14, items 3 and 4): who pipes what to whom.
 
 A room spans workers when placement puts members (or a broadcast's viewers) of it on
-more than one worker. Each worker of the room pipes in *every* published stream of the
-room's publishers on each other worker (all their layers), once, however many of its
-own members or viewers watch them: a full mesh, one pipe per ordered pair of workers
-and room. Simpler than asking for what each subscriber's slots need, and a briefing's
-few dozen published streams are small beside its hundreds of forwarded copies.
+more than one worker: one pipe per ordered pair of workers and room. Each worker pipes
+in, once however many of its own members or viewers watch them, every audio stream of
+the room's publishers on each other worker, and the videos (each layer apart) that
+something of its own takes: a slot, the recorder, a viewer's program. It says which in
+its ``open`` (``want``: at once when that changes, and with every keep-alive). A
+100-site briefing's far cameras then cost a worker the nine or so its members watch,
+not a hundred, and a layer nobody takes anywhere is paused at its publisher.
 
 * ``PipeHub`` (one per worker): the worker's pipe socket, where every pipe to it ends,
   and the socket its own pipes leave from (mediaworker/forwarding/pipe.py has the RTP).
@@ -49,6 +51,7 @@ from mediaworker.pipe_wire import (
     parse_address,
     parse_key,
     parse_state,
+    parse_want,
     pipe_message,
     state_body,
 )
@@ -131,6 +134,7 @@ class InLink:
     address: tuple[str, int] | None = None
     members: dict[str, Member] = field(default_factory=dict)
     state: PipeState | None = None
+    wanted: frozenset[int] | None = None  # the videos' SSRCs the far end was last asked for
 
 
 @dataclass
@@ -143,6 +147,7 @@ class OutLink:
     egress: PipeEgress
     heard: float
     outs: dict[str, PipeOut] = field(default_factory=dict)  # "<peer>/<source>" -> forward
+    wanted: frozenset[int] | None = None  # the videos the far end takes (None: every one)
 
 
 async def _nothing() -> None:
@@ -181,10 +186,21 @@ class RoomPipes:
                 key = new_pipe_key()
                 link = InLink(worker, channel, key, pipe_session(key, outbound=False), now)
                 self.ins[worker] = link
-            self.hub.send(
-                channel,
-                self.hub.message("open", self.room, address=list(address), key=link.key.hex()),
-            )
+            self._open(link, address)
+
+    def sync_in(self) -> None:
+        """Ask each far worker at once for the videos we take now, when they changed."""
+        address = self.hub.in_address
+        if address is None:
+            return
+        for link in self.ins.values():
+            if _wanted(link) != link.wanted:
+                self._open(link, address)
+
+    def _open(self, link: InLink, address: tuple[str, int]) -> None:
+        link.wanted = _wanted(link)
+        body = {"address": list(address), "key": link.key.hex(), "want": sorted(link.wanted)}
+        self.hub.send(link.channel, self.hub.message("open", self.room, **body))
 
     def on_state(self, worker: str, message: dict[str, Any], now: float) -> bool:
         """A far worker's ``state``; whether what its publishers send changed."""
@@ -319,6 +335,7 @@ class RoomPipes:
             self.outs[worker] = link
             logger.info("room %s: pipe to %s opened", self.room, worker)
         link.heard = now
+        link.wanted = parse_want(message.get("want"))
 
     def on_keyframe(self, worker: str, message: dict[str, Any]) -> None:
         """A far worker's subscriber waits for a keyframe of one piped stream."""
@@ -347,8 +364,10 @@ class RoomPipes:
                     out = link.outs.get(key)
                     if out is None:
                         out = link.outs[key] = PipeOut(published.kind, link.egress)
-                    if out.source is not published.stream:
-                        published.stream.attach(out)
+                    if not _taken(link, out):
+                        out.stop()  # its SSRC still goes out: the far end may ask for it
+                    elif out.source is not published.stream:
+                        published.stream.attach(out)  # from a keyframe, asked for here
                     streams_of.setdefault(member.peer, []).append(
                         PipedStream(
                             source, published.kind, out.ssrc, bool(member.active.get(source))
@@ -409,9 +428,37 @@ class RoomPipes:
         self.ins.clear()
 
     @property
+    def videos_out(self) -> int:
+        """Videos (each layer apart) flowing into the pipes out (the metrics' count)."""
+        return sum(
+            1
+            for link in self.outs.values()
+            for out in link.outs.values()
+            if out.kind == "video" and out.source is not None
+        )
+
+    @property
     def upstream(self) -> int:
         """Pipes into this worker that carry something (the metrics' count)."""
         return sum(1 for link in self.ins.values() if link.heard is not None)
+
+
+def _wanted(link: InLink) -> frozenset[int]:
+    """The far worker's videos something here takes: a slot attached or switching to
+    one, the recorder, an edge's viewers (through their slots)."""
+    return frozenset(
+        source.media_ssrc
+        for member in link.members.values()
+        for published in member.session.published.values()
+        if (source := published.stream).kind == "video"
+        and source.media_ssrc is not None
+        and (source.outs or source.pending or source.sink is not None)
+    )
+
+
+def _taken(link: OutLink, out: PipeOut) -> bool:
+    """Whether the far worker takes ``out``: every audio; a video it asked for."""
+    return out.kind != "video" or link.wanted is None or out.ssrc in link.wanted
 
 
 def _shape(state: PipeState) -> tuple[Any, ...]:

@@ -59,6 +59,8 @@ class PipedRoom:
 
         def _signal(self, action: SignalIn) -> None: ...
 
+        def _report_layers(self, member: Member) -> None: ...
+
     @property
     def broadcasting(self) -> bool:
         """Whether the room broadcasts: recorded here as a broadcast, or on the worker
@@ -94,6 +96,8 @@ class PipedRoom:
         if action.action == "open":
             pipes.on_open(action.worker, action.channel, action.message, now)
             self._sync_pipes()
+            for member in self.members.values():  # a layer paused here may be wanted there
+                self._report_layers(member)
         elif action.action == "state":
             if pipes.on_state(action.worker, action.message, now):
                 self._follow_remote_broadcast()
@@ -126,8 +130,12 @@ class PipedRoom:
             self.audience.end()  # the origin's broadcast stopped (or its worker is gone)
 
     def _sync_pipes(self) -> None:
-        """Forward our publishers into each pipe out, and tell the far workers."""
-        if self.pipes is None or not self.pipes.outs:
+        """Ask the far workers for the videos we take now; forward our publishers into
+        each pipe out, and tell the far workers."""
+        if self.pipes is None:
+            return
+        self.pipes.sync_in()
+        if not self.pipes.outs:
             return
         state = PipeState(
             address=("127.0.0.1", 0),  # filled by the pipes

@@ -22,6 +22,7 @@ from mediaworker.pipe_wire import (
     parse_address,
     parse_key,
     parse_state,
+    parse_want,
     pipe_message,
     sender,
     state_body,
@@ -86,6 +87,18 @@ def test_senders_keys_and_addresses() -> None:
     assert parse_key("ab" * 30) == bytes([0xAB]) * 30
     assert parse_key("ab" * 29) is None and parse_key("zz" * 30) is None
     assert parse_address(["::1", 5]) == ("::1", 5)
+
+
+def test_what_an_open_asks_for() -> None:
+    """Every video when the asker says nothing (or nothing sensible): it then misses none."""
+    assert parse_want([7, 9, 2**32 - 1]) == frozenset({7, 9, 2**32 - 1})
+    assert parse_want([]) == frozenset()
+    assert parse_want(None) is None
+    assert parse_want([7, "9"]) is None
+    assert parse_want([True]) is None
+    assert parse_want([-1]) is None and parse_want([2**32]) is None
+    assert parse_want({"7": 1}) is None
+    assert parse_want(list(range(100_000))) is None
 
 
 class _Collect(PipedSource):

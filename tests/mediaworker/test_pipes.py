@@ -117,6 +117,23 @@ async def test_a_room_that_spans_two_workers_gives_everyone_everyone(
             assert metric(ports[name], "meet_media_pipes_in") == 1
             assert metric(ports[name], "meet_media_pipes_out") == 1
             assert metric(ports[name], "meet_media_participants") == 2
+            # Each worker's two cameras, which the other's members watch.
+            assert metric(ports[name], "meet_media_piped_videos_out") == 2
+
+        # West's two sites turn video off (the weak-connection mode): east pipes them
+        # no camera any more, only the voices, which they still hear.
+        await asyncio.gather(*(c.subscribe([], video=False) for c in clients[2:]))
+        await wait_until(lambda: metric(ports["east"], "meet_media_piped_videos_out") == 0)
+        heard = clients[2].frames_from("a", "mic")
+        await clients[2].wait_for(lambda: clients[2].frames_from("a", "mic") >= heard + 50)
+        assert metric(ports["west"], "meet_media_piped_videos_out") == 2  # east still watches
+        # Video on again: east pipes both cameras at once, from a keyframe.
+        await asyncio.gather(*(c.subscribe([], video=True) for c in clients[2:]))
+        before = clients[2].frames_from("a")
+        await clients[2].wait_for(
+            lambda: clients[2].frames_from("a") > before + 10, timeout=RECEIVE_SECS
+        )
+        assert metric(ports["east"], "meet_media_piped_videos_out") == 2
 
         # A site on west leaves: east's members see its stream go, the other stays.
         await clients[3].close()  # its consumer's leave, then its connection
