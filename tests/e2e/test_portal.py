@@ -77,8 +77,20 @@ second = recording_register(Path(os.environ["PORTAL_E2E_SECOND"]), room=entry.re
 Recording.objects.filter(pk=second.pk).update(continues=entry.recording)
 refresh(Recording.objects.get(pk=second.pk))
 entry.refresh_from_db()
+entry.captions = os.environ["PORTAL_E2E_CAPTIONS"]  # written for the whole recording
+entry.save(update_fields=["captions"])
 print(json.dumps({"pk": entry.pk, "slug": entry.slug, "chapters": entry.chapters}))
 """
+
+
+# The first part lasts 2 s: "Phần hai" is said from 1 s into the second one.
+CAPTIONS_OF_TWO_PARTS = (
+    "WEBVTT\n\n00:00.000 --> 00:02.900\nPhần một\n\n00:03.000 --> 00:05.000\nPhần hai\n"
+)
+ACTIVE_CUES = (
+    "() => { const t = document.getElementById('portal-video').textTracks[0];"
+    " return t && t.activeCues ? [...t.activeCues].map(c => c.text) : []; }"
+)
 
 
 def test_an_entry_in_two_parts_plays_the_second_after_the_first(
@@ -100,6 +112,7 @@ def test_an_entry_in_two_parts_plays_the_second_after_the_first(
         var_dir=live_var_dir(tmp_path_factory),
         PORTAL_E2E_FIRST=str(folders[0]),
         PORTAL_E2E_SECOND=str(folders[1]),
+        PORTAL_E2E_CAPTIONS=CAPTIONS_OF_TWO_PARTS,
     )
     assert entry["chapters"] == [{"start": 3.0, "title": "Sau khi máy chủ đổi"}]
     page.goto(f"/portal/{entry['pk']}-{entry['slug']}/")
@@ -126,3 +139,14 @@ def test_an_entry_in_two_parts_plays_the_second_after_the_first(
         " return v.currentSrc.endsWith('part=2') && v.currentTime >= 1.0; }",
         timeout=30_000,
     )
+    # The captions follow the whole recording: what is said 3 s in, not 1 s in.
+    video.evaluate("v => v.pause()")
+    page.wait_for_function(f"() => ({ACTIVE_CUES})().length > 0")
+    assert page.evaluate(ACTIVE_CUES) == ["Phần hai"]
+    # Back in the first part, its own words again.
+    parts.nth(0).click()
+    page.wait_for_function(
+        "() => document.getElementById('portal-video').currentSrc.endsWith('part=1')"
+    )
+    video.evaluate("v => { v.pause(); v.currentTime = 1.0; }")
+    page.wait_for_function(f"() => ({ACTIVE_CUES})().join() === 'Phần một'")
