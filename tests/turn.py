@@ -37,6 +37,7 @@ SHIPPED_CONFIG = ROOT / "deploy" / "coturn" / "turnserver.conf"
 LOOPBACK = "127.0.0.1"
 REALM = "turn.test.meet"
 START_TIMEOUT_SECS = 10.0
+START_ATTEMPTS = 3  # each with new ports, when the last ones were taken meanwhile
 # Options the overlay sets: their shipped lines are left out so the test's value is the
 # only one (coturn accepts every static-auth-secret it reads, for instance).
 OVERLAID = frozenset(
@@ -202,62 +203,76 @@ def running_coturn(directory: Path, *, allow_loopback_peer: bool = True) -> Iter
     directory.mkdir(parents=True, exist_ok=True)
     ca_file, cert_file, key_file = write_certificate(directory)
     secret = secrets.token_urlsafe(24)
-    port, tls_port = free_port(), free_port()
-    relay_low = 49160 + secrets.randbelow(700)
     log_file = directory / "turnserver.log"
-    overlay = [
-        f"listening-ip={LOOPBACK}",
-        f"relay-ip={LOOPBACK}",
-        f"listening-port={port}",
-        f"tls-listening-port={tls_port}",
-        # Alternative ports (RFC 5780) default to port + 1: keep them off other tests'.
-        "no-rfc5780",
-        f"min-port={relay_low}",
-        f"max-port={relay_low + 99}",
-        f"static-auth-secret={secret}",
-        f"realm={REALM}",
-        f"cert={cert_file}",
-        f"pkey={key_file}",
-        f"pidfile={directory / 'turnserver.pid'}",
-        f"userdb={directory / 'turndb'}",
-        f"log-file={log_file}",
-        "simple-log",
-        "no-stdout-log",
-        "verbose",
-    ]
-    if allow_loopback_peer:
-        # coturn refuses loopback peers on its own too, whatever the allow-list says.
-        overlay += [f"allowed-peer-ip={LOOPBACK}", "allow-loopback-peers"]
-    config = directory / "turnserver.conf"
-    config.write_text(overlaid_config(SHIPPED_CONFIG.read_text(encoding="utf-8"), overlay))
-    process = subprocess.Popen(
-        [program, "-c", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        cwd=directory,
-    )
-    coturn = Coturn(
-        secret=secret,
-        realm=REALM,
-        port=port,
-        tls_port=tls_port,
-        ca_file=ca_file,
-        log_file=log_file,
-        allows_loopback=allow_loopback_peer,
-    )
+    # A port free when chosen may be taken before coturn binds it (another test's
+    # connection got it as its ephemeral port: errno 98 in coturn's log): new ports.
+    for attempt in range(START_ATTEMPTS):
+        port, tls_port = free_port(), free_port()
+        relay_low = 49160 + secrets.randbelow(700)
+        overlay = [
+            f"listening-ip={LOOPBACK}",
+            f"relay-ip={LOOPBACK}",
+            f"listening-port={port}",
+            f"tls-listening-port={tls_port}",
+            # Alternative ports (RFC 5780) default to port + 1: keep them off other tests'.
+            "no-rfc5780",
+            f"min-port={relay_low}",
+            f"max-port={relay_low + 99}",
+            f"static-auth-secret={secret}",
+            f"realm={REALM}",
+            f"cert={cert_file}",
+            f"pkey={key_file}",
+            f"pidfile={directory / 'turnserver.pid'}",
+            f"userdb={directory / 'turndb'}",
+            f"log-file={log_file}",
+            "simple-log",
+            "no-stdout-log",
+            "verbose",
+        ]
+        if allow_loopback_peer:
+            # coturn refuses loopback peers on its own too, whatever the allow-list says.
+            overlay += [f"allowed-peer-ip={LOOPBACK}", "allow-loopback-peers"]
+        config = directory / "turnserver.conf"
+        config.write_text(overlaid_config(SHIPPED_CONFIG.read_text(encoding="utf-8"), overlay))
+        process = subprocess.Popen(
+            [program, "-c", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            cwd=directory,
+        )
+        coturn = Coturn(
+            secret=secret,
+            realm=REALM,
+            port=port,
+            tls_port=tls_port,
+            ca_file=ca_file,
+            log_file=log_file,
+            allows_loopback=allow_loopback_peer,
+        )
+        if _wait_listening(process, coturn):
+            break
+        _stop(process)
+        taken = coturn.log_file.exists() and "errno=98" in coturn.log()
+        if not taken or attempt + 1 == START_ATTEMPTS:
+            pytest.fail(f"turnserver did not listen within {START_TIMEOUT_SECS:g} s")
+        log_file.unlink(missing_ok=True)
     try:
-        _wait_listening(process, coturn)
         yield coturn
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        _stop(process)
 
 
-def _wait_listening(process: subprocess.Popen[bytes], coturn: Coturn) -> None:
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+def _wait_listening(process: subprocess.Popen[bytes], coturn: Coturn) -> bool:
+    """Whether coturn listens on both its ports within START_TIMEOUT_SECS."""
     deadline = time.monotonic() + START_TIMEOUT_SECS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -266,6 +281,8 @@ def _wait_listening(process: subprocess.Popen[bytes], coturn: Coturn) -> None:
         with contextlib.suppress(OSError):
             for port in (coturn.port, coturn.tls_port):
                 socket.create_connection((LOOPBACK, port), timeout=1).close()
-            return
+            return True
+        if coturn.log_file.exists() and "errno=98" in coturn.log():
+            return False  # a port was taken: coturn would retry it forever
         time.sleep(0.1)
-    pytest.fail(f"turnserver did not listen within {START_TIMEOUT_SECS:g} s")
+    return False
