@@ -116,34 +116,44 @@ end
 return false
 """
 
+# Lua: ``count`` members of ``room`` leave worker ``id``, ``units`` given back in all; the
+# last member of the room on that worker gives back the rest (the pipe) too. Returns
+# what went back. Shared by LEAVE (one member) and SWEEP_WEBS (a dead process's).
+_GIVE_BACK = """
+local function give_back(p, room, id, count, units)
+  local room_key = p .. ':room:' .. room
+  local members = redis.call('HINCRBY', room_key, 'n:' .. id, -count)
+  local booked_here = tonumber(redis.call('HGET', room_key, id) or 0)
+  local given = units
+  if members <= 0 then
+    given = booked_here
+    redis.call('HDEL', room_key, id, 'n:' .. id)
+    redis.call('SREM', p .. ':wr:' .. id, room)
+  else
+    if given > booked_here then given = booked_here end
+    redis.call('HINCRBY', room_key, id, -given)
+  end
+  local wk = p .. ':w:' .. id
+  if redis.call('EXISTS', wk) == 1 then
+    local booked = redis.call('HINCRBY', wk, 'booked', -given)
+    if booked < 0 then
+      redis.call('HSET', wk, 'booked', 0)
+      booked = 0
+    end
+    redis.call('ZADD', p .. ':load', booked / tonumber(redis.call('HGET', wk, 'capacity')), id)
+  end
+  return given
+end
+"""
+
 # ARGV: prefix, room, worker id, units. The member's units go back to its worker; the
 # last member of the room on that worker gives back the rest (the pipe) too.
-LEAVE = """
-local p, room, id = ARGV[1], ARGV[2], ARGV[3]
-local units = tonumber(ARGV[4])
-local room_key = p .. ':room:' .. room
-local members = redis.call('HINCRBY', room_key, 'n:' .. id, -1)
-local booked_here = tonumber(redis.call('HGET', room_key, id) or 0)
-local give_back = units
-if members <= 0 then
-  give_back = booked_here
-  redis.call('HDEL', room_key, id, 'n:' .. id)
-  redis.call('SREM', p .. ':wr:' .. id, room)
-else
-  if give_back > booked_here then give_back = booked_here end
-  redis.call('HINCRBY', room_key, id, -give_back)
-end
-local wk = p .. ':w:' .. id
-if redis.call('EXISTS', wk) == 1 then
-  local booked = redis.call('HINCRBY', wk, 'booked', -give_back)
-  if booked < 0 then
-    redis.call('HSET', wk, 'booked', 0)
-    booked = 0
-  end
-  redis.call('ZADD', p .. ':load', booked / tonumber(redis.call('HGET', wk, 'capacity')), id)
-end
-return give_back
+LEAVE = (
+    _GIVE_BACK
+    + """
+return give_back(ARGV[1], ARGV[2], ARGV[3], 1, tonumber(ARGV[4]))
 """
+)
 
 # ARGV: prefix. Forgets every worker whose heartbeat lease ran out and returns
 # {id, room, id, room, ...}: the rooms that had members on it. One caller gets each
@@ -177,7 +187,9 @@ return 0
 # ARGV: prefix. Gives back what web processes whose lease ran out had booked (their
 # sockets never said goodbye: SIGKILL, a lost machine), as LEAVE does member by member,
 # and forgets their ledgers. Returns the units given back. One caller sweeps each process.
-SWEEP_WEBS = """
+SWEEP_WEBS = (
+    _GIVE_BACK
+    + """
 local p = ARGV[1]
 local returned = 0
 for _, pid in ipairs(redis.call('SMEMBERS', p .. ':webs')) do
@@ -187,29 +199,7 @@ for _, pid in ipairs(redis.call('SMEMBERS', p .. ':webs')) do
       local count = tonumber(ledger[i + 1])
       local room, id, units = string.match(ledger[i], '^(.*)\\n(.*)\\n(%d+)$')
       if count > 0 and room then
-        local room_key = p .. ':room:' .. room
-        local members = redis.call('HINCRBY', room_key, 'n:' .. id, -count)
-        local booked_here = tonumber(redis.call('HGET', room_key, id) or 0)
-        local give_back = tonumber(units) * count
-        if members <= 0 then
-          give_back = booked_here
-          redis.call('HDEL', room_key, id, 'n:' .. id)
-          redis.call('SREM', p .. ':wr:' .. id, room)
-        else
-          if give_back > booked_here then give_back = booked_here end
-          redis.call('HINCRBY', room_key, id, -give_back)
-        end
-        local wk = p .. ':w:' .. id
-        if redis.call('EXISTS', wk) == 1 then
-          local booked = redis.call('HINCRBY', wk, 'booked', -give_back)
-          if booked < 0 then
-            redis.call('HSET', wk, 'booked', 0)
-            booked = 0
-          end
-          local capacity = tonumber(redis.call('HGET', wk, 'capacity'))
-          redis.call('ZADD', p .. ':load', booked / capacity, id)
-        end
-        returned = returned + give_back
+        returned = returned + give_back(p, room, id, count, tonumber(units) * count)
       end
     end
     redis.call('DEL', p .. ':web:' .. pid)
@@ -218,3 +208,4 @@ for _, pid in ipairs(redis.call('SMEMBERS', p .. ':webs')) do
 end
 return returned
 """
+)
