@@ -320,13 +320,15 @@ class RoomPipes:
 
     # -- the pipes out of this worker -------------------------------------------------
 
-    def on_open(self, worker: str, channel: str, message: dict[str, Any], now: float) -> None:
-        """A far worker asks for (or keeps) a pipe of our publishers' streams."""
+    def on_open(self, worker: str, channel: str, message: dict[str, Any], now: float) -> bool:
+        """A far worker asks for (or keeps) a pipe of our publishers' streams; whether the
+        pipe is new or asks for other videos (a keep-alive that changes nothing: False)."""
         address, key = parse_address(message.get("address")), parse_key(message.get("key"))
         transport = self.hub.out_transport
         if address is None or key is None or transport is None:
-            return
+            return False
         link = self.outs.get(worker)
+        opened = link is None or link.key != key
         if link is not None and link.key != key:  # the far end opened anew (restarted)
             self._close_out(worker)
             link = None
@@ -335,7 +337,8 @@ class RoomPipes:
             self.outs[worker] = link
             logger.info("room %s: pipe to %s opened", self.room, worker)
         link.heard = now
-        link.wanted = parse_want(message.get("want"))
+        wanted, link.wanted = link.wanted, parse_want(message.get("want"))
+        return opened or wanted != link.wanted
 
     def on_keyframe(self, worker: str, message: dict[str, Any]) -> None:
         """A far worker's subscriber waits for a keyframe of one piped stream."""

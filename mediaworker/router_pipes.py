@@ -94,10 +94,10 @@ class PipedRoom:
             return
         now = _now()
         if action.action == "open":
-            pipes.on_open(action.worker, action.channel, action.message, now)
-            self._sync_pipes()
-            for member in self.members.values():  # a layer paused here may be wanted there
-                self._report_layers(member)
+            if pipes.on_open(action.worker, action.channel, action.message, now):
+                self._sync_pipes()
+                for member in self.members.values():  # a layer paused here may be wanted there
+                    self._report_layers(member)
         elif action.action == "state":
             if pipes.on_state(action.worker, action.message, now):
                 self._follow_remote_broadcast()

@@ -168,7 +168,7 @@ class RoomConsumer(Joining, Control, Actions):
         except p.ProtocolError as problem:
             MESSAGES.labels(direction="in", type=INVALID).inc()
             if await self._strike():
-                return  # closed: under daphne a send now raises and skips disconnect()
+                return  # closed: nothing more is said to it (its disconnect does the leave)
             await self._error(
                 problem.code,
                 protocol_error_text_in(self.language, problem),

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serve, throwaway_database
-from tests.e2e.weak import SERVER_ENV, RelayLoop, relay_loop
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.test_weak_links import contexts, relays, weak_url  # noqa: F401 - fixtures
+from tests.e2e.weak import RelayLoop
 from tests.e2e.weak_publisher import (
     UPLINK_KBPS,
     WEAK_NAME,
@@ -49,27 +50,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="module")
-def weak_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A live server whose worker only answers checks (so a relay cannot be bypassed)."""
-    for database in throwaway_database(tmp_path_factory, "weakpub"):
-        yield from serve(database, tmp_path_factory.mktemp("weakpub-var"), **SERVER_ENV)
-
-
-@pytest.fixture
-def relays() -> Iterator[RelayLoop]:
-    with relay_loop() as loop:
-        yield loop
-
-
-@pytest.fixture
-def contexts() -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
-
-
 def _changed(seen: PublisherRun) -> list[tuple[int, str, float, float, float, float]]:
     """Clean publishers' videos that differ by more than 10 % (frame rate or bitrate)
     between the window before the weak page joined and the weak-uplink one: (page, name,
@@ -88,7 +68,10 @@ def _changed(seen: PublisherRun) -> list[tuple[int, str, float, float, float, fl
 
 
 def test_a_weak_publisher_is_heard_its_video_degrades_and_nobody_else_suffers(
-    browser: Browser, weak_url: str, relays: RelayLoop, contexts: list[BrowserContext]
+    browser: Browser,
+    weak_url: str,  # noqa: F811 - the fixture
+    relays: RelayLoop,  # noqa: F811 - the fixture
+    contexts: list[BrowserContext],  # noqa: F811 - the fixture
 ) -> None:
     """Issue 13: a weak publisher's voice first, its video degraded, the others untouched."""
     seen = run(
