@@ -38,12 +38,20 @@ STALLED_SECS = 15.0
 class Tally:
     """Counters the hot path adds to (one event loop: plain ints need no lock)."""
 
-    __slots__ = ("bytes_in", "bytes_out", "keyframe_requests")
+    __slots__ = (
+        "bytes_in",
+        "bytes_out",
+        "keyframe_requests",
+        "pipe_packets_missed",
+        "pipe_packets_resent",
+    )
 
     def __init__(self) -> None:
         self.bytes_in = 0  # RTP payload bytes received from publishers
         self.bytes_out = 0  # RTP payload bytes forwarded to subscribers
         self.keyframe_requests = 0  # PLIs sent to publishers
+        self.pipe_packets_missed = 0  # piped video packets that did not arrive: asked again
+        self.pipe_packets_resent = 0  # sent into a pipe after their turn (asked for, recovered)
 
 
 TALLY = Tally()
@@ -149,6 +157,17 @@ class WorkerCollector(Collector):
             "meet_media_keyframe_requests",
             "Keyframe requests (RTCP PLI) sent to publishers.",
             value=TALLY.keyframe_requests,
+        )
+        yield CounterMetricFamily(
+            "meet_media_pipe_packets_missed",
+            "Video packets from other workers' pipes that did not arrive (asked for again).",
+            value=TALLY.pipe_packets_missed,
+        )
+        yield CounterMetricFamily(
+            "meet_media_pipe_packets_resent",
+            "Packets sent into pipes after their turn: asked for again by the far worker, "
+            "or recovered from the publisher.",
+            value=TALLY.pipe_packets_resent,
         )
 
 

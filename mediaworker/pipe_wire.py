@@ -13,6 +13,8 @@ parses what another one sent before its router sees it, and drops anything malfo
   its publishers with their sources (``ssrc`` in the pipe, kind, on or off), roles and
   names, the speakers' levels, whether the room broadcasts, its program and presenters.
 * ``keyframe`` (B → A): a subscriber of B waits for a keyframe of the pipe's ``ssrc``.
+* ``resend`` (B → A): video packets of the pipe's ``ssrc`` that B saw missing (``seqs``,
+  the pipe's sequence numbers, at most ``MAX_RESEND``); A sends again those it holds.
 * ``closed`` (either way): the sender's router for the room is gone; drop both pipes.
 """
 
@@ -25,7 +27,7 @@ from typing import Any
 from mediaworker.wire import SOURCES
 
 PIPE_TYPE = "media.pipe"
-PIPE_ACTIONS = frozenset({"open", "state", "keyframe", "closed"})
+PIPE_ACTIONS = frozenset({"open", "state", "keyframe", "resend", "closed"})
 OPEN_EVERY_SECS = 1.0
 # A pipe whose far worker said nothing for this long is closed (its room closed and the
 # word was lost). Not the way a dead worker is found: placement stops listing it 3 s
@@ -37,6 +39,9 @@ SILENT_SECS = 10.0
 # answered as on any worker (``not_live``).
 FIRST_WORD_SECS = 3.0
 MAX_PIPED_MEMBERS = 500
+# The longest gap in a piped video that is asked for again: a longer one is an outage,
+# after which the subscribers ask for a keyframe (sent again, it would come too late).
+MAX_RESEND = 32
 MAX_WANTED = MAX_PIPED_MEMBERS * len(SOURCES)
 
 
@@ -124,6 +129,15 @@ def parse_want(value: Any) -> frozenset[int] | None:
     if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**32 for v in value):
         return None
     return frozenset(value)
+
+
+def parse_seqs(value: Any) -> tuple[int, ...] | None:
+    """The sequence numbers a ``resend`` asks for, or None when malformed."""
+    if not isinstance(value, list) or not 0 < len(value) <= MAX_RESEND:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 0xFFFF for v in value):
+        return None
+    return tuple(value)
 
 
 def parse_state(message: dict[str, Any]) -> PipeState | None:

@@ -50,6 +50,7 @@ from mediaworker.pipe_wire import (
     PipeState,
     parse_address,
     parse_key,
+    parse_seqs,
     parse_state,
     parse_want,
     pipe_message,
@@ -258,7 +259,12 @@ class RoomPipes:
         if entry is None or cast(PipedSource, entry.stream).media_ssrc != stream.ssrc:
             if entry is not None:
                 self._drop_stream(link, entry)
-            source = PipedSource(stream.kind, stream.ssrc, self._asker(link, stream.ssrc))
+            source = PipedSource(
+                stream.kind,
+                stream.ssrc,
+                self._asker(link, stream.ssrc),
+                self._resend_asker(link, stream.ssrc),
+            )
             published[stream.source] = Published("", stream.kind, stream.source, source)
             self._route(link, source)
             changed = True
@@ -272,6 +278,13 @@ class RoomPipes:
     def _asker(self, link: InLink, ssrc: int) -> Callable[[], None]:
         def ask() -> None:
             self.hub.send(link.channel, self.hub.message("keyframe", self.room, ssrc=ssrc))
+
+        return ask
+
+    def _resend_asker(self, link: InLink, ssrc: int) -> Callable[[list[int]], None]:
+        def ask(seqs: list[int]) -> None:
+            message = self.hub.message("resend", self.room, ssrc=ssrc, seqs=seqs)
+            self.hub.send(link.channel, message)
 
         return ask
 
@@ -348,6 +361,17 @@ class RoomPipes:
         for out in link.outs.values():
             if out.ssrc == ssrc and out.source is not None:
                 out.source.request_keyframe()
+
+    def on_resend(self, worker: str, message: dict[str, Any]) -> None:
+        """A far worker missed packets of one piped video: send again those we hold."""
+        link, ssrc = self.outs.get(worker), message.get("ssrc")
+        seqs = parse_seqs(message.get("seqs"))
+        if link is None or seqs is None:
+            return
+        for out in link.outs.values():
+            if out.ssrc == ssrc and out.kind == "video":
+                for seq in seqs:
+                    out.retransmit(seq)
 
     def sync_out(self, members: dict[str, Member], state: PipeState, now: float) -> None:
         """Forward every published stream of ``members`` (ours) into each pipe out, and

@@ -107,6 +107,8 @@ class PipedRoom:
                 self._signal(viewer)
         elif action.action == "keyframe":
             pipes.on_keyframe(action.worker, action.message)
+        elif action.action == "resend":
+            pipes.on_resend(action.worker, action.message)
         elif action.action == "closed":
             pipes.on_closed(action.worker)
             self._follow_remote_broadcast()

@@ -189,6 +189,14 @@ class UdpRelay(_Relay):
                 endpoint.transport.close()
         self._sessions.clear()
 
+    def upstream_sockets(self) -> list[Address]:
+        """Where the server sees the relay's clients: one address per client, once open."""
+        return [
+            endpoint.transport.get_extra_info("sockname")[:2]
+            for endpoint in self._sessions.values()
+            if endpoint.transport is not None
+        ]
+
     def cut(self) -> None:
         """The link goes away: nothing passes either way (in-flight packets are lost too)."""
         self.is_cut = True

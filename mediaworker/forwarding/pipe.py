@@ -16,6 +16,15 @@ and the hot path is the forwarder's own (one protect per packet per pipe). The k
 (AES-128-CM, HMAC-SHA1-80, random per pipe) travels from B to A over the channel layer;
 B accepts a datagram only from the address A announced and only for an SSRC it was told,
 and libsrtp authenticates it and refuses replays.
+
+A datagram lost between the workers would be lost for every subscriber of B, and none
+of their NACKs could be answered (B never held it): B sees the gap in a piped video's
+sequence numbers as the next packet arrives and asks A at once (``ask_resend``, a
+``resend`` message), A sends those packets again from its source's ring through the
+same SRTP session (its sender allows a repeated index; B's replay window still refuses
+a copy it has), and B hands each, as it would a publisher's retransmission, to the
+subscribers that are past it. Audio is not asked for: browsers do not NACK it, and a
+resent packet would come after its playout time.
 """
 
 from __future__ import annotations
@@ -31,9 +40,11 @@ from pylibsrtp import Error as SrtpError
 from pylibsrtp import Policy, Session
 
 from mediaworker.forwarding.outbound import Egress, Outbound
-from mediaworker.forwarding.source import Source
+from mediaworker.forwarding.source import RING_MASK, Source
 from mediaworker.forwarding.srtp import SrtpWriter
-from mediaworker.rtp import keyframe_test
+from mediaworker.metrics import TALLY
+from mediaworker.pipe_wire import MAX_RESEND
+from mediaworker.rtp import keyframe_test, seq_newer
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +53,11 @@ logger = logging.getLogger(__name__)
 PIPE_PTS: dict[str, int] = {"audio/opus": 111, "video/vp8": 96, "video/h264": 102}
 PIPE_KEY_BYTES = 30  # AES-128 key (16) + salt (14): libsrtp's AES128_CM_SHA1_80
 PIPE_PROFILE = Policy.SRTP_PROFILE_AES128_CM_SHA1_80
+# A packet asked for again and still missing this long after is asked for once more (the
+# far worker answers one request per packet per 0.1 s: RESEND_GAP_SECS), this many times
+# in all; by then a subscriber that needed it has asked for a keyframe.
+RESEND_AGAIN_SECS = 0.15
+RESEND_TRIES = 3
 
 
 def new_pipe_key() -> bytes:
@@ -52,7 +68,10 @@ def new_pipe_key() -> bytes:
 def pipe_session(key: bytes, *, outbound: bool) -> Session:
     """The SRTP session of one end of a pipe."""
     kind = Policy.SSRC_ANY_OUTBOUND if outbound else Policy.SSRC_ANY_INBOUND
-    return Session(Policy(key=key, ssrc_type=kind, srtp_profile=PIPE_PROFILE))
+    policy = Policy(key=key, ssrc_type=kind, srtp_profile=PIPE_PROFILE)
+    policy.allow_repeat_tx = outbound  # a lost packet is sent again with its own index
+    policy.window_size = 1024  # ...and may arrive that far behind the newest
+    return Session(policy)
 
 
 class PipeEgress(Egress):
@@ -84,11 +103,12 @@ class PipeEgress(Egress):
         self._pipe_transport.sendto(bytes(protected), self._pipe_address)
 
     def send(self, data: bytes) -> None:
-        """Protect and send one packet (a retransmission the publisher sent us)."""
+        """Protect and send one packet again (the far worker missed it)."""
         try:
             protected = self._session.protect(data)
         except SrtpError:
-            return  # a replayed index: the far end has it already
+            return  # too large for the session's buffer
+        TALLY.pipe_packets_resent += 1
         self._pipe_transport.sendto(protected, self._pipe_address)
 
     def congested(self) -> bool:
@@ -134,8 +154,17 @@ class PipeOut(Outbound):
 class PipedSource(Source):
     """A stream piped in from another worker, fanned out here like a local publisher's."""
 
-    def __init__(self, kind: str, ssrc: int, ask_keyframe: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        kind: str,
+        ssrc: int,
+        ask_keyframe: Callable[[], None],
+        ask_resend: Callable[[list[int]], None] | None = None,
+    ) -> None:
         self._ask_keyframe = ask_keyframe
+        self._ask_resend = ask_resend if kind == "video" else None
+        self._newest: int | None = None  # the newest sequence number the pipe brought
+        self._asked: dict[int, tuple[float, int]] = {}  # missing: (when last asked, times)
         super().__init__(kind)
         self.media_ssrc = ssrc
         for mime, pt in PIPE_PTS.items():
@@ -147,6 +176,54 @@ class PipedSource(Source):
     def _send_pli(self) -> None:
         # The publisher is on the far worker: it asks, throttled there too.
         self._ask_keyframe()
+
+    def forward(self, packet: RtpPacket) -> None:
+        """Fan a piped packet out; ask the far worker again for any packets it skipped."""
+        if self._ask_resend is None:
+            super().forward(packet)
+            return
+        seq, newest = packet.sequence_number, self._newest
+        if newest is not None:
+            if not seq_newer(seq, newest):
+                self._recovered(packet)
+                return
+            missing = (seq - newest - 1) & 0xFFFF
+            if 0 < missing <= MAX_RESEND:
+                TALLY.pipe_packets_missed += missing
+                now = asyncio.get_running_loop().time()
+                seqs = [(newest + 1 + i) & 0xFFFF for i in range(missing)]
+                for lost in seqs:
+                    self._asked[lost] = (now, 1)
+                self._ask_resend(seqs)
+        self._newest = seq
+        if self._asked:
+            self._ask_again()
+        super().forward(packet)
+
+    def _ask_again(self) -> None:
+        # A packet sent again can be lost too: asked for again while it can still help.
+        now = asyncio.get_running_loop().time()
+        again: list[int] = []
+        for seq, (when, tries) in list(self._asked.items()):
+            if tries >= RESEND_TRIES:
+                del self._asked[seq]
+            elif now - when >= RESEND_AGAIN_SECS:
+                self._asked[seq] = (now, tries + 1)
+                again.append(seq)
+        if again and self._ask_resend is not None:
+            self._ask_resend(again[:MAX_RESEND])
+
+    def _recovered(self, packet: RtpPacket) -> None:
+        # Older than the newest: sent again as asked (or reordered on the way).
+        seq = packet.sequence_number
+        self._asked.pop(seq, None)
+        held = self.ring[seq & RING_MASK]
+        if self.held or (held is not None and held.sequence_number == seq):
+            return
+        self.ring[seq & RING_MASK] = packet
+        self._send_recovered(seq)
+        if self.sink is not None:  # the recorder's jitter buffer fills the gap
+            self.sink(self, packet, False, self.frame_time)
 
 
 class PipeSocket(asyncio.DatagramProtocol):

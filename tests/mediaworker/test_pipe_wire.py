@@ -16,11 +16,13 @@ from mediaworker.forwarding.pipe import (
     pipe_session,
 )
 from mediaworker.pipe_wire import (
+    MAX_RESEND,
     PipedMember,
     PipedStream,
     PipeState,
     parse_address,
     parse_key,
+    parse_seqs,
     parse_state,
     parse_want,
     pipe_message,
@@ -99,6 +101,18 @@ def test_what_an_open_asks_for() -> None:
     assert parse_want([-1]) is None and parse_want([2**32]) is None
     assert parse_want({"7": 1}) is None
     assert parse_want(list(range(100_000))) is None
+
+
+def test_what_a_resend_asks_for() -> None:
+    resend = pipe_message("resend", room="r", worker="w", channel="c", ssrc=5, seqs=[1, 2])
+    assert sender(resend) == ("resend", "r", "w", "c")
+    assert parse_seqs([0, 65535, 7]) == (0, 65535, 7)
+    assert parse_seqs([]) is None
+    assert parse_seqs(list(range(MAX_RESEND + 1))) is None  # a longer gap is an outage
+    assert parse_seqs([65536]) is None
+    assert parse_seqs([-1]) is None
+    assert parse_seqs([True]) is None
+    assert parse_seqs("1,2") is None
 
 
 class _Collect(PipedSource):
