@@ -49,6 +49,7 @@ SHUTDOWN_GRACE_SECS = 20.0  # closing rooms (5 s), connections (5 s), the outbox
 # The exit status of a stop the watchdog ended: a supervisor (systemd, Kubernetes) then
 # records an abnormal stop instead of a clean one.
 HUNG_EXIT_STATUS = 70
+STOP_TYPE = "media.worker.stop"  # the word a stopping worker sends itself (MediaWorker.stop)
 OUTBOX_RETRY_FIRST_SECS = 0.05
 OUTBOX_RETRY_LAST_SECS = 1.6  # about 3 s of retries in all
 # All of a consumer process's channels share one capacity in channels_redis (the
@@ -131,9 +132,29 @@ class MediaWorker:
         # Rooms an edge is looking up (a viewer's offer for a room it does not serve yet):
         # their messages wait for the answer.
         self._looking: dict[str, list[SignalIn]] = {}
+        self.stopping = False
+        self._wake: asyncio.Task[None] | None = None
+
+    def stop(self) -> None:
+        """Stop reading the channel; ``run`` then closes every room and connection.
+
+        Why not only cancel ``run``: Python 3.11's ``asyncio.wait_for``, which redis-py
+        wraps around each socket write, returns normally when a cancellation meets a
+        write that has just finished, so channels_redis's receive swallowed it and went
+        on reading (a worker stopped under traffic read on until its watchdog killed it,
+        without closing its rooms). A flag and a word on our own channel end the reading
+        whatever the library does with a cancellation."""
+        if self.stopping:
+            return
+        self.stopping = True
+        self._wake = asyncio.ensure_future(self._send_wake())
+
+    async def _send_wake(self) -> None:
+        with contextlib.suppress(Exception):  # a full channel wakes the reader anyway
+            await self.layer.send(self.channel, {"type": STOP_TYPE})
 
     async def run(self) -> None:
-        """Serve until cancelled, then close every room and connection."""
+        """Serve until stopped (``stop``) or cancelled, then close every room and connection."""
         self.news.attach(asyncio.get_running_loop())
         ice.configure(self.config)
         dtls.configure()
@@ -156,13 +177,15 @@ class MediaWorker:
             )
         try:
             self.ready.set()
-            while True:
+            while not self.stopping:
                 try:
                     message = await self.layer.receive(self.channel)
                 except (OSError, TimeoutError, ConnectionError) as exc:  # Redis restarted
                     logger.warning("media worker: channel layer: %r; retrying", exc)
                     await asyncio.sleep(RETRY_SECS)
                     continue
+                if self.stopping:
+                    break
                 try:
                     self.dispatch(message)
                 except Exception:
@@ -178,6 +201,8 @@ class MediaWorker:
 
     def dispatch(self, message: dict[str, Any]) -> None:
         """Hand one wire message to its room's router."""
+        if message.get("type") == STOP_TYPE:
+            return  # a predecessor's wake-up (same worker id): meant for nobody now
         if message.get("type") == "media.recording":
             self._recording(message)
             return
@@ -380,10 +405,29 @@ def _give_up_stopping(loop: asyncio.AbstractEventLoop) -> None:
         # Read from this thread while the loop may run: a task set that changes under
         # the read raises, and the stacks printed so far are what there is.
         for task in list(asyncio.all_tasks(loop)):
-            print(f"task left on the loop: {task!r}", file=sys.stderr)
-            task.print_stack(limit=4, file=sys.stderr)
+            print(f"task left on the loop: {task!r}, awaiting:", file=sys.stderr)
+            for line in _awaiting(task):
+                print(f"  {line}", file=sys.stderr)
         sys.stderr.flush()
     os._exit(HUNG_EXIT_STATUS)
+
+
+def _awaiting(task: asyncio.Task[Any]) -> list[str]:
+    """Where a suspended task waits, outermost first: every coroutine down its chain of
+    awaits (``Task.print_stack`` shows only the outermost, not the library call that
+    holds it)."""
+    lines: list[str] = []
+    awaited: Any = task.get_coro()
+    while awaited is not None and len(lines) < 40:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is not None:
+            code = frame.f_code
+            lines.append(f"{code.co_filename}:{frame.f_lineno} in {code.co_name}")
+        following = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+        if following is None and frame is None:
+            lines.append(repr(awaited))
+        awaited = following
+    return lines
 
 
 def _one_of(value: Any, choices: frozenset[str]) -> bool:
@@ -464,6 +508,7 @@ async def run_forever(
             beats.cancel()
         if registration is not None and not retiring:
             retiring.append(loop.create_task(registration.retire()))
+        worker.stop()
         task.cancel()
         # A stale worker still reading the channel (and forwarding) would split the
         # rooms' messages with its successor. If the shutdown hangs — an aiortc task

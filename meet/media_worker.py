@@ -40,7 +40,10 @@ def start_in_process() -> MediaWorker:
 async def stop_in_process() -> None:
     """Stop the in-process worker (tests; daphne just exits)."""
     global _in_process, _in_process_task
-    task, _in_process, _in_process_task = _in_process_task, None, None
+    worker, task = _in_process, _in_process_task
+    _in_process, _in_process_task = None, None
+    if worker is not None:
+        worker.stop()  # a cancellation alone may be swallowed on Redis (MediaWorker.stop)
     if task is not None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

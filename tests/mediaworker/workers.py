@@ -26,6 +26,7 @@ async def running(worker: MediaWorker) -> AsyncIterator[MediaWorker]:
     task = asyncio.ensure_future(worker.run())
     await worker.ready.wait()
     yield worker
+    worker.stop()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
