@@ -75,14 +75,12 @@ class Egress:
         limit_bytes: int = EGRESS_LIMIT_BYTES,
         batch_sends: bool = True,
     ):
+        self._init_counters(limit_bytes)
         self._dtls = dtls
         # Packets of an event-loop turn go out in one sendmmsg (forwarding/batch.py).
         self._batch_sends = batch_sends and batch.available()
         self._batch: SendBatch | None = None
         self._nominated: dict[int, Any] = dtls.transport._connection._nominated
-        self.limit_bytes = limit_bytes
-        self.outbounds: list[Outbound] = []
-        self.sent_packets = 0
         self._rtcp_task: asyncio.Task[None] | None = None
         # Resolved once per nominated pair, not per packet (see _route); typed Any
         # because they are aioice/asyncio/pylibsrtp objects used on the hot path.
@@ -96,9 +94,7 @@ class Egress:
         # What went out and what the browser said of it, since the router last looked
         # (mediaworker/bandwidth.py). Octets count payload + 12-byte header + SRTP tag.
         self.window = Window()
-        self.sent_octets = 0
         self._probe: asyncio.TimerHandle | None = None
-        self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
         self._reports: dict[int, float] = {}  # our sender reports: NTP middle 32 bits -> time
         self._nacked: set[tuple[int, int]] = set()
         # Every lost packet counted once, in the tick it was first asked for: browsers ask
@@ -111,6 +107,14 @@ class Egress:
         self._received: dict[int, tuple[float, int, int, float]] = {}
         self._packets_mark = 0
         self._octets_mark = 0
+
+    def _init_counters(self, limit_bytes: int) -> None:
+        """What the forwarder and the router read of any way out (a pipe's too)."""
+        self.limit_bytes = limit_bytes
+        self.outbounds: list[Outbound] = []
+        self.sent_packets = 0
+        self.sent_octets = 0
+        self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
 
     def _route(self) -> bool:
         pair = self._nominated.get(1)
@@ -345,8 +349,14 @@ class Outbound:
     """One slot of one subscriber: an RTCRtpSender whose packets are written here."""
 
     def __init__(self, sender: RTCRtpSender, egress_for: Callable[[RTCRtpSender], Egress]):
-        self.kind = sender.kind
-        self.ssrc = sender._ssrc
+        self._init_forwarding(sender.kind, sender._ssrc)
+        self._egress_for = egress_for
+        self._adopt(sender)
+
+    def _init_forwarding(self, kind: str, ssrc: int) -> None:
+        """The state of a forward, whatever it writes to (a pipe's ``PipeOut`` too)."""
+        self.kind = kind
+        self.ssrc = ssrc
         self.egress: Egress | None = None
         self.source: Source | None = None
         self.pts: dict[str, int] = {}  # codec mime type (lower case) -> our payload type
@@ -366,8 +376,6 @@ class Outbound:
         # When each of our sequence numbers was last resent: a receiver asking again
         # within RESEND_GAP_SECS is not answered twice (aiortc asks on every packet).
         self._resent: dict[int, float] = {}
-        self._egress_for = egress_for
-        self._adopt(sender)
 
     def _adopt(self, sender: RTCRtpSender) -> None:
         original_send = sender.send

@@ -82,12 +82,8 @@ class PipeEgress(Egress):
     """
 
     def __init__(self, transport: asyncio.DatagramTransport, address: tuple[str, int], key: bytes):
-        # Egress.__init__ wants a DTLS transport: only what the forwarder reads is set.
-        self.outbounds: list[Outbound] = []
-        self.sent_packets = 0
-        self.sent_octets = 0
-        self.rtt = 0.0
-        self.limit_bytes = 0
+        # Not Egress.__init__, which wants a DTLS transport: a pipe has its own session.
+        self._init_counters(limit_bytes=0)
         self._pipe_transport = transport
         self._pipe_address = address
         self._session = pipe_session(key, outbound=True)
@@ -123,26 +119,11 @@ class PipeOut(Outbound):
     """One piped stream on the sending worker: a forward of a ``Source`` into a pipe."""
 
     def __init__(self, kind: str, egress: PipeEgress) -> None:
-        # Outbound.__init__ adopts an RTCRtpSender: a pipe has none, only its fields.
-        self.kind = kind
-        self.ssrc = random.getrandbits(32)
+        # Not Outbound.__init__, which adopts an RTCRtpSender: a pipe has none.
+        self._init_forwarding(kind, random.getrandbits(32))
         self.egress = egress
-        self.source: Source | None = None
         self.pts = dict(PIPE_PTS)
-        self.clock_rate = 90000 if kind == "video" else 48000
         self.ready = True
-        self.waiting = True
-        self.seq_off = 0
-        self.ts_off = 0
-        self.last_seq = random.randrange(0x8000)
-        self.last_ts = random.randrange(0x1_0000_0000)
-        self.base_seq = self.last_seq
-        self.switched = True
-        self.packets = 0
-        self.octets = 0
-        self.skips = 0
-        self.pending: Source | None = None
-        self._resent: dict[int, float] = {}
         egress.outbounds.append(self)
 
     def stop(self) -> None:
