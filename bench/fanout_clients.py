@@ -10,6 +10,7 @@ decodes, to time a join up to the first decoded picture.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import resource
 import time
@@ -19,6 +20,7 @@ from typing import Any
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcconfiguration import RTCBundlePolicy
+from channels.exceptions import ChannelFull
 
 from bench.fanout_media import ClipTrack, encode_clip
 from bench.stand_in import signal_from
@@ -29,6 +31,7 @@ from mediaworker.wire import to_worker_control
 ANSWER_TIMEOUT_SECS = 60.0
 VIEWER_NICE = 10
 JOIN_BATCH = 5
+LEAVE_RETRY_SECS = (0.1, 0.2, 0.5, 1.0, 2.0)  # a full worker channel: tries of a leave
 # One join at a time: a storm of joins shares about one keyframe a second by design
 # (mediaworker/keyframes.py); the probe measures a participant joining a running room.
 PROBE_SPACING_SECS = 1.0
@@ -88,12 +91,23 @@ class Peer:
             pass
 
     async def leave(self) -> None:
-        """Tell the worker, stop reading, close the connection."""
+        """Tell the worker, stop reading, close the connection.
+
+        After a step that saturated the worker its channel may stay full for a while
+        (hundreds of viewers leaving at once): the word is tried again for a few seconds,
+        then left to the connection's close (a full channel crashed the publisher's
+        process at the end of a run)."""
         message = to_worker_control(
             room=self.room, peer=self.peer, reply=self.reply, action="leave"
         )
-        await self.layer.send(self.channel, message)
-        await self.layer.send(self.reply, {"type": "bench.stop"})
+        for delay in LEAVE_RETRY_SECS:
+            try:
+                await self.layer.send(self.channel, message)
+                break
+            except ChannelFull:
+                await asyncio.sleep(delay)
+        with contextlib.suppress(ChannelFull):
+            await self.layer.send(self.reply, {"type": "bench.stop"})
         await self.pc.close()
 
 
