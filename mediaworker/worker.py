@@ -133,10 +133,11 @@ class MediaWorker:
         # their messages wait for the answer.
         self._looking: dict[str, list[SignalIn]] = {}
         self.stopping = False
+        self._running: asyncio.Task[Any] | None = None  # the task of ``run``
         self._wake: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
-        """Stop reading the channel; ``run`` then closes every room and connection.
+        """Stop ``run``: it stops reading the channel, closes every room and connection.
 
         Why not only cancel ``run``: Python 3.11's ``asyncio.wait_for``, which redis-py
         wraps around each socket write, returns normally when a cancellation meets a
@@ -148,6 +149,8 @@ class MediaWorker:
             return
         self.stopping = True
         self._wake = asyncio.ensure_future(self._send_wake())
+        if self._running is not None:
+            self._running.cancel()
 
     async def _send_wake(self) -> None:
         with contextlib.suppress(Exception):  # a full channel wakes the reader anyway
@@ -155,6 +158,7 @@ class MediaWorker:
 
     async def run(self) -> None:
         """Serve until stopped (``stop``) or cancelled, then close every room and connection."""
+        self._running = asyncio.current_task()
         self.news.attach(asyncio.get_running_loop())
         ice.configure(self.config)
         dtls.configure()
@@ -509,7 +513,6 @@ async def run_forever(
         if registration is not None and not retiring:
             retiring.append(loop.create_task(registration.retire()))
         worker.stop()
-        task.cancel()
         # A stale worker still reading the channel (and forwarding) would split the
         # rooms' messages with its successor. If the shutdown hangs — an aiortc task
         # that ignores cancellation, a stuck flush — end the process from a thread the

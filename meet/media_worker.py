@@ -43,9 +43,8 @@ async def stop_in_process() -> None:
     worker, task = _in_process, _in_process_task
     _in_process, _in_process_task = None, None
     if worker is not None:
-        worker.stop()  # a cancellation alone may be swallowed on Redis (MediaWorker.stop)
+        worker.stop()  # not a bare cancel: one may be swallowed on Redis (MediaWorker.stop)
     if task is not None:
-        task.cancel()
         await asyncio.gather(task, return_exceptions=True)
 
 

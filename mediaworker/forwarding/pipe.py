@@ -165,8 +165,11 @@ class PipedSource(Source):
             return
         seq, newest = packet.sequence_number, self._newest
         if newest is not None:
-            if not seq_newer(seq, newest):
-                self._recovered(packet)
+            if not seq_newer(seq, newest):  # sent again as asked (or reordered on the way)
+                self._asked.pop(seq, None)
+                held = self.ring[seq & RING_MASK]
+                if not self.held and (held is None or held.sequence_number != seq):
+                    self.recovered(packet)
                 return
             missing = (seq - newest - 1) & 0xFFFF
             if 0 < missing <= MAX_RESEND:
@@ -193,18 +196,6 @@ class PipedSource(Source):
                 again.append(seq)
         if again and self._ask_resend is not None:
             self._ask_resend(again[:MAX_RESEND])
-
-    def _recovered(self, packet: RtpPacket) -> None:
-        # Older than the newest: sent again as asked (or reordered on the way).
-        seq = packet.sequence_number
-        self._asked.pop(seq, None)
-        held = self.ring[seq & RING_MASK]
-        if self.held or (held is not None and held.sequence_number == seq):
-            return
-        self.ring[seq & RING_MASK] = packet
-        self._send_recovered(seq)
-        if self.sink is not None:  # the recorder's jitter buffer fills the gap
-            self.sink(self, packet, False, self.frame_time)
 
 
 class PipeSocket(asyncio.DatagramProtocol):

@@ -256,11 +256,7 @@ class Source:
                 apt = self.rtx_apt.get(packet.payload_type)
                 if apt is None or len(packet.payload) < 2:
                     return
-                packet = unwrap_rtx(packet, payload_type=apt, ssrc=self.media_ssrc or 0)
-                self.ring[packet.sequence_number & RING_MASK] = packet
-                self._send_recovered(packet.sequence_number)
-                if self.sink is not None:  # the recorder's jitter buffer fills the gap
-                    self.sink(self, packet, False, self.frame_time)
+                self.recovered(unwrap_rtx(packet, payload_type=apt, ssrc=self.media_ssrc or 0))
                 return
             if self.media_ssrc is not None or packet.payload_type not in self.mimes:
                 return
@@ -319,6 +315,13 @@ class Source:
             out.packets += 1
             out.octets += size
             tally.bytes_out += size
+
+    def recovered(self, packet: RtpPacket) -> None:
+        """A packet missed earlier (a retransmission): kept, and sent to the slots past it."""
+        self.ring[packet.sequence_number & RING_MASK] = packet
+        self._send_recovered(packet.sequence_number)
+        if self.sink is not None:  # the recorder's jitter buffer fills the gap
+            self.sink(self, packet, False, self.frame_time)
 
     def _send_recovered(self, seq: int) -> None:
         # A retransmission from the publisher fills a gap our subscribers also have.

@@ -27,7 +27,6 @@ async def running(worker: MediaWorker) -> AsyncIterator[MediaWorker]:
     await worker.ready.wait()
     yield worker
     worker.stop()
-    task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
     ice.restore_host_addresses()
