@@ -12,7 +12,10 @@ big briefing) and again with the largest audience (at capacity, for information)
 The baseline is a plain aiortc server with ``MediaRelay`` (decode once, re-encode per
 viewer), measured in the same run with the same publisher and viewers. ``--compare``
 also runs the worker with one ``sendto`` per forwarded packet (``MEET_MEDIA_BATCH_SENDS=off``,
-the path before batched sends), between the two.
+the path before batched sends), between the two. ``--numbered`` also runs it with
+viewers that offer transport-wide sequence numbers as Chromium does (the worker then
+numbers each packet it forwards, mediaworker/transport_cc.py; issue 13 allows the
+layer machinery 10 % per subscriber).
 
 ``--storm`` (bench/fanout_storm.py) measures join storms instead: the capacity steps
 (or ``--storm-capacity``), then 100 viewers joining at once with the worker at 90 % of
@@ -66,6 +69,10 @@ def machine_busy() -> tuple[float, float]:
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
     idle = values[3] + values[4]
     return sum(values) - idle, sum(values)
+
+
+SENDTO_LABEL = "SFU, sendto per packet"
+NUMBERED_LABEL = "SFU, numbered (transport-cc)"
 
 
 class Child:
@@ -279,6 +286,11 @@ def main() -> None:
         action="store_true",
         help="also run the worker with one sendto per packet (MEET_MEDIA_BATCH_SENDS=off)",
     )
+    parser.add_argument(
+        "--numbered",
+        action="store_true",
+        help="also run it with viewers that offer transport-wide sequence numbers",
+    )
     parser.add_argument("--quick", action="store_true", help="small steps, for a smoke run")
     parser.add_argument(
         "--storm", action="store_true", help="join storms at 90%% load, admission on and off"
@@ -307,7 +319,16 @@ def main() -> None:
     runs = {"SFU (forwarding)": measure_sfu(args, steps)}
     if args.compare:
         flush_redis(args.redis)
-        runs["SFU, sendto per packet"] = measure_sfu(args, steps, MEET_MEDIA_BATCH_SENDS="off")
+        runs[SENDTO_LABEL] = measure_sfu(args, steps, MEET_MEDIA_BATCH_SENDS="off")
+    if args.numbered:
+        from bench.fanout_clients import NUMBERED_ENV
+
+        flush_redis(args.redis)
+        os.environ[NUMBERED_ENV] = "1"  # the viewer processes, spawned, inherit it
+        try:
+            runs[NUMBERED_LABEL] = measure_sfu(args, steps)
+        finally:
+            del os.environ[NUMBERED_ENV]
     baseline_rows = measure_baseline(args, baseline_steps)
     report(args, started, runs, baseline_rows)
 
@@ -515,8 +536,9 @@ def report(
         ),
         "baseline_did_not_hold": held_step(baseline_rows),
     }
+    keys = {SENDTO_LABEL: "per_packet_sendto", NUMBERED_LABEL: "numbered"}
     for label, (table, _, _) in list(runs.items())[1:]:
-        result["per_packet_sendto"] = {
+        result[keys[label]] = {
             "label": label,
             "subscribers_per_core": capacity(table),
             "max_subscribers_measured": max(

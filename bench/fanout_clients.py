@@ -30,6 +30,10 @@ from mediaworker.wire import to_worker_control
 
 ANSWER_TIMEOUT_SECS = 60.0
 VIEWER_NICE = 10
+# Set by bench/fanout.py --numbered: viewers offer transport-wide sequence numbers, as
+# Chromium does, so the worker numbers every packet it forwards to them (they send no
+# feedback: the cost measured is the numbering's).
+NUMBERED_ENV = "MEET_BENCH_NUMBERED"
 JOIN_BATCH = 5
 LEAVE_RETRY_SECS = (0.1, 0.2, 0.5, 1.0, 2.0)  # a full worker channel: tries of a leave
 # One join at a time: a storm of joins shares about one keyframe a second by design
@@ -69,7 +73,12 @@ class Peer:
         await self.pc.setLocalDescription(await self.pc.createOffer())
         for track in tracks:
             track["mid"] = self.pc.getTransceivers()[track.pop("index")].mid
-        signal = {"type": "rtc.offer", "sdp": self.pc.localDescription.sdp, "tracks": tracks}
+        sdp = self.pc.localDescription.sdp
+        if os.environ.get(NUMBERED_ENV):
+            from tests.mediaworker.client import offer_transport_cc
+
+            sdp = offer_transport_cc(sdp)
+        signal = {"type": "rtc.offer", "sdp": sdp, "tracks": tracks}
         message = signal_from(self, signal, viewer=viewer, role=role)
         await self.layer.send(self.channel, message)
         offered = time.monotonic()

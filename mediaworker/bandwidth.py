@@ -1,23 +1,34 @@
 """A subscriber's downlink budget, from what its browser reports about our packets.
 
-Plain Python. Why this signal: the worker forwards without rewriting header
-extensions (no abs-send-time, no transport-wide sequence numbers: they would cost
-every packet of every subscriber), so neither REMB nor transport-cc feedback can be
-trusted for our streams. What every browser does send for them is RTCP: a NACK for
-every packet it misses (within a round trip) and receiver reports with the loss
-fraction and, against our sender reports, the round trip. Loss counted on NACKs is
-raw (before retransmission hides it); a round trip well above the lowest seen means a
-queue is building on the path, the sign before loss on a drop-tail bottleneck.
+Plain Python. Two signals, the better one where the browser gives it:
+
+* transport-cc feedback (mediaworker/transport_cc.py): where the browser offered
+  transport-wide sequence numbers (Chromium, Firefox and Safari do), the worker numbers
+  every packet it forwards and the browser says, every ~100 ms, which arrived and
+  when. Loss, the one-way queue at the bottleneck and the rate that got through are
+  then a tenth of a second old and about known packets; this alone judges the link.
+  REMB is no use here: a browser sends it only when it has no transport-cc, and then
+  from abs-send-time, which the worker would have to write into every packet anyway.
+* otherwise RTCP, which every browser sends: a NACK for every packet it misses
+  (within a round trip) and receiver reports, about once a second, with the loss
+  fraction and, against our sender reports, the round trip. Loss counted on NACKs is
+  raw (before retransmission hides it); a round trip well above the lowest seen means
+  a queue is building on the path, the sign before loss on a drop-tail bottleneck.
 
 Every ``TICK_SECS`` the router hands the estimate what media went out to the
 subscriber (retransmissions apart) and what came back:
 
 * congested: the budget becomes what got through, less a margin, and nothing is tried
-  for ``HOLD_SECS``. Congested is any of: loss ≥ 10 %; a queue of ≥ 250 ms in two
-  reports running; a queue past 250 ms that grew in each of the two reports before
-  from 100 ms on (a queue filling, seen before it stays past 250 ms). Nothing else:
-  a busy machine's reports come late (a round trip jumps), and a link with some
-  random loss and a long round trip is not congested;
+  for ``HOLD_SECS``. Congested is any of: loss ≥ 10 %; with transport-cc, a one-way
+  queue that grew ≥ 150 ms within a tick, or ≥ 40 ms in each of two ticks running
+  (from 80 ms on), or that stood ≥ 300 ms at two ticks' ends without draining (each
+  tick's queue is the lowest of a few packets at its start and end: a busy machine's
+  late arrival is one packet, not a few); with receiver reports, a queue of ≥ 250 ms
+  in two reports running, or past 250 ms having grown in each of the two reports
+  before from 100 ms on. Nothing else: a busy machine's reports come late (a round
+  trip jumps), and a link with some random loss and a long round trip is not
+  congested. A queue still draining (≥ 80 ms, not growing) is neither congested nor
+  clean: nothing changes;
 * clean (loss ≤ 3 %, no queue): the budget follows what is being sent, and the router
   may try the next step up (``step_up``) once the link has been clean for
   ``PROBE_WAIT_SECS``. A small step is tried with the layers themselves. A big one
@@ -39,12 +50,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mediaworker.transport_cc import Delivery
+
 TICK_SECS = 0.5
 CONGESTED_LOSS = 0.10
 CLEAN_LOSS = 0.03
 QUEUE_SECS = 0.25  # round trip above the lowest seen: a queue is building
 QUEUE_RISING_SECS = 0.1  # a queue at least this deep that then passes QUEUE_SECS...
 RISE_SECS = 0.05  # ...growing by this much from report to report, twice: filling
+# Transport-cc feedback gives the one-way queue per packet (mediaworker/transport_cc.py):
+TW_RISE_SECS = 0.04  # it grew this much within a tick (the link ~8 % overloaded)...
+TW_FILLING_SECS = 0.08  # ...to at least this, two ticks running: a queue filling
+TW_FAST_RISE_SECS = 0.15  # grown this much, to at least this, in one tick: at once
+TW_STANDING_SECS = 0.3  # this long at two ticks' ends, not draining: a standing queue
 SEVERE_LOSS = 0.25  # the link drops this much: a step down cannot wait for a keyframe
 MARGIN = 0.85  # of what got through, when congested
 FLOOR_BPS = 48_000.0  # never below: audio always gets through
@@ -80,6 +98,7 @@ class Window:
     rr_lost: int = 0  # of which they say were lost
     rtt: float | None = None  # latest round trip from a receiver report, seconds
     delivered_bps: float | None = None  # what the receiver reports say got through
+    delivery: Delivery | None = None  # transport-cc feedback, where the browser sends it
 
     def add(self, other: Window) -> None:
         """Count ``other`` (another transport of the same link) in this one."""
@@ -92,6 +111,9 @@ class Window:
             self.rtt = other.rtt if self.rtt is None else max(self.rtt, other.rtt)
         if other.delivered_bps is not None:
             self.delivered_bps = (self.delivered_bps or 0.0) + other.delivered_bps
+        if other.delivery is not None:
+            mine = self.delivery
+            self.delivery = other.delivery if mine is None else mine.merged(other.delivery)
 
 
 @dataclass
@@ -115,6 +137,10 @@ class LinkEstimate:
     _last_sent_bps: float = 0.0
     _rtt_high: bool = False  # the last round trip was a queue's
     _queues: tuple[float, ...] = ()  # the last two round trips' excess over the lowest
+    heard: Delivery | None = None  # the last tick's transport-cc figures, if any
+    _tw_rising: bool = False  # the last tick's one-way queue grew (transport-cc)
+    _tw_standing: bool = False  # ...or stood long and did not drain
+    _queue_left: bool = False  # a queue still drains: neither congested nor clean
     probe_failed: bool = False  # the probe just failed: its copies should stop now
     _quality: str = "good"
     _poor_at: float = float("-inf")
@@ -133,13 +159,26 @@ class LinkEstimate:
         if window.rtt is not None:
             self.rtt = window.rtt
             self.min_rtt = window.rtt if self.min_rtt is None else min(self.min_rtt, window.rtt)
-        if window.sent_packets >= MIN_PACKETS:
-            self.loss = min(window.nacked / window.sent_packets, 1.0)
-        elif window.nacked == 0:
-            self.loss = 0.0
-        if window.rr_expected >= MIN_PACKETS:
-            self.loss = max(self.loss, window.rr_lost / window.rr_expected)
-        self.congested = self.loss >= CONGESTED_LOSS or self._queued(window)
+        delivery = self.heard = window.delivery
+        if delivery is not None and delivery.feedbacks:
+            # Transport-cc feedback: per packet, a tenth of a second old; it alone judges.
+            if delivery.packets >= MIN_PACKETS:
+                self.loss = delivery.lost / delivery.packets
+            elif delivery.lost == 0:
+                self.loss = 0.0
+            queued = self._one_way_queued(delivery)
+            delivered = delivery.delivered_bps
+        else:
+            if window.sent_packets >= MIN_PACKETS:
+                self.loss = min(window.nacked / window.sent_packets, 1.0)
+            elif window.nacked == 0:
+                self.loss = 0.0
+            if window.rr_expected >= MIN_PACKETS:
+                self.loss = max(self.loss, window.rr_lost / window.rr_expected)
+            queued = self._queued(window)
+            self._queue_left = False
+            delivered = window.delivered_bps
+        self.congested = self.loss >= CONGESTED_LOSS or queued
         self._rate_quality(now)
         if self._probe_since is not None:
             self._judge_probe(now)
@@ -148,16 +187,20 @@ class LinkEstimate:
             # Feedback trails by a round trip: just after a cut it still tells of the
             # rate before it. Within the hold, cut again only while sending clearly
             # more than gets through (a first cut on early, partial news was too mild).
-            delivered = window.delivered_bps
+            # Transport-cc says it of the same packets: the queue still grows (this
+            # tick's rate against an older tick's arrivals cut a link for a probe's
+            # queue that was already draining).
             fresh = now >= self._hold_until or self._trial_since is not None
-            overflowing = delivered is not None and self.sent_bps > delivered * 1.2
+            if delivery is not None and delivery.feedbacks:
+                overflowing = self._tw_rising
+            else:
+                overflowing = delivered is not None and self.sent_bps > delivered * 1.2
             if fresh or self.budget_bps is None or overflowing:
                 self._cut(now, delivered)
-        elif self.loss <= CLEAN_LOSS:
+        elif self.loss <= CLEAN_LOSS and not self._queue_left:
             if self._clean_since is None:
                 self._clean_since = now
             self._remember_good(now)
-            delivered = window.delivered_bps
             if delivered is not None and self._ceiling is not None and delivered >= self._ceiling:
                 self._worked(delivered, now)  # the link carried the failed step's rate
             if self._trial_since is not None and now - self._trial_since >= TRIAL_SECS:
@@ -190,6 +233,22 @@ class LinkEstimate:
         filling = len(rises) == 2 and rises[0] >= QUEUE_RISING_SECS
         filling = filling and rises[1] - rises[0] >= RISE_SECS and queue - rises[1] >= RISE_SECS
         return twice or (high and filling)
+
+    def _one_way_queued(self, delivery: Delivery) -> bool:
+        """Whether transport-cc feedback shows a queue building (see the top)."""
+        start, end = delivery.queue_start, delivery.queue_end
+        was_rising, was_standing = self._tw_rising, self._tw_standing
+        self._tw_rising = self._tw_standing = self._queue_left = False
+        if start is None or end is None:
+            return False
+        rise = end - start
+        self._queue_left = end >= TW_FILLING_SECS
+        self._tw_rising = rise >= TW_RISE_SECS and end >= TW_FILLING_SECS
+        # Not draining: a queue being emptied after a cut is no reason to cut again.
+        self._tw_standing = end >= TW_STANDING_SECS and rise > -TW_RISE_SECS
+        fast = rise >= TW_FAST_RISE_SECS and end >= TW_FAST_RISE_SECS
+        # A busy machine delays one tick's arrivals; a filling queue lasts.
+        return fast or (self._tw_rising and was_rising) or (self._tw_standing and was_standing)
 
     def _judge_probe(self, now: float) -> None:
         assert self._probe_since is not None
@@ -273,10 +332,18 @@ class LinkEstimate:
         """The estimate's state in a few words, for the log."""
         ceiling = None if self._ceiling is None else round(self._ceiling / 1000)
         budget = None if self.budget_bps is None else round(self.budget_bps / 1000)
-        return (
-            f"budget {budget} kbit/s, ceiling {ceiling} kbit/s (again after "
-            f"{self._ceiling_wait:g} s), loss {self.loss:.2f}, rtt {self.rtt}"
-        )
+        rtt = None if self.rtt is None else round(self.rtt, 3)
+        said = f"budget {budget} kbit/s, ceiling {ceiling} kbit/s (again after "
+        said += f"{self._ceiling_wait:g} s), loss {self.loss:.2f}, rtt {rtt}"
+        heard = self.heard
+        if heard is not None:  # transport-cc: what the feedback of the last tick said
+            got = heard.delivered_bps
+            said += (
+                f"; feedback: {heard.packets} packets, {heard.lost} lost, queue "
+                f"{_ms(heard.queue_start)} -> {_ms(heard.queue_end)} ms (max "
+                f"{_ms(heard.queue_max)}), got {None if got is None else round(got / 1000)} kbit/s"
+            )
+        return said
 
     @property
     def quality(self) -> str:
@@ -295,3 +362,7 @@ class LinkEstimate:
             self._quality = "fair"
         else:
             self._quality = "good"
+
+
+def _ms(secs: float | None) -> int | None:
+    return None if secs is None else round(secs * 1000)

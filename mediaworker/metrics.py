@@ -44,6 +44,8 @@ class Tally:
         "keyframe_requests",
         "pipe_packets_missed",
         "pipe_packets_resent",
+        "feedbacks",
+        "bad_feedback",
     )
 
     def __init__(self) -> None:
@@ -52,6 +54,8 @@ class Tally:
         self.keyframe_requests = 0  # PLIs sent to publishers
         self.pipe_packets_missed = 0  # piped video packets that did not arrive: asked again
         self.pipe_packets_resent = 0  # sent into a pipe after their turn (asked for, recovered)
+        self.feedbacks = 0  # transport-cc feedback packets taken from subscribers
+        self.bad_feedback = 0  # ...that could not be read (dropped)
 
 
 TALLY = Tally()
@@ -168,6 +172,17 @@ class WorkerCollector(Collector):
             "Packets sent into pipes after their turn: asked for again by the far worker, "
             "or recovered from the publisher.",
             value=TALLY.pipe_packets_resent,
+        )
+        yield CounterMetricFamily(
+            "meet_media_transport_feedback",
+            "Transport-wide congestion control feedback packets read from subscribers' "
+            "browsers (each tells of ~100 ms of forwarded packets).",
+            value=TALLY.feedbacks,
+        )
+        yield CounterMetricFamily(
+            "meet_media_transport_feedback_malformed",
+            "Transport-wide congestion control feedback packets that could not be read.",
+            value=TALLY.bad_feedback,
         )
 
 

@@ -17,9 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RTCSessionDescription
+from aiortc.codecs import is_rtx
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcrtpparameters import RTCRtcpFeedback
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from mediaworker.admission import Admission, Turn, Withdrawn
@@ -30,6 +32,7 @@ from mediaworker.forwarding.sockets import drain_sockets
 from mediaworker.ice import rtc_configuration
 from mediaworker.peer_addresses import candidate_allowed, filter_sdp_candidates
 from mediaworker.seats import ViewerSeats
+from mediaworker.transport_cc import URI as TRANSPORT_CC_URI
 from mediaworker.wire import MAX_TRACKS, MAX_VIEWER_AUDIO, SLOTS, SOURCES, media_error
 
 logger = logging.getLogger(__name__)
@@ -128,6 +131,26 @@ def _check_viewer_offer(media: list[Any]) -> None:
         raise OfferRefused("viewer_offer", f"{videos} video and {audios} audio m-lines")
 
 
+def _accept_transport_cc(media: Any, transceiver: RTCRtpTransceiver) -> int | None:
+    """Answer a receive m-line's transport-wide sequence numbers and feedback, if offered;
+    the extension's id, or None.
+
+    aiortc 1.16 knows neither (its answer drops them), but the worker writes the
+    forwarded packets' headers itself (mediaworker/transport_cc.py). Only receive
+    m-lines: on its own sends the browser keeps the worker's REMB (peer.py ``tap``)."""
+    offered = next((e for e in media.rtp.headerExtensions if e.uri == TRANSPORT_CC_URI), None)
+    if offered is None:
+        return None
+    if all(e.uri != TRANSPORT_CC_URI for e in transceiver._headerExtensions):
+        transceiver._headerExtensions.append(offered)
+    feedback = RTCRtcpFeedback(type="transport-cc")
+    asked = {c.payloadType for c in media.rtp.codecs if feedback in c.rtcpFeedback}
+    for codec in transceiver._codecs:
+        if codec.payloadType in asked and not is_rtx(codec) and feedback not in codec.rtcpFeedback:
+            codec.rtcpFeedback.append(feedback)
+    return int(offered.id)
+
+
 def _default_source(kind: str, videos_seen: int) -> str:
     if kind == "audio":
         return "mic"
@@ -173,6 +196,7 @@ class PeerSession:
         self._remote_ufrag: str | None = None
         self._mids: set[str] = set()
         self._estimator = RemoteBitrateEstimator()
+        self._transport_cc_id: int | None = None  # the browser numbers what we forward
 
     def post(self, signal: dict[str, Any]) -> None:
         """Queue one of the browser's WebRTC messages."""
@@ -307,6 +331,9 @@ class PeerSession:
                 elif slot not in SLOTS or (slot == "audio") != (m.kind == "audio"):
                     slot = "audio" if m.kind == "audio" else "camera"
                 transceiver.direction = "sendonly"
+                accepted = _accept_transport_cc(m, transceiver)
+                if accepted is not None:
+                    self._transport_cc_id = accepted
                 out = Outbound(transceiver.sender, self._egress_for)
                 self.slots.append(Slot(mid, m.kind, slot, out))
         await pc.setLocalDescription(await pc.createAnswer())
@@ -349,6 +376,7 @@ class PeerSession:
         negotiate_opus()  # idempotent: FEC and DTX in every answer (mediaworker/audio.py)
         pc = RTCPeerConnection(configuration=rtc_configuration(self._config))
         self._estimator = RemoteBitrateEstimator()  # the publisher's uplink, one for all
+        self._transport_cc_id = None
         self._registry.add(pc)
         self.pc = pc
         self.state = "new"
@@ -397,6 +425,7 @@ class PeerSession:
                 dtls,
                 limit_bytes=self._config.egress_limit_bytes,
                 batch_sends=self._config.batch_sends,
+                transport_cc_id=self._transport_cc_id,
             )
             self._egresses[dtls] = egress
         return egress

@@ -196,14 +196,12 @@ def choose_layers(
             logger.info("link %s: probing %.0f kbit/s more", member.peer, step / 1000)
     if allocation.state != member.bandwidth_state:  # rare: worth a line in the log
         logger.info(
-            "link %s: %s -> %s; budget %s kbit/s, sending %.0f kbit/s, loss %.2f, rtt %s",
+            "link %s: %s -> %s; sending %.0f kbit/s, %s",
             member.peer,
             member.bandwidth_state,
             allocation.state,
-            None if link.budget_bps is None else round(link.budget_bps / 1000),
             link.sent_bps / 1000,
-            link.loss,
-            None if link.rtt is None else round(link.rtt, 3),
+            link.describe(),
         )
     member.bandwidth_state = allocation.state
     layers = dict.fromkeys(videos, OFF)

@@ -42,13 +42,20 @@ from pylibsrtp import Session
 from pylibsrtp._binding import ffi as srtp_ffi  # type: ignore[import-not-found]
 from pylibsrtp._binding import lib as srtp_lib
 
-from mediaworker.forwarding.srtp import HEADER_BYTES, TRAILER_BYTES
+from mediaworker.forwarding.srtp import (
+    EXTENSION_BIT,
+    EXTENSION_PROFILE,
+    HEADER_BYTES,
+    NUMBERED_BYTES,
+    TRAILER_BYTES,
+)
 from mediaworker.rtp import RTP_VERSION_BYTE
 
 SLOTS = 16  # packets held per connection before they go out anyway (a keyframe has more)
 SLOT_BYTES = 1536  # the largest protected packet: header, payload and SRTP tag
 _ROOM_BYTES = SLOTS * SLOT_BYTES - TRAILER_BYTES  # where a packet may end before its tag
 _HEADER = struct.Struct("!BBHII")
+_NUMBERED = struct.Struct("!BBHIIII")  # with one extension word (forwarding/srtp.py)
 
 _ffi = FFI()
 _ffi.cdef(
@@ -205,10 +212,14 @@ class SendBatch:
         self.count = 0
         self.syscalls = 0  # sendmmsg calls made (tests, benchmarks)
 
-    def add(self, second_byte: int, seq: int, ts: int, ssrc: int, payload: bytes) -> bool:
+    def add(
+        self, second_byte: int, seq: int, ts: int, ssrc: int, payload: bytes, word: int = 0
+    ) -> bool:
         """Write, protect and hold one RTP packet; False if it cannot be sent (too big,
-        or libsrtp refused it: a replayed index), as ``SrtpWriter.protect`` drops it."""
-        clear = HEADER_BYTES + len(payload)
+        or libsrtp refused it: a replayed index), as ``SrtpWriter.protect`` drops it.
+        ``word``: a header extension element to carry (0: none)."""
+        head = NUMBERED_BYTES if word else HEADER_BYTES
+        clear = head + len(payload)
         if clear > SLOT_BYTES - TRAILER_BYTES:
             return False
         at = self._used
@@ -216,8 +227,14 @@ class SendBatch:
             self.flush()
             at = 0
         view = self._view
-        _HEADER.pack_into(view, at, RTP_VERSION_BYTE, second_byte, seq, ts, ssrc)
-        view[at + HEADER_BYTES : at + clear] = payload
+        if word:
+            version = RTP_VERSION_BYTE | EXTENSION_BIT
+            _NUMBERED.pack_into(
+                view, at, version, second_byte, seq, ts, ssrc, EXTENSION_PROFILE, word
+            )
+        else:
+            _HEADER.pack_into(view, at, RTP_VERSION_BYTE, second_byte, seq, ts, ssrc)
+        view[at + head : at + clear] = payload
         length = self._length
         length[0] = clear
         if _protect(self._context, self._arena + at, length):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,9 @@ from mediaworker.forwarding import batch
 from mediaworker.forwarding.batch import SendBatch
 from mediaworker.forwarding.source import RING_MASK, RING_SIZE
 from mediaworker.forwarding.srtp import SrtpWriter
+from mediaworker.metrics import TALLY
 from mediaworker.rtp import RTP_HEADER, RTP_VERSION_BYTE, seq_newer
+from mediaworker.transport_cc import LOG_MASK, SentLog, feedback_fcis, parse_feedback
 
 if TYPE_CHECKING:
     from mediaworker.forwarding.source import Source
@@ -46,6 +49,10 @@ PROBE_STEP_SECS = 0.02  # a probe's copies go out this often
 MAX_REPORTS_KEPT = 128  # our sender reports remembered for round trips (~8 s of 14 slots)
 MIN_REPORT_GAP_SECS = 0.2  # receiver reports closer than this: too short to rate
 NACKS_REMEMBERED = 2048  # lost packets already counted (a browser asks again and again)
+OVERHEAD_BYTES = 22  # a forwarded packet's bytes besides its payload: header and SRTP tag
+NUMBERED_OVERHEAD_BYTES = 30  # ...with a transport-wide sequence number
+
+_monotonic = time.monotonic  # asyncio's clock, without the loop lookup per packet
 
 
 class SlotTrack(MediaStreamTrack):
@@ -74,9 +81,21 @@ class Egress:
         *,
         limit_bytes: int = EGRESS_LIMIT_BYTES,
         batch_sends: bool = True,
+        transport_cc_id: int | None = None,
     ):
         self._init_counters(limit_bytes)
         self._dtls = dtls
+        # The browser negotiated transport-wide sequence numbers under this extension id:
+        # every forwarded packet is numbered, and its feedback judges the link
+        # (mediaworker/transport_cc.py). None: receiver reports alone.
+        self.sent_log: SentLog | None = None
+        self._word_id = 0
+        self._overhead = OVERHEAD_BYTES
+        if transport_cc_id is not None and 1 <= transport_cc_id <= 14:
+            self.sent_log = SentLog()
+            self._word_id = (transport_cc_id << 28) | (1 << 24)  # id, 2 bytes of data
+            self._overhead = NUMBERED_OVERHEAD_BYTES
+            self._take_feedback(dtls)
         # Packets of an event-loop turn go out in one sendmmsg (forwarding/batch.py).
         self._batch_sends = batch_sends and batch.available()
         self._batch: SendBatch | None = None
@@ -115,6 +134,26 @@ class Egress:
         self.sent_packets = 0
         self.sent_octets = 0
         self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
+
+    def _take_feedback(self, dtls: RTCDtlsTransport) -> None:
+        """Read transport-cc feedback before aiortc does: aiortc 1.16 parses any RTPFB
+        as a NACK, and routes it by an SSRC the feedback need not name."""
+        original = dtls._handle_rtcp_data
+        log = self.sent_log
+        assert log is not None
+
+        async def handle(data: bytes) -> None:
+            fcis, rest = feedback_fcis(data)
+            for fci in fcis:
+                try:
+                    log.on_feedback(parse_feedback(fci))
+                    TALLY.feedbacks += 1
+                except ValueError:
+                    TALLY.bad_feedback += 1
+            if rest:
+                await original(rest)
+
+        dtls._handle_rtcp_data = handle  # type: ignore[method-assign]
 
     def _route(self) -> bool:
         pair = self._nominated.get(1)
@@ -176,19 +215,27 @@ class Egress:
         protected in the SRTP session's own buffer, and sent from there (no copies)."""
         if self._pair is not self._nominated.get(1) and not self._route():
             return
+        log = self.sent_log
+        word = 0
+        if log is not None:  # numbered: when it went out and how big, for the feedback
+            number = log.next_seq
+            log.next_seq = number + 1
+            word = self._word_id | ((number & 0xFFFF) << 8)
+            log.sent_at[number & LOG_MASK] = _monotonic()
+            log.sizes[number & LOG_MASK] = len(payload) + NUMBERED_OVERHEAD_BYTES
         held = self._batch
         # A path that cannot segment goes back to sendto: separate messages in one
         # sendmmsg cost as much per packet from Python (bench/sends.py).
         if held is not None and held.segments and not self._buffered:
-            if held.add(second_byte, seq, ts, ssrc, payload):
+            if held.add(second_byte, seq, ts, ssrc, payload, word):
                 self.sent_packets += 1
-                self.sent_octets += len(payload) + 22
+                self.sent_octets += len(payload) + self._overhead
             return
-        protected = self._writer.protect(second_byte, seq, ts, ssrc, payload)  # type: ignore[union-attr]
+        protected = self._writer.protect(second_byte, seq, ts, ssrc, payload, word)  # type: ignore[union-attr]
         if protected is None:
             return
         self.sent_packets += 1
-        self.sent_octets += len(payload) + 22  # header and SRTP tag: no len() of a view
+        self.sent_octets += len(payload) + self._overhead  # no len() of a view
         if self._buffered:
             self._transport.sendto(bytes(protected), self._addr)
             return
@@ -217,6 +264,8 @@ class Egress:
         window.sent_packets = self.sent_packets - self._packets_mark
         window.nacked = len(self._nacked)
         window.delivered_bps = self.delivered_bps(asyncio.get_running_loop().time())
+        if self.sent_log is not None:
+            window.delivery = self.sent_log.take()
         self._packets_mark, self._octets_mark = self.sent_packets, self.sent_octets
         self._nacked.clear()
         return window

@@ -23,6 +23,12 @@ from mediaworker.rtp import RTP_VERSION_BYTE
 
 _HEADER = struct.Struct("!BBHII")
 HEADER_BYTES = _HEADER.size
+# With one header extension element of 4 bytes (a transport-wide sequence number,
+# mediaworker/transport_cc.py): the X bit, "one-byte header" profile of one word, the word.
+_NUMBERED = struct.Struct("!BBHIIII")
+NUMBERED_BYTES = _NUMBERED.size
+EXTENSION_PROFILE = 0xBEDE0001  # RFC 8285 one-byte headers, one 32-bit word of them
+EXTENSION_BIT = 0x10
 TRAILER_BYTES = 16  # libsrtp's SRTP_MAX_TRAILER_LEN: the tag the protection appends
 
 
@@ -40,15 +46,28 @@ class SrtpWriter:
         self._room = len(session._buffer) - TRAILER_BYTES
 
     def protect(
-        self, second_byte: int, seq: int, ts: int, ssrc: int, payload: bytes
+        self, second_byte: int, seq: int, ts: int, ssrc: int, payload: bytes, word: int = 0
     ) -> memoryview | None:
-        """The protected packet (valid until the session is used again), or None."""
-        end = HEADER_BYTES + len(payload)
-        if end > self._room:
-            return None
+        """The protected packet (valid until the session is used again), or None.
+
+        ``word``: a header extension element to carry (0: none)."""
         buffer = self._buffer
-        _HEADER.pack_into(buffer, 0, RTP_VERSION_BYTE, second_byte, seq, ts, ssrc)
-        buffer[HEADER_BYTES:end] = payload
+        if word:
+            start = NUMBERED_BYTES
+            end = start + len(payload)
+            if end > self._room:
+                return None
+            version = RTP_VERSION_BYTE | EXTENSION_BIT
+            _NUMBERED.pack_into(
+                buffer, 0, version, second_byte, seq, ts, ssrc, EXTENSION_PROFILE, word
+            )
+        else:
+            start = HEADER_BYTES
+            end = start + len(payload)
+            if end > self._room:
+                return None
+            _HEADER.pack_into(buffer, 0, RTP_VERSION_BYTE, second_byte, seq, ts, ssrc)
+        buffer[start:end] = payload
         length = self._length
         length[0] = end
         if lib.srtp_protect(self._context, self._cdata, length):

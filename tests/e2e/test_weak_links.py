@@ -16,6 +16,8 @@ Figures (and the high layers) are in bench/weaklinks.py; here only generous thre
 
 from __future__ import annotations
 
+import re
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -141,6 +143,26 @@ def test_a_weak_subscriber_hears_the_room_and_the_others_do_not_notice(
     ]
     assert not changed, (
         f"clean pages changed (name, fps before, after, kbps before, after): {changed}"
+    )
+    # The links were judged by the pages' transport-cc feedback (Chromium numbers what
+    # the worker forwards and says what arrived; mediaworker/transport_cc.py).
+    read, malformed = _feedback_counts(weak_url)
+    assert read > 100 and malformed == 0, (read, malformed)
+
+
+def _feedback_counts(url: str) -> tuple[float, float]:
+    """The worker's transport-cc feedback counters (embedded: in the web's /metrics)."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+
+    def value(name: str) -> float:
+        found = re.search(rf"(?m)^{name} (\S+)$", text)
+        assert found is not None, f"{name} is not in /metrics"
+        return float(found.group(1))
+
+    return (
+        value("meet_media_transport_feedback_total"),
+        value("meet_media_transport_feedback_malformed_total"),
     )
 
 

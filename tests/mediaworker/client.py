@@ -13,6 +13,7 @@ import asyncio
 import fractions
 import math
 import os
+import re
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 from av import AudioFrame, VideoFrame
 
 from bench.stand_in import signal_from
+from mediaworker.transport_cc import URI as TRANSPORT_CC_URI
 from mediaworker.wire import (
     MEDIA_WORKER_CHANNEL,
     ControlAction,
@@ -134,6 +136,7 @@ class MediaClient:
         low_camera: tuple[int, int] | None = None,
         noisy_camera: bool = False,
         answer_through: Callable[[str], Awaitable[str]] | None = None,
+        offer_edit: Callable[[str], str] | None = None,
     ) -> None:
         self.layer = layer
         # ICE servers and policy (e.g. relay only, through the TURN server the app gave).
@@ -150,6 +153,7 @@ class MediaClient:
         # Our offer's candidates then name a closed port: the worker reaches us only
         # through whoever forwards our checks, so no direct path bypasses the relay.
         self.answer_through = answer_through
+        self.offer_edit = offer_edit  # rewrites our offer (e.g. adds what aiortc lacks)
         self.bandwidth: list[str] = []  # rtc.bandwidth states
         self.mic, self.loud = mic, loud
         self.video_codec = video_codec  # e.g. "video/H264": publish only that codec
@@ -274,6 +278,8 @@ class MediaClient:
         ]
         tracks += [{"mid": t.mid, "kind": t.kind, "slot": slot} for t, slot in slots]
         sdp = pc.localDescription.sdp
+        if self.offer_edit is not None:
+            sdp = self.offer_edit(sdp)
         if self.answer_through is not None:
             sdp = _unreachable_candidates(sdp)
         await self.send({"type": "rtc.offer", "sdp": sdp, "tracks": tracks})
@@ -368,6 +374,25 @@ class MediaClient:
         self._tasks = []
         if self.pc is not None:
             await asyncio.wait_for(self.pc.close(), 10)
+
+
+TRANSPORT_CC_ID = 5  # aiortc's own header extensions take 1-3
+
+
+def offer_transport_cc(sdp: str) -> str:
+    """``sdp`` (an aiortc offer) with transport-wide sequence numbers and their feedback
+    offered on every receive m-line, as Chromium offers them (aiortc knows neither)."""
+    sections = re.split(r"(?m)^(?=m=)", sdp)
+    out = [sections[0]]
+    for section in sections[1:]:
+        if "a=recvonly" in section:
+            pts = re.findall(r"(?m)^a=rtpmap:(\d+) (?!rtx)", section)
+            lines = [f"a=extmap:{TRANSPORT_CC_ID} {TRANSPORT_CC_URI}"]
+            lines += [f"a=rtcp-fb:{pt} transport-cc" for pt in pts]
+            added = "a=recvonly\r\n" + "\r\n".join(lines) + "\r\n"
+            section = section.replace("a=recvonly\r\n", added)
+        out.append(section)
+    return "".join(out)
 
 
 def _unreachable_candidates(sdp: str) -> str:
