@@ -11,7 +11,12 @@ of 600, as a packetizer cuts a ~1.4 Mbps 30 fps frame) are protected and sent by
 * ``sendmmsg``: ``SendBatch`` with UDP segmentation turned off: one ``sendmmsg`` per
   subscriber and event-loop turn, one datagram per message;
 * ``sendmmsg + GSO``: ``SendBatch`` as the worker runs it (equal-sized packets as one
-  segmented message).
+  segmented message);
+* ``numbered``: the same, each packet numbered as for a browser that sends transport-cc
+  feedback (``SentLog.stamp`` and the 8-byte header extension, as ``Egress.forward``
+  does: mediaworker/transport_cc.py). It also pays one Python call more than the row
+  above (the wrapper that numbers), which the worker pays in both cases
+  (``Egress.forward``): its difference to the row above is an upper bound.
 
 A second process reads every socket, as the viewers would; CPU is the sending process's
 own (user + system: on loopback the kernel also delivers each datagram in the sender's
@@ -37,9 +42,12 @@ from pylibsrtp import Policy, Session
 
 from mediaworker.forwarding.batch import SendBatch, available, sockaddr
 from mediaworker.forwarding.srtp import SrtpWriter
+from mediaworker.transport_cc import SentLog, element_bits
+
+NUMBERED_OVERHEAD = 30  # Egress's count of a numbered packet's bytes besides its payload
 
 SIZES = (1150, 1150, 1150, 1150, 600)
-WAYS = ("sendto", "sendmmsg", "sendmmsg + GSO")
+WAYS = ("sendto", "sendmmsg", "sendmmsg + GSO", "numbered")
 
 
 def cpu_secs() -> float:
@@ -98,7 +106,24 @@ async def senders(way: str, receivers: list[socket.socket]) -> list[Callable[...
         held = SendBatch(
             session(), sock, transport, address, name, on_backlog=_nothing, on_gone=_nothing
         )
-        held.segments = way == "sendmmsg + GSO"
+        held.segments = way != "sendmmsg"
+        if way == "numbered":
+
+            def numbered(
+                second: int,
+                seq: int,
+                ts: int,
+                ssrc: int,
+                payload: bytes,
+                add: Any = held.add,
+                log: SentLog = SentLog(),  # noqa: B008 - one per subscriber, made here
+                bits: int = element_bits(5),
+            ) -> None:
+                word = bits | (log.stamp(len(payload) + NUMBERED_OVERHEAD) << 8)
+                add(second, seq, ts, ssrc, payload, word)
+
+            sends.append(numbered)
+            continue
         sends.append(held.add)
     return sends
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +37,7 @@ from mediaworker.forwarding.source import RING_MASK, RING_SIZE
 from mediaworker.forwarding.srtp import SrtpWriter
 from mediaworker.metrics import TALLY
 from mediaworker.rtp import RTP_HEADER, RTP_VERSION_BYTE, seq_newer
-from mediaworker.transport_cc import LOG_MASK, SentLog, feedback_fcis, parse_feedback
+from mediaworker.transport_cc import SentLog, element_bits, feedback_fcis, parse_feedback
 
 if TYPE_CHECKING:
     from mediaworker.forwarding.source import Source
@@ -51,8 +50,6 @@ MIN_REPORT_GAP_SECS = 0.2  # receiver reports closer than this: too short to rat
 NACKS_REMEMBERED = 2048  # lost packets already counted (a browser asks again and again)
 OVERHEAD_BYTES = 22  # a forwarded packet's bytes besides its payload: header and SRTP tag
 NUMBERED_OVERHEAD_BYTES = 30  # ...with a transport-wide sequence number
-
-_monotonic = time.monotonic  # asyncio's clock, without the loop lookup per packet
 
 
 class SlotTrack(MediaStreamTrack):
@@ -93,7 +90,7 @@ class Egress:
         self._overhead = OVERHEAD_BYTES
         if transport_cc_id is not None and 1 <= transport_cc_id <= 14:
             self.sent_log = SentLog()
-            self._word_id = (transport_cc_id << 28) | (1 << 24)  # id, 2 bytes of data
+            self._word_id = element_bits(transport_cc_id)
             self._overhead = NUMBERED_OVERHEAD_BYTES
             self._take_feedback(dtls)
         # Packets of an event-loop turn go out in one sendmmsg (forwarding/batch.py).
@@ -218,11 +215,7 @@ class Egress:
         log = self.sent_log
         word = 0
         if log is not None:  # numbered: when it went out and how big, for the feedback
-            number = log.next_seq
-            log.next_seq = number + 1
-            word = self._word_id | ((number & 0xFFFF) << 8)
-            log.sent_at[number & LOG_MASK] = _monotonic()
-            log.sizes[number & LOG_MASK] = len(payload) + NUMBERED_OVERHEAD_BYTES
+            word = self._word_id | (log.stamp(len(payload) + NUMBERED_OVERHEAD_BYTES) << 8)
         held = self._batch
         # A path that cannot segment goes back to sendto: separate messages in one
         # sendmmsg cost as much per packet from Python (bench/sends.py).

@@ -20,6 +20,7 @@ from pylibsrtp import Policy, Session
 
 from mediaworker.forwarding import batch
 from mediaworker.forwarding.batch import SLOTS, SendBatch, sockaddr
+from mediaworker.transport_cc import element_bits
 
 pytestmark = pytest.mark.skipif(not batch.available(), reason="no sendmmsg in this libc")
 
@@ -218,3 +219,49 @@ def test_socket_addresses(family: int, address: tuple[Any, ...], length: int | N
     if name is not None:
         assert struct.unpack_from("=H", name)[0] == family
         assert struct.unpack_from("!H", name, 2)[0] == 5004
+
+
+async def test_numbered_and_plain_packets_mix_in_one_batch(
+    receivers: list[socket.socket],
+) -> None:
+    """A numbered packet's header is 8 bytes longer (mediaworker/transport_cc.py): in one
+    batch with plain ones, each arrives whole, with its own header."""
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(
+        asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
+    )
+    sock = transport.get_extra_info("socket")._sock
+    receiver = receivers[0]
+    name = sockaddr(socket.AF_INET, receiver.getsockname())
+    assert name is not None
+    tx, rx = sessions()
+    told = Counted()
+    held = SendBatch(
+        tx,
+        sock,
+        transport,
+        receiver.getsockname(),
+        name,
+        on_backlog=told.backlog,
+        on_gone=told.closed,
+    )
+    for seq in range(12):
+        word = element_bits(3) | (seq << 8) if seq % 3 else 0
+        assert held.add(0x80 | 96, seq, seq * 3000, SSRC, payload(0, seq), word)
+    await turn_ends()
+    got: list[bytes] = []
+    deadline = loop.time() + 10
+    while len(got) < 12:
+        assert loop.time() < deadline, len(got)
+        await asyncio.sleep(0.01)
+        got += drain(receiver)
+    for seq, datagram in enumerate(got):
+        clear = rx.unprotect(datagram)
+        if seq % 3:
+            assert clear[0] == 0x90 and clear[12:16] == bytes.fromhex("BEDE0001")
+            assert clear[16:20] == bytes([0x31, 0, seq, 0])
+            assert clear[20:] == payload(0, seq)
+        else:
+            assert clear[0] == 0x80 and clear[12:] == payload(0, seq)
+        assert struct.unpack_from("!H", clear, 2)[0] == seq
+    transport.close()

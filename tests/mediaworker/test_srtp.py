@@ -10,6 +10,7 @@ from pylibsrtp import Policy, Session
 
 from mediaworker.forwarding.srtp import HEADER_BYTES, SrtpWriter
 from mediaworker.rtp import RTP_VERSION_BYTE
+from mediaworker.transport_cc import element_bits
 
 
 def session(key: bytes, profile: int) -> Session:
@@ -50,3 +51,17 @@ def test_a_replayed_index_is_dropped_not_raised() -> None:
     writer = SrtpWriter(session(os.urandom(30), Policy.SRTP_PROFILE_AES128_CM_SHA1_80))
     assert writer.protect(96, 7, 1, 1, b"x") is not None
     assert writer.protect(96, 7, 1, 1, b"x") is None
+
+
+def test_a_numbered_packet_carries_its_extension_word() -> None:
+    """Transport-wide numbering (mediaworker/transport_cc.py): the X bit, the one-byte
+    header profile of one word, and the element: id 5, length 2, the number, a pad."""
+    key = os.urandom(30)
+    reference = session(key, Policy.SRTP_PROFILE_AES128_CM_SHA1_80)
+    writer = SrtpWriter(session(key, Policy.SRTP_PROFILE_AES128_CM_SHA1_80))
+    payload = os.urandom(100)
+    word = element_bits(5) | (0xABCD << 8)
+    got = writer.protect(0x80 | 96, 9, 3000, 0x1234, payload, word)
+    header = struct.pack("!BBHII", RTP_VERSION_BYTE | 0x10, 0x80 | 96, 9, 3000, 0x1234)
+    extension = bytes.fromhex("BEDE0001") + bytes([0x51, 0xAB, 0xCD, 0x00])
+    assert got is not None and bytes(got) == reference.protect(header + extension + payload)
