@@ -311,6 +311,11 @@ class PeerSession:
         for m in media:
             mid = m.rtp.muxId
             transceiver = transceivers.get(mid)
+            if transceiver is not None and m.direction == "recvonly":
+                # Every offer: aiortc rebuilds each m-line's extensions from its own list.
+                accepted = _accept_transport_cc(m, transceiver)
+                if accepted is not None:
+                    self._transport_cc_id = accepted
             if mid in self._mids or transceiver is None:
                 continue
             self._mids.add(mid)
@@ -331,9 +336,6 @@ class PeerSession:
                 elif slot not in SLOTS or (slot == "audio") != (m.kind == "audio"):
                     slot = "audio" if m.kind == "audio" else "camera"
                 transceiver.direction = "sendonly"
-                accepted = _accept_transport_cc(m, transceiver)
-                if accepted is not None:
-                    self._transport_cc_id = accepted
                 out = Outbound(transceiver.sender, self._egress_for)
                 self.slots.append(Slot(mid, m.kind, slot, out))
         await pc.setLocalDescription(await pc.createAnswer())

@@ -192,3 +192,23 @@ async def test_feedback_that_says_half_was_lost_cuts_the_link_on_its_own(partici
         assert b.bandwidth[0] != "ok"
     finally:
         await numbered.close()
+
+
+async def test_an_offer_again_on_the_same_connection_keeps_the_numbers(participant) -> None:
+    """aiortc rebuilds every m-line's extensions from its own list on each offer: the
+    worker must add transport-cc back to the m-lines it answered before, too."""
+    b, numbered = await _numbered_subscriber(participant)
+    try:
+        pc = b.pc
+        await pc.setLocalDescription(await pc.createOffer())
+        b._answered.clear()
+        sdp = offer_transport_cc(pc.localDescription.sdp)
+        await b.send({"type": "rtc.offer", "sdp": sdp, "tracks": []})
+        await b.wait_for(b._answered.is_set, 15)
+        sections = re.split(r"(?m)^(?=m=)", pc.remoteDescription.sdp)
+        receiving = [s for s in sections[1:] if "a=sendonly" in s]  # the worker's sends
+        assert receiving and all(f"a=extmap:{EXTENSION_ID} {URI}" in s for s in receiving)
+        before = len(numbered.numbers)
+        await b.wait_for(lambda: len(numbered.numbers) >= before + 100, 10)
+    finally:
+        await numbered.close()
