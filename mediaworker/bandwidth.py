@@ -292,8 +292,11 @@ class LinkEstimate:
         self._clean_since = None
         self._hold_until = now + HOLD_SECS
 
-    def step_up(self, now: float, needed_bps: float) -> float | None:
+    def step_up(self, now: float, needed_bps: float, top_bps: float | None = None) -> float | None:
         """Whether to go towards the next step up (``needed_bps`` in all) now.
+
+        ``top_bps``: what the top step would need. A link that carried more a moment ago
+        is probed for up to that in one go, not one step at a time.
 
         None: not now. 0.0: the budget was raised to it for a trial (allocate again).
         A rate: send that many bits/s more as copies for ``PROBE_SECS`` (``Egress.probe``).
@@ -317,9 +320,13 @@ class LinkEstimate:
         remembered = now - self._good_at <= GOOD_MEMORY_SECS and self._good_bps > target
         if remembered:
             target = min(needed_bps, self._good_bps)
-        # Rates wobble: a step within 10 % of one that failed is the same step.
+            # Up to every step it carried, unless a failed step holds that back (issue
+            # 13: a link back to its width got its layers after one probe per step).
+            jump = min(max(top_bps or needed_bps, needed_bps), self._good_bps)
+            if not self._held_back(jump, now):
+                target = jump
         failed_before = self._ceiling is not None and target >= self._ceiling * 0.9
-        if failed_before and now - self._ceiling_since < self._ceiling_wait:
+        if self._held_back(target, now):
             return None
         if target == needed_bps and not failed_before and not remembered:
             self._trial_from, self._trial_to, self._trial_since = budget, needed_bps, now
@@ -327,6 +334,12 @@ class LinkEstimate:
             return 0.0
         self._probe_since, self._probe_to = now, target
         return max(target - self.sent_bps, 0.0)
+
+    def _held_back(self, rate: float, now: float) -> bool:
+        # Rates wobble: a step within 10 % of one that failed is the same step.
+        if self._ceiling is None or rate < self._ceiling * 0.9:
+            return False
+        return now - self._ceiling_since < self._ceiling_wait
 
     def describe(self) -> str:
         """The estimate's state in a few words, for the log."""

@@ -38,6 +38,7 @@ class Allocation:
     layers: dict[str, str]  # key -> HIGH | LOW | OFF
     state: str  # "ok" | "reduced" | "speaker" | "audio" (wire.BANDWIDTH_STATES)
     needed_bps: float | None  # what the next step up would need in all; None: at the top
+    top_bps: float | None = None  # what every video at its best would need in all
 
 
 def allocate(
@@ -77,10 +78,14 @@ def allocate(
             spent += extra
         elif next_step is None:
             next_step = extra
+    top = audio_bps + sum(
+        want.high_bps if want.large or want.low_bps is None else want.low_bps for want in wants
+    )
     return Allocation(
         layers=layers,
         state=_state(wants, layers),
         needed_bps=None if next_step is None else spent + next_step,
+        top_bps=None if next_step is None else top,
     )
 
 

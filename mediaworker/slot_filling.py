@@ -188,7 +188,7 @@ def choose_layers(
     current = {slot.key: slot.layer for slot, _ in placements if slot.key is not None}
     allocation = allocate(wants, link.budget_bps, audio_bps, current)
     if allocation.needed_bps is not None:
-        step = link.step_up(now, allocation.needed_bps)
+        step = link.step_up(now, allocation.needed_bps, allocation.top_bps)
         if step == 0.0:  # a trial: the budget now holds the next step
             allocation = allocate(wants, link.budget_bps, audio_bps, current)
         elif step:

@@ -310,6 +310,42 @@ def test_a_link_that_comes_back_is_probed_for_what_it_carried_in_one_step() -> N
     assert link.budget_bps == pytest.approx(1.2 * MBPS)
 
 
+def test_a_link_that_comes_back_is_probed_for_every_step_it_carried_at_once() -> None:
+    """Issue 13: audio -> speaker -> reduced -> ok took one probe each (~2 s apiece) on a
+    link back to its width; the top step it carried before is probed for in one."""
+    link = LinkEstimate()
+    _clean(link, 0.0, 4.0, kbps=400)
+    _tick(link, 4.5, sent_kbps=400, lost=0.96, rtt=0.05)  # the link falls: audio only
+    _clean(link, 4.5, 9.0, kbps=40)
+    # The next step (the speaker's low layer) would need 190 kbit/s, the top 400.
+    copies = link.step_up(9.0, 190_000, top_bps=400_000)
+    assert copies == pytest.approx(360_000)  # towards the top, not the next step
+    _clean(link, 9.0, 10.5, kbps=40)
+    assert link.budget_bps == pytest.approx(400_000)
+
+
+def test_a_failed_step_holds_back_the_jump_but_not_a_smaller_step() -> None:
+    link = LinkEstimate()
+    _clean(link, 0.0, 4.0, kbps=400)
+    _tick(link, 4.5, sent_kbps=400, lost=0.96, rtt=0.05)
+    _clean(link, 4.5, 9.0, kbps=40)
+    assert link.step_up(9.0, 225_000) == pytest.approx(185_000)  # still narrow: a probe
+    _tick(link, 9.5, sent_kbps=400, lost=0.5, rtt=0.05)  # 225 kbit/s did not fit: a ceiling
+    assert link.probe_failed
+    _clean(link, 9.5, 12.0, kbps=40)
+    # Within the ceiling's wait the jump to 400 is held back, a step under it is not.
+    assert link.step_up(12.0, 190_000, top_bps=400_000) == pytest.approx(150_000)
+    link = LinkEstimate()
+    _clean(link, 0.0, 4.0, kbps=400)
+    _tick(link, 4.5, sent_kbps=400, lost=0.96, rtt=0.05)
+    _clean(link, 4.5, 9.0, kbps=40)
+    link.step_up(9.0, 225_000)
+    _tick(link, 9.5, sent_kbps=400, lost=0.5, rtt=0.05)
+    _clean(link, 9.5, 13.0, kbps=40)
+    # After the wait, the jump (the link carried 400 before it fell).
+    assert link.step_up(13.0, 190_000, top_bps=400_000) == pytest.approx(360_000)
+
+
 def test_a_remembered_rate_that_no_longer_fits_is_forgotten() -> None:
     link = LinkEstimate()
     _clean(link, 0.0, 4.0, kbps=1200)
