@@ -160,7 +160,9 @@ class LinkEstimate:
             self.rtt = window.rtt
             self.min_rtt = window.rtt if self.min_rtt is None else min(self.min_rtt, window.rtt)
         delivery = self.heard = window.delivery
-        if delivery is not None and delivery.feedbacks:
+        fed = delivery is not None and delivery.feedbacks > 0
+        if fed:
+            assert delivery is not None
             # Transport-cc feedback: per packet, a tenth of a second old; it alone judges.
             if delivery.packets >= MIN_PACKETS:
                 self.loss = delivery.lost / delivery.packets
@@ -191,7 +193,7 @@ class LinkEstimate:
             # tick's rate against an older tick's arrivals cut a link for a probe's
             # queue that was already draining).
             fresh = now >= self._hold_until or self._trial_since is not None
-            if delivery is not None and delivery.feedbacks:
+            if fed:
                 overflowing = self._tw_rising
             else:
                 overflowing = delivered is not None and self.sent_bps > delivered * 1.2

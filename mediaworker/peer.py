@@ -32,6 +32,7 @@ from mediaworker.forwarding.sockets import drain_sockets
 from mediaworker.ice import rtc_configuration
 from mediaworker.peer_addresses import candidate_allowed, filter_sdp_candidates
 from mediaworker.seats import ViewerSeats
+from mediaworker.transport_cc import MAX_ONE_BYTE_ID
 from mediaworker.transport_cc import URI as TRANSPORT_CC_URI
 from mediaworker.wire import MAX_TRACKS, MAX_VIEWER_AUDIO, SLOTS, SOURCES, media_error
 
@@ -139,8 +140,8 @@ def _accept_transport_cc(media: Any, transceiver: RTCRtpTransceiver) -> int | No
     forwarded packets' headers itself (mediaworker/transport_cc.py). Only receive
     m-lines: on its own sends the browser keeps the worker's REMB (peer.py ``tap``)."""
     offered = next((e for e in media.rtp.headerExtensions if e.uri == TRANSPORT_CC_URI), None)
-    if offered is None:
-        return None
+    if offered is None or not 1 <= offered.id <= MAX_ONE_BYTE_ID:
+        return None  # an id past 14 needs two-byte headers, which the worker does not write
     if all(e.uri != TRANSPORT_CC_URI for e in transceiver._headerExtensions):
         transceiver._headerExtensions.append(offered)
     feedback = RTCRtcpFeedback(type="transport-cc")

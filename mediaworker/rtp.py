@@ -12,6 +12,12 @@ from collections.abc import Callable
 # V=2, no padding, no extension, no CSRC; marker+PT; sequence; timestamp; SSRC.
 RTP_HEADER = struct.Struct("!BBHII")
 RTP_VERSION_BYTE = 0x80
+# The same with one 4-byte header extension element (RFC 8285 one-byte headers): the X
+# bit, the profile and length of one word, the word. The worker writes only one such
+# element, a transport-wide sequence number (mediaworker/transport_cc.py).
+RTP_NUMBERED_HEADER = struct.Struct("!BBHIIII")
+RTP_EXTENSION_BIT = 0x10
+ONE_WORD_EXTENSION = 0xBEDE0001
 
 VP8 = "video/vp8"
 H264 = "video/h264"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 URI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 FEEDBACK_FMT = 15  # RTPFB (PT 205) format of the feedback
+MAX_ONE_BYTE_ID = 14  # RFC 8285: the highest id a one-byte header element can carry
 RTPFB = 205
 # Packets remembered: feedback comes within ~0.3 s, and 2,048 is ~10 s of what a subscriber
 # receives (~200 packets/s). C arrays, not lists: a list would hold a float and an int

@@ -42,20 +42,18 @@ from pylibsrtp import Session
 from pylibsrtp._binding import ffi as srtp_ffi  # type: ignore[import-not-found]
 from pylibsrtp._binding import lib as srtp_lib
 
-from mediaworker.forwarding.srtp import (
-    EXTENSION_BIT,
-    EXTENSION_PROFILE,
-    HEADER_BYTES,
-    NUMBERED_BYTES,
-    TRAILER_BYTES,
+from mediaworker.forwarding.srtp import HEADER_BYTES, NUMBERED_BYTES, TRAILER_BYTES
+from mediaworker.rtp import (
+    ONE_WORD_EXTENSION,
+    RTP_EXTENSION_BIT,
+    RTP_HEADER,
+    RTP_NUMBERED_HEADER,
+    RTP_VERSION_BYTE,
 )
-from mediaworker.rtp import RTP_VERSION_BYTE
 
 SLOTS = 16  # packets held per connection before they go out anyway (a keyframe has more)
 SLOT_BYTES = 1536  # the largest protected packet: header, payload and SRTP tag
 _ROOM_BYTES = SLOTS * SLOT_BYTES - TRAILER_BYTES  # where a packet may end before its tag
-_HEADER = struct.Struct("!BBHII")
-_NUMBERED = struct.Struct("!BBHIIII")  # with one extension word (forwarding/srtp.py)
 
 _ffi = FFI()
 _ffi.cdef(
@@ -228,12 +226,12 @@ class SendBatch:
             at = 0
         view = self._view
         if word:
-            version = RTP_VERSION_BYTE | EXTENSION_BIT
-            _NUMBERED.pack_into(
-                view, at, version, second_byte, seq, ts, ssrc, EXTENSION_PROFILE, word
+            version = RTP_VERSION_BYTE | RTP_EXTENSION_BIT
+            RTP_NUMBERED_HEADER.pack_into(
+                view, at, version, second_byte, seq, ts, ssrc, ONE_WORD_EXTENSION, word
             )
         else:
-            _HEADER.pack_into(view, at, RTP_VERSION_BYTE, second_byte, seq, ts, ssrc)
+            RTP_HEADER.pack_into(view, at, RTP_VERSION_BYTE, second_byte, seq, ts, ssrc)
         view[at + head : at + clear] = payload
         length = self._length
         length[0] = clear

@@ -88,7 +88,7 @@ class Egress:
         self.sent_log: SentLog | None = None
         self._word_id = 0
         self._overhead = OVERHEAD_BYTES
-        if transport_cc_id is not None and 1 <= transport_cc_id <= 14:
+        if transport_cc_id is not None:
             self.sent_log = SentLog()
             self._word_id = element_bits(transport_cc_id)
             self._overhead = NUMBERED_OVERHEAD_BYTES

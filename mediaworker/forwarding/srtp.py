@@ -13,22 +13,21 @@ packet index and replay state are shared and the bytes are exactly ``protect``'s
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 from pylibsrtp import Session
 from pylibsrtp._binding import ffi, lib  # type: ignore[import-not-found]
 
-from mediaworker.rtp import RTP_VERSION_BYTE
+from mediaworker.rtp import (
+    ONE_WORD_EXTENSION,
+    RTP_EXTENSION_BIT,
+    RTP_HEADER,
+    RTP_NUMBERED_HEADER,
+    RTP_VERSION_BYTE,
+)
 
-_HEADER = struct.Struct("!BBHII")
-HEADER_BYTES = _HEADER.size
-# With one header extension element of 4 bytes (a transport-wide sequence number,
-# mediaworker/transport_cc.py): the X bit, "one-byte header" profile of one word, the word.
-_NUMBERED = struct.Struct("!BBHIIII")
-NUMBERED_BYTES = _NUMBERED.size
-EXTENSION_PROFILE = 0xBEDE0001  # RFC 8285 one-byte headers, one 32-bit word of them
-EXTENSION_BIT = 0x10
+HEADER_BYTES = RTP_HEADER.size
+NUMBERED_BYTES = RTP_NUMBERED_HEADER.size
 TRAILER_BYTES = 16  # libsrtp's SRTP_MAX_TRAILER_LEN: the tag the protection appends
 
 
@@ -51,22 +50,18 @@ class SrtpWriter:
         """The protected packet (valid until the session is used again), or None.
 
         ``word``: a header extension element to carry (0: none)."""
+        start = NUMBERED_BYTES if word else HEADER_BYTES
+        end = start + len(payload)
+        if end > self._room:
+            return None
         buffer = self._buffer
         if word:
-            start = NUMBERED_BYTES
-            end = start + len(payload)
-            if end > self._room:
-                return None
-            version = RTP_VERSION_BYTE | EXTENSION_BIT
-            _NUMBERED.pack_into(
-                buffer, 0, version, second_byte, seq, ts, ssrc, EXTENSION_PROFILE, word
+            version = RTP_VERSION_BYTE | RTP_EXTENSION_BIT
+            RTP_NUMBERED_HEADER.pack_into(
+                buffer, 0, version, second_byte, seq, ts, ssrc, ONE_WORD_EXTENSION, word
             )
         else:
-            start = HEADER_BYTES
-            end = start + len(payload)
-            if end > self._room:
-                return None
-            _HEADER.pack_into(buffer, 0, RTP_VERSION_BYTE, second_byte, seq, ts, ssrc)
+            RTP_HEADER.pack_into(buffer, 0, RTP_VERSION_BYTE, second_byte, seq, ts, ssrc)
         buffer[start:end] = payload
         length = self._length
         length[0] = end

@@ -13,6 +13,7 @@ from mediaworker.bandwidth import LinkEstimate, Window
 from mediaworker.transport_cc import (
     LOG_MASK,
     Delivery,
+    Feedback,
     SentLog,
     feedback_fcis,
     parse_feedback,
@@ -107,9 +108,7 @@ def _sent(log: SentLog, count: int, every: float, size: int = 1000, start: float
         log.next_seq = number + 1
 
 
-def _feedback_of(arrivals: list[tuple[int, float | None]]) -> object:
-    from mediaworker.transport_cc import Feedback
-
+def _feedback_of(arrivals: list[tuple[int, float | None]]) -> Feedback:
     return Feedback(arrivals[0][0] & 0xFFFF, 0, [(s & 0xFFFF, a) for s, a in arrivals])
 
 
@@ -122,7 +121,7 @@ def test_a_queue_that_fills_shows_in_one_way_delays() -> None:
         wait = 0.005 + max(seq - 19, 0) * 0.01
         arrivals.append((seq, 100.0 + seq * 0.01 + wait))
     arrivals[25] = (25, None)
-    log.on_feedback(_feedback_of(arrivals))  # type: ignore[arg-type]
+    log.on_feedback(_feedback_of(arrivals))
     delivery = log.take()
     assert delivery.packets == 40 and delivery.lost == 1
     assert delivery.queue_start == pytest.approx(0.0)
@@ -136,12 +135,12 @@ def test_numbers_are_unwrapped_against_what_was_sent() -> None:
     log = SentLog()
     _sent(log, 70_000, 0.001)  # the 16-bit numbers wrapped once
     newest = log.next_seq - 1
-    log.on_feedback(_feedback_of([(newest - 1, 80.0), (newest, 80.001)]))  # type: ignore[arg-type]
+    log.on_feedback(_feedback_of([(newest - 1, 80.0), (newest, 80.001)]))
     delivery = log.take()
     assert delivery.packets == 2 and delivery.lost == 0
     assert delivery.bytes_received == 2000
     # A number not sent yet (or too old for the log) is skipped, not matched wrongly.
-    log.on_feedback(_feedback_of([(newest + 5, 81.0)]))  # type: ignore[arg-type]
+    log.on_feedback(_feedback_of([(newest + 5, 81.0)]))
     assert log.take().packets == 0
 
 
@@ -150,8 +149,8 @@ def test_a_late_arrival_of_a_packet_reported_lost_is_not_lost() -> None:
     _sent(log, 30, 0.01)
     first: list[tuple[int, float | None]] = [(s, 10.0 + s * 0.01) for s in range(30)]
     first[28] = (28, None)
-    log.on_feedback(_feedback_of(first))  # type: ignore[arg-type]
-    log.on_feedback(_feedback_of([(28, 10.5)]))  # type: ignore[arg-type]
+    log.on_feedback(_feedback_of(first))
+    log.on_feedback(_feedback_of([(28, 10.5)]))
     delivery = log.take()
     assert delivery.packets == 30 and delivery.lost == 0
 

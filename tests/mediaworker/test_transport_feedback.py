@@ -16,31 +16,23 @@ import struct
 import time
 from typing import Any
 
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+
 from mediaworker.metrics import TALLY
 from mediaworker.transport_cc import URI
 from tests.mediaworker.client import TRANSPORT_CC_ID as EXTENSION_ID
 from tests.mediaworker.client import MediaClient, offer_transport_cc
 
+_EXTENSIONS = HeaderExtensionsMap()
+_EXTENSIONS.configure(
+    RTCRtpParameters(headerExtensions=[RTCRtpHeaderExtensionParameters(EXTENSION_ID, URI)])
+)
+
 
 def _number_of(packet: bytes) -> int | None:
-    """The transport-wide number in an RTP packet's one-byte header extensions, if any."""
-    if not packet[0] & 0x10:
-        return None
-    pos = 12 + 4 * (packet[0] & 0x0F)
-    profile, words = struct.unpack_from("!HH", packet, pos)
-    if profile != 0xBEDE:
-        return None
-    pos += 4
-    end = pos + words * 4
-    while pos < end:
-        if packet[pos] == 0:  # padding
-            pos += 1
-            continue
-        ident, length = packet[pos] >> 4, (packet[pos] & 0x0F) + 1
-        if ident == EXTENSION_ID and length == 2:
-            return int.from_bytes(packet[pos + 1 : pos + 3], "big")
-        pos += 1 + length
-    return None
+    """The transport-wide number in an RTP packet, read by aiortc's own parser."""
+    return RtpPacket.parse(packet, _EXTENSIONS).extensions.transport_sequence_number
 
 
 def _feedback(arrivals: list[tuple[int, float | None]], count: int, ssrc: int) -> bytes:
@@ -210,5 +202,28 @@ async def test_an_offer_again_on_the_same_connection_keeps_the_numbers(participa
         assert receiving and all(f"a=extmap:{EXTENSION_ID} {URI}" in s for s in receiving)
         before = len(numbered.numbers)
         await b.wait_for(lambda: len(numbered.numbers) >= before + 100, 10)
+    finally:
+        await numbered.close()
+
+
+async def test_an_id_past_the_one_byte_headers_is_not_answered(participant) -> None:
+    """The worker writes one-byte header elements (ids 1-14): an offer of the numbers
+    under id 15 is answered without them, and nothing is numbered."""
+    a = participant("a", camera=(320, 180))
+    b = participant(
+        "b",
+        camera=None,
+        offer_edit=lambda sdp: offer_transport_cc(sdp).replace(
+            f"a=extmap:{EXTENSION_ID} ", "a=extmap:15 "
+        ),
+    )
+    await a.join()
+    await b.join()
+    numbered = Numbered(b)
+    numbered.attach()
+    try:
+        assert URI not in b.pc.remoteDescription.sdp
+        await b.wait_for(lambda: numbered.unnumbered >= 100, 20)
+        assert numbered.numbers == []
     finally:
         await numbered.close()
