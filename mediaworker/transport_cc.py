@@ -9,10 +9,11 @@ each went out, that gives three figures within a tenth of a second of the packet
 crossing the link: loss, the queue waiting at the bottleneck (one-way delay over the
 lowest seen) and the rate that got through.
 
-The worker numbers the video it forwards to a browser (one counter per connection, the
-8-byte header extension written with the RTP header: ``forwarding/batch.py``); audio
-and retransmissions are not numbered (they are small, and a browser's feedback covers
-only what is). Sends and feedback meet in ``SentLog``.
+The worker numbers every packet it forwards to such a browser, audio and video (one
+counter per connection, the 8-byte header extension written with the RTP header:
+``forwarding/batch.py``). Retransmissions and probe copies are not numbered: they load
+the link, and the numbered packets' queue shows it. Sends and feedback meet in
+``SentLog``.
 """
 
 from __future__ import annotations
