@@ -6,7 +6,10 @@ WORKDIR /app
 # its own layer, rebuilt only when the lock changes.
 COPY requirements/lock.txt requirements/
 RUN pip install --no-cache-dir --require-hashes -r requirements/lock.txt
-COPY pyproject.toml README.md LICENSE ./
+# The media worker's fan-out has a small C helper (mediaworker/forwarding/fanout.c, about
+# twice the subscribers per core), compiled when meet is installed below: gcc for that
+# step only, removed in the same layer.
+COPY pyproject.toml setup.py README.md LICENSE ./
 COPY meet meet
 COPY identity identity
 COPY rooms rooms
@@ -31,7 +34,10 @@ COPY locale locale
 # hls.js is vendored in static/vendor/: no npm). The catalogues are compiled here, as
 # root: /app stays root's and read-only to `meet`, whose `meet setup` then finds them up
 # to date (.dockerignore keeps a developer's own .mo files out of the build).
-RUN pip install --no-cache-dir --no-deps -e . \
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install --no-cache-dir --no-deps -e . \
+    && python -c "import mediaworker.forwarding._fanout" \
+    && apt-get purge -y --auto-remove gcc libc6-dev && rm -rf /var/lib/apt/lists/* build \
     && pip check \
     && test -f static/vendor/hls.js/hls.min.js \
     && python -c "from pathlib import Path; from meet.i18n import compile_catalogues; compile_catalogues(Path('/app'))" \

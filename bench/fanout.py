@@ -17,6 +17,10 @@ viewers that offer transport-wide sequence numbers as Chromium does (the worker 
 numbers each packet it forwards, mediaworker/transport_cc.py; issue 13 allows the
 layer machinery 10 % per subscriber).
 
+``--python`` also runs the worker with its fan-out in Python (``MEET_MEDIA_NATIVE_FANOUT=off``,
+the path before the compiled helper of mediaworker/forwarding/fanout.c), right after the
+first, so the two are compared under the same conditions.
+
 ``--storm`` (bench/fanout_storm.py) measures join storms instead: the capacity steps
 (or ``--storm-capacity``), then 100 viewers joining at once with the worker at 90 % of
 the subscribers it held, with the handshakes' admission on and off (issue 14, item 6).
@@ -73,6 +77,7 @@ def machine_busy() -> tuple[float, float]:
 
 SENDTO_LABEL = "SFU, sendto per packet"
 NUMBERED_LABEL = "SFU, numbered (transport-cc)"
+PYTHON_LABEL = "SFU, fan-out in Python"
 
 
 class Child:
@@ -287,6 +292,11 @@ def main() -> None:
         help="also run the worker with one sendto per packet (MEET_MEDIA_BATCH_SENDS=off)",
     )
     parser.add_argument(
+        "--python",
+        action="store_true",
+        help="also run the worker's fan-out in Python (MEET_MEDIA_NATIVE_FANOUT=off)",
+    )
+    parser.add_argument(
         "--numbered",
         action="store_true",
         help="also run it with viewers that offer transport-wide sequence numbers",
@@ -317,6 +327,9 @@ def main() -> None:
 
     # 1. The media worker, forwarding (and, to compare, with a sendto per packet).
     runs = {"SFU (forwarding)": measure_sfu(args, steps)}
+    if args.python:
+        flush_redis(args.redis)
+        runs[PYTHON_LABEL] = measure_sfu(args, steps, MEET_MEDIA_NATIVE_FANOUT="off")
     if args.compare:
         flush_redis(args.redis)
         runs[SENDTO_LABEL] = measure_sfu(args, steps, MEET_MEDIA_BATCH_SENDS="off")
@@ -536,7 +549,11 @@ def report(
         ),
         "baseline_did_not_hold": held_step(baseline_rows),
     }
-    keys = {SENDTO_LABEL: "per_packet_sendto", NUMBERED_LABEL: "numbered"}
+    keys = {
+        SENDTO_LABEL: "per_packet_sendto",
+        NUMBERED_LABEL: "numbered",
+        PYTHON_LABEL: "python_fanout",
+    }
     for label, (table, _, _) in list(runs.items())[1:]:
         result[keys[label]] = {
             "label": label,

@@ -43,6 +43,9 @@
 - ``MEET_MEDIA_FANOUT_SLICES``: ``off`` fans a publisher's backlog out in one step, as
   aiortc hands it over (the behaviour before; forwarding/source.py), for the storm
   benchmark's comparison (default on).
+- ``MEET_MEDIA_NATIVE_FANOUT``: ``off`` forwards through the pure-Python path even where the
+  fan-out's compiled helper is installed (forwarding/native.py), for ``bench/fanout.py
+  --compare``'s comparison (default on; without the helper the worker says so in its log).
 - ``MEET_MEDIA_PIPE_HOST``: the IP address this worker's pipe socket binds, where the other
   workers of a room that spans workers send it their publishers' streams (default
   127.0.0.1: workers of one machine; give the private LAN address across machines, never
@@ -252,6 +255,7 @@ class MediaConfig:
     handshakes: int = HANDSHAKES
     # False: a publisher's backlog fanned out in one step (forwarding/source.py; a bench's).
     fanout_slices: bool = True
+    native_fanout: bool = True
     # The address of this worker's pipe socket (pipes between the workers of a room):
     # loopback for workers of one machine, the private LAN address across machines.
     pipe_host: str = "127.0.0.1"
@@ -282,6 +286,7 @@ class MediaConfig:
             batch_sends=_flag(environ, "MEET_MEDIA_BATCH_SENDS", default=True),
             handshakes=handshakes(environ),
             fanout_slices=_flag(environ, "MEET_MEDIA_FANOUT_SLICES", default=True),
+            native_fanout=_flag(environ, "MEET_MEDIA_NATIVE_FANOUT", default=True),
             pipe_host=pipe_host(environ),
         )
 

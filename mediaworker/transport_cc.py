@@ -178,7 +178,9 @@ class SentLog:
     into ``Delivery`` figures. ``stamp`` is on the fan-out's hot path: two stores."""
 
     def __init__(self) -> None:
-        self.next_seq = 0  # the next packet's number (not wrapped: unwrapped here)
+        # The next packet's number (unwrapped), in an array: the fan-out's compiled
+        # helper numbers packets through a pointer to it (forwarding/native.py).
+        self.counter = array("Q", [0])
         self.sent_at = array("d", bytes(8 * LOG_SIZE))
         self.sizes = array("I", bytes(4 * LOG_SIZE))
         self.delivery = Delivery()
@@ -189,10 +191,20 @@ class SentLog:
         self._tail: list[float] = []  # its latest ones
         self._reported: int = -1  # the highest unwrapped number reported on
 
+    @property
+    def next_seq(self) -> int:
+        """The next packet's number (not wrapped)."""
+        return self.counter[0]
+
+    @next_seq.setter
+    def next_seq(self, number: int) -> None:
+        self.counter[0] = number
+
     def stamp(self, size: int) -> int:
         """Number the next packet (``size`` bytes, going out now): its 16-bit number."""
-        number = self.next_seq
-        self.next_seq = number + 1
+        counter = self.counter
+        number = counter[0]
+        counter[0] = number + 1
         i = number & LOG_MASK
         self.sent_at[i] = _monotonic()
         self.sizes[i] = size

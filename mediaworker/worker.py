@@ -31,6 +31,7 @@ from mediaworker import dtls, ice, metrics
 from mediaworker.actions import ControlIn, PipeIn, RecordingIn, SignalIn
 from mediaworker.admission import Admission
 from mediaworker.config import MediaConfig
+from mediaworker.forwarding import native
 from mediaworker.forwarding.source import slice_fanout
 from mediaworker.peer import ConnectionRegistry
 from mediaworker.pipe_wire import PIPE_TYPE, sender
@@ -163,6 +164,7 @@ class MediaWorker:
         ice.configure(self.config)
         dtls.configure()
         slice_fanout(self.config.fanout_slices)
+        native.use_native(self.config.native_fanout)
         if self.pipes is not None:
             await self.pipes.start()  # after ice.configure: within MEET_MEDIA_UDP_PORTS
         quiet = logging.getLogger("aioice")  # INFO logs every candidate pair of every peer

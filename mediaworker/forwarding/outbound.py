@@ -31,8 +31,9 @@ from aiortc.rtp import (
 
 from mediaworker.bandwidth import Window
 from mediaworker.config import EGRESS_LIMIT_BYTES
-from mediaworker.forwarding import batch
+from mediaworker.forwarding import batch, native
 from mediaworker.forwarding.batch import SendBatch
+from mediaworker.forwarding.native import NativeBatch
 from mediaworker.forwarding.source import RING_MASK, RING_SIZE
 from mediaworker.forwarding.srtp import SrtpWriter
 from mediaworker.metrics import TALLY
@@ -69,8 +70,27 @@ class SlotTrack(MediaStreamTrack):
         self._ended.set()
 
 
+class _Nominated(dict[int, Any]):
+    """aioice's nominated pairs, telling the connection's Egress when they change: the
+    compiled fan-out sends on the pair it was given until told (native.py)."""
+
+    def __init__(self, pairs: dict[int, Any], changed: Callable[[], None]) -> None:
+        super().__init__(pairs)
+        self._changed = changed
+
+    def __setitem__(self, key: int, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+
 class Egress:
     """One subscriber connection's way out: its SRTP session and nominated ICE pair."""
+
+    fast = True  # the compiled fan-out may send for it (a pipe's may not)
 
     def __init__(
         self,
@@ -95,8 +115,11 @@ class Egress:
             self._take_feedback(dtls)
         # Packets of an event-loop turn go out in one sendmmsg (forwarding/batch.py).
         self._batch_sends = batch_sends and batch.available()
-        self._batch: SendBatch | None = None
-        self._nominated: dict[int, Any] = dtls.transport._connection._nominated
+        self._batch: SendBatch | NativeBatch | None = None
+        connection = dtls.transport._connection
+        if native.is_native(self._state):
+            connection._nominated = _Nominated(connection._nominated, self._renominated)
+        self._nominated: dict[int, Any] = connection._nominated
         self._rtcp_task: asyncio.Task[None] | None = None
         # Resolved once per nominated pair, not per packet (see _route); typed Any
         # because they are aioice/asyncio/pylibsrtp objects used on the hot path.
@@ -106,7 +129,6 @@ class Egress:
         self._sendto: Any = None
         self._protect: Any = None
         self._writer: SrtpWriter | None = None
-        self._buffered = False  # the socket said EAGAIN: asyncio's buffer keeps the order
         # What went out and what the browser said of it, since the router last looked
         # (mediaworker/bandwidth.py). Octets count payload + 12-byte header + SRTP tag.
         self.window = Window()
@@ -128,9 +150,47 @@ class Egress:
         """What the forwarder and the router read of any way out (a pipe's too)."""
         self.limit_bytes = limit_bytes
         self.outbounds: list[Outbound] = []
-        self.sent_packets = 0
-        self.sent_octets = 0
+        # Packets and octets sent, and whether asyncio's buffer holds packets: in the
+        # compiled fan-out's state where it is used (native.py), which counts its own.
+        self._state: Any = native.new_egress()
         self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
+
+    @property
+    def sent_packets(self) -> int:
+        return int(self._state.sent_packets)
+
+    @sent_packets.setter
+    def sent_packets(self, value: int) -> None:
+        self._state.sent_packets = value
+
+    @property
+    def sent_octets(self) -> int:
+        return int(self._state.sent_octets)
+
+    @sent_octets.setter
+    def sent_octets(self, value: int) -> None:
+        self._state.sent_octets = value
+
+    @property
+    def _buffered(self) -> bool:
+        """The socket said EAGAIN: asyncio's buffer keeps the order until it drains."""
+        return bool(self._state.buffered)
+
+    @_buffered.setter
+    def _buffered(self, value: bool) -> None:
+        self._state.buffered = int(value)
+
+    @property
+    def native_state(self) -> Any:
+        """The compiled fan-out's state of this connection, or None (native.py)."""
+        return self._state if self.fast and native.is_native(self._state) else None
+
+    def _renominated(self) -> None:
+        """aioice nominated another pair (or none): resolve the route again."""
+        self._pair = None
+        if isinstance(self._batch, NativeBatch):
+            self._batch.close()
+            self._batch = None
 
     def _take_feedback(self, dtls: RTCDtlsTransport) -> None:
         """Read transport-cc feedback before aiortc does: aiortc 1.16 parses any RTPFB
@@ -163,11 +223,27 @@ class Egress:
         self._protect = dtls._tx_srtp.protect
         self._writer = SrtpWriter(dtls._tx_srtp)
         sock = getattr(self._transport, "_sock", None)
+        if isinstance(self._batch, NativeBatch):
+            self._batch.close()
         self._batch = None
         if type(pair.protocol) is StunProtocol and sock is not None:
             self._sendto = sock.sendto  # the datagram transport's own socket
             name = batch.sockaddr(sock.family, self._addr) if self._batch_sends else None
-            if name is not None:
+            if name is not None and native.is_native(self._state):
+                self._batch = NativeBatch(
+                    dtls._tx_srtp,
+                    sock,
+                    self._transport,
+                    self._addr,
+                    name,
+                    on_backlog=self._on_backlog,
+                    on_gone=self._on_gone,
+                    state=self._state,
+                    log=self.sent_log,
+                    word_id=self._word_id,
+                    overhead=self._overhead,
+                )
+            elif name is not None:
                 self._batch = SendBatch(
                     dtls._tx_srtp,
                     sock,
@@ -212,11 +288,14 @@ class Egress:
         protected in the SRTP session's own buffer, and sent from there (no copies)."""
         if self._pair is not self._nominated.get(1) and not self._route():
             return
+        held = self._batch
+        if isinstance(held, NativeBatch):  # numbered, counted and buffered there
+            held.add(second_byte, seq, ts, ssrc, payload)
+            return
         log = self.sent_log
         word = 0
         if log is not None:  # numbered: when it went out and how big, for the feedback
             word = self._word_id | (log.stamp(len(payload) + NUMBERED_OVERHEAD_BYTES) << 8)
-        held = self._batch
         # A path that cannot segment goes back to sendto: separate messages in one
         # sendmmsg cost as much per packet from Python (bench/sends.py).
         if held is not None and held.segments and not self._buffered:
@@ -350,6 +429,9 @@ class Egress:
     def close(self) -> None:
         """Stop the sender-report loop (and a probe)."""
         self.stop_probe()
+        if isinstance(self._batch, NativeBatch):
+            self._batch.close()
+            self._batch = None
         if self._rtcp_task is not None:
             self._rtcp_task.cancel()
             self._rtcp_task = None
@@ -404,7 +486,10 @@ class Outbound:
         self.pts: dict[str, int] = {}  # codec mime type (lower case) -> our payload type
         self.clock_rate = 90000 if self.kind == "video" else 48000
         self.ready = False
-        self.waiting = True  # for a keyframe: nothing is sent until one starts
+        # What the compiled fan-out keeps of this slot where it is used (native.py):
+        # the counters below are read from it.
+        self._slot: Any = native.new_slot()
+        self._waiting = True  # for a keyframe: nothing is sent until one starts
         self.seq_off = 0
         self.ts_off = 0
         self.last_seq = random.randrange(0x8000)
@@ -419,6 +504,49 @@ class Outbound:
         # within RESEND_GAP_SECS is not answered twice (aiortc asks on every packet).
         self._resent: dict[int, float] = {}
 
+    @property
+    def waiting(self) -> bool:
+        """Waiting for a keyframe: nothing is sent until one starts."""
+        return self._waiting
+
+    @waiting.setter
+    def waiting(self, value: bool) -> None:
+        self._waiting = value
+        if self.source is not None:
+            self.source.changed()  # its compiled slot list is out of date
+
+    @property
+    def last_seq(self) -> int:
+        return int(self._slot.last_seq)
+
+    @last_seq.setter
+    def last_seq(self, value: int) -> None:
+        self._slot.last_seq = value
+
+    @property
+    def last_ts(self) -> int:
+        return int(self._slot.last_ts)
+
+    @last_ts.setter
+    def last_ts(self, value: int) -> None:
+        self._slot.last_ts = value
+
+    @property
+    def packets(self) -> int:
+        return int(self._slot.packets)
+
+    @packets.setter
+    def packets(self, value: int) -> None:
+        self._slot.packets = value
+
+    @property
+    def octets(self) -> int:
+        return int(self._slot.octets)
+
+    @octets.setter
+    def octets(self, value: int) -> None:
+        self._slot.octets = value
+
     def _adopt(self, sender: RTCRtpSender) -> None:
         original_send = sender.send
 
@@ -432,6 +560,7 @@ class Outbound:
             self.egress.start(parameters.rtcp.cname or "meet")
             self.ready = True
             if self.source is not None:
+                self.source.changed()
                 self.source.request_keyframe()
 
         async def idle_rtcp() -> None:

@@ -81,6 +81,8 @@ class PipeEgress(Egress):
     ICE pair, DTLS, receiver reports or probes behind it: its own session and socket.
     """
 
+    fast = False  # sent here, one packet at a time, to its own socket
+
     def __init__(self, transport: asyncio.DatagramTransport, address: tuple[str, int], key: bytes):
         # Not Egress.__init__, which wants a DTLS transport: a pipe has its own session.
         self._init_counters(limit_bytes=0)

@@ -13,6 +13,7 @@ from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
 from aiortc.rtp import RtpPacket, unwrap_rtx
 
+from mediaworker.forwarding import native
 from mediaworker.forwarding.arrivals import watched
 from mediaworker.keyframes import KeyframeRequester
 from mediaworker.metrics import TALLY
@@ -83,6 +84,52 @@ class Source:
         # (subscribers, recorder, mixer, speaker levels) sees them.
         self.held = False
         self._slice_from: float | None = None  # when the backlog's current slice began
+        # ``outs`` sorted for the hot path, redone after any change (``changed``): the
+        # slots waiting for a keyframe, those the compiled helper serves (their C
+        # pointers in ``_fast_slots``) and the rest, served here.
+        self._dirty = True
+        self._waiters: list[Outbound] = []
+        self._fast: list[Outbound] = []
+        self._slow: list[Outbound] = []
+        self._fast_slots: Any = None
+        self._skipped: Any = None
+        self._skips: Any = native.ffi.new("int *") if native.built() else None
+
+    def changed(self) -> None:
+        """A slot's state that decides how it is served changed (waiting, ready...)."""
+        self._dirty = True
+
+    def _sort_outs(self) -> None:
+        self._dirty = False
+        waiters, fast, slow = [], [], []
+        for out in self.outs:
+            if out.waiting:
+                waiters.append(out)
+            elif (
+                out.egress is not None
+                and out.egress.native_state is not None
+                and native.is_native(out._slot)
+            ):
+                fast.append(out)
+            else:
+                slow.append(out)
+        self._waiters, self._fast, self._slow = waiters, fast, slow
+        if not fast:
+            self._fast_slots = None
+            return
+        ffi = native.ffi
+        self._fast_slots = ffi.new("struct fan_slot *[]", len(fast))
+        self._skipped = ffi.new("int[]", len(fast))
+        for i, out in enumerate(fast):
+            slot = out._slot
+            slot.egress = out.egress.native_state  # type: ignore[union-attr]
+            slot.ssrc, slot.seq_off, slot.ts_off = out.ssrc, out.seq_off, out.ts_off
+            ffi.memmove(slot.pt_for, bytes([native.lib.FAN_NO_PT]) * 128, 128)
+            for pt_in, mime in self.mimes.items():
+                pt = out.pts.get(mime)
+                if pt is not None and 0 <= pt_in < 128:
+                    slot.pt_for[pt_in] = pt
+            self._fast_slots[i] = slot
 
     # -- wiring ------------------------------------------------------------------
 
@@ -159,6 +206,7 @@ class Source:
             if test is not None:
                 self.mimes[pt] = codec.mimeType.lower()
                 self._is_key[pt] = test
+        self.changed()
         for encoding in parameters.encodings:
             self.media_ssrc = encoding.ssrc
             if encoding.rtx is not None:
@@ -184,6 +232,7 @@ class Source:
         out.waiting = True
         out.switched = True
         self.outs.append(out)
+        self.changed()
         if out.ready:  # otherwise the slot asks once its connection is up
             self.request_keyframe()
 
@@ -192,6 +241,7 @@ class Source:
         out.cancel_pending()
         if out in self.outs:
             self.outs.remove(out)
+            self.changed()
         if out.source is self:
             out.source = None
             out.waiting = True
@@ -226,11 +276,13 @@ class Source:
             old = out.source
             if old is not None and out in old.outs:
                 old.outs.remove(out)
+                old.changed()
             out.source = self
             out.waiting = True
             out.switched = True
             self.outs.append(out)
         self.pending.clear()
+        self.changed()
 
     def _send_pli(self) -> None:
         receiver, ssrc = self._receiver, self.media_ssrc
@@ -295,26 +347,65 @@ class Source:
         self.octets += size
         tally = TALLY  # one global read per packet; plain ints, no lock (one loop)
         tally.bytes_in += size
-        for out in self.outs:
-            if out.waiting:
-                if not key or not out.resume(seq, ts, now):
-                    continue
-            elif new_frame and out.egress.congested():  # type: ignore[union-attr]
-                out.waiting = True
-                out.skips += 1
-                self.request_keyframe()
-                continue
-            pt = out.pts.get(mime)
-            if pt is None:
-                continue
-            out_seq = (seq + out.seq_off) & 0xFFFF
-            out_ts = (ts + out.ts_off) & 0xFFFFFFFF
-            out.egress.forward(marker_bit | pt, out_seq, out_ts, out.ssrc, payload)  # type: ignore[union-attr]
-            out.last_seq = out_seq
-            out.last_ts = out_ts
-            out.packets += 1
-            out.octets += size
-            tally.bytes_out += size
+        if self._dirty:
+            self._sort_outs()
+        if key and self._waiters:  # those that start here join the others first
+            for out in self._waiters:
+                out.resume(seq, ts, now)
+            if self._dirty:
+                self._sort_outs()
+        slots = self._fast_slots
+        if slots is not None:
+            lib = native.lib
+            skips = self._skips
+            forwarded = lib.fan_out(
+                slots,
+                len(self._fast),
+                marker_bit,
+                pt_in,
+                seq,
+                ts,
+                payload,
+                size,
+                self._skipped,
+                skips,
+            )
+            native.settle()
+            tally.bytes_out += size * forwarded
+            for i in range(skips[0]):  # their connection: not routed, or asyncio's buffer
+                self._forward_to(
+                    self._fast[self._skipped[i]], marker_bit, mime, seq, ts, payload, new_frame
+                )
+        for out in self._slow:
+            self._forward_to(out, marker_bit, mime, seq, ts, payload, new_frame)
+
+    def _forward_to(
+        self,
+        out: Outbound,
+        marker_bit: int,
+        mime: str,
+        seq: int,
+        ts: int,
+        payload: bytes,
+        new_frame: bool,
+    ) -> None:
+        """One packet to one slot that the compiled helper does not serve."""
+        if new_frame and out.egress.congested():  # type: ignore[union-attr]
+            out.waiting = True
+            out.skips += 1
+            self.request_keyframe()
+            return
+        pt = out.pts.get(mime)
+        if pt is None:
+            return
+        out_seq = (seq + out.seq_off) & 0xFFFF
+        out_ts = (ts + out.ts_off) & 0xFFFFFFFF
+        out.egress.forward(marker_bit | pt, out_seq, out_ts, out.ssrc, payload)  # type: ignore[union-attr]
+        out.last_seq = out_seq
+        out.last_ts = out_ts
+        out.packets += 1
+        out.octets += len(payload)
+        TALLY.bytes_out += len(payload)
 
     def recovered(self, packet: RtpPacket) -> None:
         """A packet missed earlier (a retransmission): kept, and sent to the slots past it."""

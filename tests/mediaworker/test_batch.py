@@ -1,4 +1,5 @@
-"""Batched sends (mediaworker/forwarding/batch.py) against real sockets (issue 14, item 7).
+"""Batched sends against real sockets (issue 14, item 7): from Python
+(mediaworker/forwarding/batch.py) and through the compiled fan-out (forwarding/native.py).
 
 Every packet reaches every destination once, in order, decryptable, with far fewer
 system calls than packets; a socket that says EAGAIN part-way through a batch loses
@@ -18,9 +19,10 @@ from typing import Any
 import pytest
 from pylibsrtp import Policy, Session
 
-from mediaworker.forwarding import batch
+from mediaworker.forwarding import batch, native
 from mediaworker.forwarding.batch import SLOTS, SendBatch, sockaddr
-from mediaworker.transport_cc import element_bits
+from mediaworker.forwarding.native import NativeBatch
+from mediaworker.transport_cc import LOG_MASK, SentLog, element_bits
 
 pytestmark = pytest.mark.skipif(not batch.available(), reason="no sendmmsg in this libc")
 
@@ -70,6 +72,16 @@ class Counted:
         self.gone += 1
 
 
+@pytest.fixture(params=["python", "compiled"])
+def Batch(request: pytest.FixtureRequest) -> Any:  # noqa: N802 - a class, as the tests call it
+    """Each way: SendBatch, and the compiled helper's NativeBatch."""
+    if request.param == "python":
+        return SendBatch
+    if not native.built():
+        pytest.skip("the fan-out's compiled helper is not installed")
+    return NativeBatch
+
+
 async def turn_ends() -> None:
     """Let the loop run the end-of-turn send (scheduled with call_soon)."""
     await asyncio.sleep(0)
@@ -100,10 +112,10 @@ def drain(sock: socket.socket) -> list[bytes]:
 
 
 async def test_every_packet_reaches_every_socket_once_in_order(
-    receivers: list[socket.socket],
+    receivers: list[socket.socket], Batch: Any
 ) -> None:
     loop = asyncio.get_running_loop()
-    senders: list[tuple[Any, SendBatch, Session]] = []
+    senders: list[tuple[Any, Any, Session]] = []
     told = Counted()
     for receiver in receivers:
         transport, _ = await loop.create_datagram_endpoint(
@@ -114,7 +126,7 @@ async def test_every_packet_reaches_every_socket_once_in_order(
         name = sockaddr(socket.AF_INET, address)
         assert name is not None
         tx, rx = sessions()
-        held = SendBatch(
+        held = Batch(
             tx, sock, transport, address, name, on_backlog=told.backlog, on_gone=told.closed
         )
         senders.append((transport, held, rx))
@@ -144,7 +156,7 @@ async def test_every_packet_reaches_every_socket_once_in_order(
     assert (told.backlogs, told.gone) == (0, 0)
 
 
-async def test_a_full_socket_loses_nothing_and_keeps_the_order() -> None:
+async def test_a_full_socket_loses_nothing_and_keeps_the_order(Batch: Any) -> None:
     """EAGAIN at the first message and part-way through a batch: a Unix datagram socket
     whose peer does not read says so as soon as its send buffer is full (loopback UDP
     never does: the kernel frees each datagram as it is delivered)."""
@@ -160,9 +172,7 @@ async def test_a_full_socket_loses_nothing_and_keeps_the_order() -> None:
     name = struct.pack("=H", socket.AF_UNIX) + path.encode()
     told = Counted()
     tx, rx = sessions()
-    held = SendBatch(
-        tx, sender, transport, path, name, on_backlog=told.backlog, on_gone=told.closed
-    )
+    held = Batch(tx, sender, transport, path, name, on_backlog=told.backlog, on_gone=told.closed)
     assert not held.segments  # not UDP: one datagram per packet
     packets = 160
     for seq in range(packets):
@@ -183,7 +193,7 @@ async def test_a_full_socket_loses_nothing_and_keeps_the_order() -> None:
     receiver.close()
 
 
-async def test_a_closed_socket_is_reported_not_raised() -> None:
+async def test_a_closed_socket_is_reported_not_raised(Batch: Any) -> None:
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_datagram_endpoint(
         asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
@@ -194,9 +204,7 @@ async def test_a_closed_socket_is_reported_not_raised() -> None:
     assert name is not None
     told = Counted()
     tx, _ = sessions()
-    held = SendBatch(
-        tx, sock, transport, address, name, on_backlog=told.backlog, on_gone=told.closed
-    )
+    held = Batch(tx, sock, transport, address, name, on_backlog=told.backlog, on_gone=told.closed)
     assert held.add(0x80 | 96, 1, 3000, SSRC, payload(0, 1))
     transport.close()
     await asyncio.sleep(0.01)  # the transport closes its socket on the next turn
@@ -265,3 +273,129 @@ async def test_numbered_and_plain_packets_mix_in_one_batch(
             assert clear[0] == 0x80 and clear[12:] == payload(0, seq)
         assert struct.unpack_from("!H", clear, 2)[0] == seq
     transport.close()
+
+
+def _twin_sessions() -> tuple[Session, Session, Session]:
+    """Two senders on one key (the same packet, the same bytes) and a receiver."""
+    key = os.urandom(30)
+    tx = [
+        Session(Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND, srtp_profile=PROFILE))
+        for _ in range(2)
+    ]
+    rx = Session(Policy(key=key, ssrc_type=Policy.SSRC_ANY_INBOUND, srtp_profile=PROFILE))
+    return tx[0], tx[1], rx
+
+
+async def test_the_helper_writes_the_bytes_python_writes(receivers: list[socket.socket]) -> None:
+    """fanout.c's header, numbering and protection, byte for byte against srtp.py's."""
+    if not native.built():
+        pytest.skip("the fan-out's compiled helper is not installed")
+    from mediaworker.forwarding.srtp import SrtpWriter
+
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(
+        asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
+    )
+    sock = transport.get_extra_info("socket")._sock
+    receiver = receivers[0]
+    name = sockaddr(socket.AF_INET, receiver.getsockname())
+    assert name is not None
+    compiled_tx, python_tx, rx = _twin_sessions()
+    log, word_id = SentLog(), element_bits(3)
+    told = Counted()
+    held = NativeBatch(
+        compiled_tx,
+        sock,
+        transport,
+        receiver.getsockname(),
+        name,
+        on_backlog=told.backlog,
+        on_gone=told.closed,
+        log=log,
+        word_id=word_id,
+        overhead=30,
+    )
+    writer = SrtpWriter(python_tx)
+    expected = []
+    for seq in range(40):
+        marker = 0x80 if seq % 5 == 4 else 0
+        data = payload(0, seq)
+        assert held.add(marker | 96, seq, seq * 3000, SSRC, data)
+        word = word_id | (seq << 8)
+        protected = writer.protect(marker | 96, seq, seq * 3000, SSRC, data, word)
+        assert protected is not None
+        expected.append(bytes(protected))
+        if seq % 7 == 6:
+            await turn_ends()
+    await turn_ends()
+    got: list[bytes] = []
+    deadline = loop.time() + 10
+    while len(got) < len(expected):
+        assert loop.time() < deadline, len(got)
+        await asyncio.sleep(0.01)
+        got += drain(receiver)
+    assert got == expected
+    assert rx.unprotect(got[4])[16:20] == bytes([0x31, 0, 4, 0])
+    assert log.next_seq == 40
+    assert [log.sizes[i & LOG_MASK] for i in range(40)] == [
+        len(payload(0, seq)) + 30 for seq in range(40)
+    ]
+    assert all(log.sent_at[i] > 0 for i in range(40))
+    assert (told.backlogs, told.gone) == (0, 0)
+    transport.close()
+
+
+async def test_numbers_stay_one_sequence_behind_a_full_socket() -> None:
+    """After EAGAIN the rest goes through asyncio's buffer, numbered by Python from the
+    same log: no number is skipped or used twice (the browser would take a gap for a
+    lost packet and a link cut for nothing)."""
+    if not native.built():
+        pytest.skip("the fan-out's compiled helper is not installed")
+    loop = asyncio.get_running_loop()
+    path = f"\0meet-numbered-{os.getpid()}-{id(loop)}"
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(path)
+    receiver.setblocking(False)
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8192)
+    transport: Any
+    transport, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, sock=sender)
+    name = struct.pack("=H", socket.AF_UNIX) + path.encode()
+    told = Counted()
+    tx, rx = sessions()
+    log = SentLog()
+    held = NativeBatch(
+        tx,
+        sender,
+        transport,
+        path,
+        name,
+        on_backlog=told.backlog,
+        on_gone=told.closed,
+        log=log,
+        word_id=element_bits(5),
+        overhead=30,
+    )
+    packets = 160
+    for seq in range(packets):
+        assert held.add(0x80 | 96, seq, seq * 3000, SSRC, payload(0, seq))
+        if seq % 7 == 6:
+            await turn_ends()
+    await turn_ends()
+    assert told.backlogs > 0
+    datagrams: list[bytes] = []
+    deadline = loop.time() + 10
+    while len(datagrams) < packets:
+        assert loop.time() < deadline, f"only {len(datagrams)} of {packets} arrived"
+        datagrams += drain(receiver)
+        await asyncio.sleep(0.005)
+    numbers = []
+    for data in datagrams:
+        clear = rx.unprotect(data)
+        assert clear[0] == 0x90 and clear[12:16] == bytes.fromhex("BEDE0001")
+        assert clear[20:] == payload(0, struct.unpack_from("!H", clear, 2)[0])
+        numbers.append(struct.unpack_from("!H", clear, 17)[0])
+    assert numbers == list(range(packets))
+    assert log.next_seq == packets
+    transport.close()
+    receiver.close()
