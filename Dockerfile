@@ -6,9 +6,9 @@ WORKDIR /app
 # its own layer, rebuilt only when the lock changes.
 COPY requirements/lock.txt requirements/
 RUN pip install --no-cache-dir --require-hashes -r requirements/lock.txt
-# The media worker's fan-out has a small C helper (mediaworker/forwarding/fanout.c, about
-# twice the subscribers per core), compiled when meet is installed below: gcc for that
-# step only, removed in the same layer.
+# The media worker's fan-out has a small C helper (mediaworker/forwarding/fanout.c: 2.7
+# times the subscribers per core, docs/benchmarks.md), compiled when meet is installed
+# below: gcc for that step only, removed in the same layer.
 COPY pyproject.toml setup.py README.md LICENSE ./
 COPY meet meet
 COPY identity identity

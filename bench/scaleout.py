@@ -1,6 +1,7 @@
 """Scale-out benchmark, first part (issue 14): subscribers held by one worker versus two.
 
     .venv/bin/python -m bench.scaleout [--steps 100,200,...] [--window 10] [--quick]
+                                       [--worker-cores 0.3]
 
 Needs Redis (``--redis``, default redis://127.0.0.1:6379/3; the database is flushed).
 bench/fanout.py's machinery (its publisher playing a pre-encoded 640×360 30 fps VP8
@@ -18,6 +19,11 @@ The figure is the largest step each held and their ratio (required >= 1.7 on a 2
 machine). Server CPU is each worker process's own time (/proc), so the viewer processes
 that share the machine do not count; but they do compete for its 2 cores, so the
 machine's load is printed beside each step. The last line is one JSON object.
+
+``--worker-cores F`` caps every worker at F cores (bench/cpu_cap.py, the cgroup CPU quota):
+on 2 cores the viewers take most of the machine and the two layouts only show what the
+machine holds; capped, each worker has the same share however busy the machine is, as a
+worker with a core of its own on a larger server, and the ratio compares the workers.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import subprocess
 import time
 from typing import Any
 
+from bench.cpu_cap import CpuCap
 from bench.fanout import (
     VIEWER_PROCESSES,
     Child,
@@ -111,18 +118,29 @@ def run_layout(
     return rows
 
 
+def capped(args: argparse.Namespace, worker: subprocess.Popen[str], name: str) -> list[CpuCap]:
+    """``worker`` held to ``--worker-cores`` (nothing without it)."""
+    if args.worker_cores is None:
+        return []
+    return [CpuCap(worker.pid, args.worker_cores, name)]
+
+
 def one_worker(args: argparse.Namespace, steps: list[int]) -> list[dict[str, Any]]:
     flush_redis(args.redis)
     worker = start_worker(args.redis)
+    caps = capped(args, worker, "one")
     try:
         return run_layout(args, steps, [SOLO_CHANNEL], [worker.pid], "one")
     finally:
         stop_process(worker)
+        for cap in caps:
+            cap.release()
 
 
 def two_workers(args: argparse.Namespace, steps: list[int]) -> tuple[list[dict[str, Any]], Any]:
     flush_redis(args.redis)
     workers: list[subprocess.Popen[str]] = []
+    caps: list[CpuCap] = []
     try:
         workers.append(
             start_worker(
@@ -131,8 +149,10 @@ def two_workers(args: argparse.Namespace, steps: list[int]) -> tuple[list[dict[s
                 MEET_MEDIA_CAPACITY_UNITS=str(ORIGIN_UNITS),
             )
         )
+        caps += capped(args, workers[-1], "origin")
         first = book_once(args.redis)  # the edge is not there yet: the origin
         workers.append(start_worker(args.redis, MEET_MEDIA_WORKER_ID="edge"))
+        caps += capped(args, workers[-1], "edge")
         placed = [first, book_once(args.redis)]  # past the origin's headroom: the edge
         channels = [worker_channel("origin"), worker_channel("edge")]
         rows = run_layout(args, steps, channels, [w.pid for w in workers], "two")
@@ -140,6 +160,8 @@ def two_workers(args: argparse.Namespace, steps: list[int]) -> tuple[list[dict[s
     finally:
         for worker in workers:
             stop_process(worker)
+        for cap in caps:
+            cap.release()
 
 
 def largest_held(rows: list[dict[str, Any]]) -> int:
@@ -152,6 +174,9 @@ def main() -> None:
     parser.add_argument("--steps", default="100,200,300,400,500,600,700,800,900,1000")
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--quick", action="store_true", help="small steps, for a smoke run")
+    parser.add_argument(
+        "--worker-cores", type=float, help="cap every worker at this many cores (cgroup quota)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.steps, args.window = "20,40", 4.0
@@ -168,6 +193,8 @@ def main() -> None:
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(f"two workers: the room booked on {placed}")
+    cap = "none" if args.worker_cores is None else f"{args.worker_cores} cores each"
+    print(f"worker CPU cap: {cap}")
     print("| layout | subscribers | min fps | worker cores (each) | machine busy | load | |")
     print("|---|---|---|---|---|---|---|")
     for label, rows in (("one worker", one), ("origin + edge", two)):
@@ -183,6 +210,7 @@ def main() -> None:
         "two_workers_held": held_two,
         "ratio": round(held_two / held_one, 2) if held_one else None,
         "required_ratio": 1.7,
+        "worker_cores_cap": args.worker_cores,
         "one_worker_did_not_hold": held_step(one),
         "two_workers_did_not_hold": held_step(two),
         "placed": placed,

@@ -34,8 +34,8 @@
 - ``MEET_MEDIA_WORKER_ID``: the standalone worker's name in placement (letters, digits,
   ``-``, ``_``; default ``<host>-<pid>``). It reads the channel ``media-worker.<id>``.
 - ``MEET_MEDIA_CAPACITY_UNITS``: the forwarded streams this worker takes before placement
-  sends rooms elsewhere (default placement.costs.DEFAULT_CAPACITY_UNITS; measure with
-  bench/fanout.py).
+  sends rooms elsewhere (default placement.costs.COMPILED_CAPACITY_UNITS where the fan-out's
+  compiled helper forwards, else DEFAULT_CAPACITY_UNITS; measure with bench/fanout.py).
 - ``MEET_MEDIA_HANDSHAKES``: new connections' handshakes (ICE + DTLS) the worker runs at
   once; the others wait their turn (default 16, a quarter while the loop lags;
   mediaworker/admission.py). ``MEET_MEDIA_ADMISSION=off`` runs every handshake at once (the
@@ -57,6 +57,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import re
@@ -67,7 +68,7 @@ from pathlib import Path
 
 from mediaworker.admission import HANDSHAKES
 from mediaworker.peer_addresses import LOCAL_NETWORKS, Network, parse_networks
-from placement.costs import DEFAULT_CAPACITY_UNITS
+from placement.costs import COMPILED_CAPACITY_UNITS, DEFAULT_CAPACITY_UNITS
 
 EGRESS_LIMIT_BYTES = 256_000  # a subscriber's unsent backlog before it skips to a keyframe
 # A viewer costs a video and up to three audio forwards: ~200 fit in half a core next
@@ -202,10 +203,18 @@ def worker_id(environ: Mapping[str, str] = os.environ) -> str:
 
 def capacity_units(environ: Mapping[str, str] = os.environ) -> int:
     """``MEET_MEDIA_CAPACITY_UNITS`` (a typo must not register a worker of no capacity)."""
-    value = float(_number(environ, "MEET_MEDIA_CAPACITY_UNITS", DEFAULT_CAPACITY_UNITS, 1))
+    default = COMPILED_CAPACITY_UNITS if compiled_fanout(environ) else DEFAULT_CAPACITY_UNITS
+    value = float(_number(environ, "MEET_MEDIA_CAPACITY_UNITS", default, 1))
     if not value.is_integer():
         raise ValueError(f"MEET_MEDIA_CAPACITY_UNITS must be a whole number; got {value:g}.")
     return int(value)
+
+
+def compiled_fanout(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether this worker will forward through the compiled helper (installed, not off)."""
+    if not _flag(environ, "MEET_MEDIA_NATIVE_FANOUT", default=True):
+        return False
+    return importlib.util.find_spec("mediaworker.forwarding._fanout") is not None
 
 
 def handshakes(environ: Mapping[str, str] = os.environ) -> int:

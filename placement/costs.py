@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 # Measured by bench/fanout.py at >= 29 fps (docs/benchmarks.md): 652-682 subscribers per
 # core in the same runs; the default keeps a margin below that for the recorder and HLS.
+# That is the fan-out in Python (a worker installed without a C compiler).
 DEFAULT_CAPACITY_UNITS = 600
+# With the fan-out's compiled helper (mediaworker/forwarding/fanout.c): 1,634 per core
+# held on python-svc (2026-12-06) with the worker at 0.61 of its core; the same margin.
+COMPILED_CAPACITY_UNITS = 1200
 # Admit a member only while its worker stays at or under this share of its capacity: the
 # headroom keeps publishers' consent checks and RTCP ahead of a join storm (issue 14).
 ADMIT_RATIO = 0.8

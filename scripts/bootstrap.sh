@@ -26,7 +26,9 @@ ensure_venv() {  # ensure_venv [extras]: the runtime lock, or with "dev" the dev
     fi
   fi
   local want
-  want="$(cat pyproject.toml "$lock" | sha256sum | cut -c1-16)-$extras"
+  # The fan-out's C helper is compiled by that install: a change to it installs again.
+  want="$(cat pyproject.toml setup.py mediaworker/forwarding/fanout.c \
+    mediaworker/forwarding/fanout_build.py "$lock" | sha256sum | cut -c1-16)-$extras"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "Installing meet and its dependencies (pinned in $lock) into .venv ..."
     # Every dependency at the lock's version, each file checked against the lock's hashes

@@ -71,20 +71,33 @@ class SlotTrack(MediaStreamTrack):
 
 
 class _Nominated(dict[int, Any]):
-    """aioice's nominated pairs, telling the connection's Egress when they change: the
+    """aioice's nominated pairs, telling the connection's Egresses when they change: the
     compiled fan-out sends on the pair it was given until told (native.py)."""
 
-    def __init__(self, pairs: dict[int, Any], changed: Callable[[], None]) -> None:
+    def __init__(self, pairs: dict[int, Any]) -> None:
         super().__init__(pairs)
-        self._changed = changed
+        self.listeners: list[Callable[[], None]] = []
 
     def __setitem__(self, key: int, value: Any) -> None:
         super().__setitem__(key, value)
-        self._changed()
+        self._tell()
 
     def clear(self) -> None:
         super().clear()
-        self._changed()
+        self._tell()
+
+    def _tell(self) -> None:
+        for listener in self.listeners:
+            listener()
+
+
+def _watch_nominations(connection: Any, listener: Callable[[], None]) -> dict[int, Any]:
+    """``connection._nominated``, made a ``_Nominated`` once, with ``listener`` added."""
+    pairs = connection._nominated
+    if not isinstance(pairs, _Nominated):
+        pairs = connection._nominated = _Nominated(pairs)
+    pairs.listeners.append(listener)
+    return pairs
 
 
 class Egress:
@@ -117,9 +130,9 @@ class Egress:
         self._batch_sends = batch_sends and batch.available()
         self._batch: SendBatch | NativeBatch | None = None
         connection = dtls.transport._connection
-        if native.is_native(self._state):
-            connection._nominated = _Nominated(connection._nominated, self._renominated)
         self._nominated: dict[int, Any] = connection._nominated
+        if native.is_native(self._state):
+            self._nominated = _watch_nominations(connection, self._renominated)
         self._rtcp_task: asyncio.Task[None] | None = None
         # Resolved once per nominated pair, not per packet (see _route); typed Any
         # because they are aioice/asyncio/pylibsrtp objects used on the hot path.

@@ -399,3 +399,16 @@ async def test_numbers_stay_one_sequence_behind_a_full_socket() -> None:
     assert log.next_seq == packets
     transport.close()
     receiver.close()
+
+
+def test_a_worker_with_the_helper_registers_twice_the_capacity() -> None:
+    """Placement's default for a worker follows the fan-out it will run (docs/benchmarks.md:
+    1,634 per core compiled, 604 in Python, same run)."""
+    from mediaworker.config import capacity_units
+    from placement.costs import COMPILED_CAPACITY_UNITS, DEFAULT_CAPACITY_UNITS
+
+    off = capacity_units({"MEET_MEDIA_NATIVE_FANOUT": "off"})
+    assert off == DEFAULT_CAPACITY_UNITS
+    expected = COMPILED_CAPACITY_UNITS if native.built() else DEFAULT_CAPACITY_UNITS
+    assert capacity_units({}) == expected
+    assert capacity_units({"MEET_MEDIA_CAPACITY_UNITS": "900"}) == 900

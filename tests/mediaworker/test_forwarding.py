@@ -292,3 +292,22 @@ async def test_a_path_that_cannot_segment_goes_back_to_sendto(bench: Bench) -> N
         await until(lambda: len(sub.sizes) >= frames + 5)
         assert sent and held.syscalls == before
     assert contiguous(sub.seqs)
+
+
+async def test_a_pair_nominated_anew_is_taken_at_once(bench: Bench) -> None:
+    """The compiled fan-out sends on the pair it was given: when aioice nominates one
+    (a network change), the connection is routed again before the next packet."""
+    if not bench.compiled:
+        pytest.skip("the Python paths look the pair up on every packet")
+    _, sub = await watching(bench, frames=5)
+    egress = sub.out.egress
+    assert egress is not None
+    first = egress._batch
+    assert isinstance(first, NativeBatch)
+    connection = egress._dtls.transport._connection
+    connection._nominated[1] = connection._nominated[1]  # as aioice does (here the same pair)
+    assert egress._batch is None and first._state.srtp == native.ffi.NULL
+    frames = len(sub.sizes)
+    await until(lambda: len(sub.sizes) >= frames + 5)
+    assert isinstance(egress._batch, NativeBatch) and egress._batch is not first
+    assert contiguous(sub.seqs)
