@@ -41,6 +41,7 @@ from mediaworker.forwarding.pipe import (
     new_pipe_key,
     pipe_session,
 )
+from mediaworker.forwarding.sockets import read_until_empty
 from mediaworker.members import Member, Send
 from mediaworker.peer import PeerSession, Published
 from mediaworker.pipe_wire import (
@@ -91,6 +92,7 @@ class PipeHub:
             lambda: self.socket, local_addr=(self.host, 0)
         )
         self._in_transport = transport
+        read_until_empty(transport, self.socket)  # a frame's packets fanned out in one turn
         self.in_address = transport.get_extra_info("sockname")[:2]
         out, _ = await loop.create_datagram_endpoint(_Quiet, local_addr=(self.host, 0))
         self.out_transport = out

@@ -63,15 +63,29 @@ def drain_sockets(pc: RTCPeerConnection) -> None:
             if not isinstance(sock, socket.socket) or sock.fileno() in seen:
                 continue
             seen.add(sock.fileno())
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
-            except OSError:
-                pass
-            # The transport's own (private) reader registration, replaced: public
-            # add_reader refuses a transport's fd. Closing the transport removes ours.
-            stamps = arrivals if enable_stamps(sock) else None
-            loop._remove_reader(sock.fileno())
-            loop._add_reader(sock.fileno(), _drain, transport, sock, protocol, stamps)
+            read_until_empty(transport, protocol, arrivals if enable_stamps(sock) else None)
+
+
+def read_until_empty(transport: Any, protocol: Any, stamps: Arrivals | None = None) -> bool:
+    """Make one asyncio datagram transport read every waiting datagram per readiness
+    event, with a larger receive buffer; False where it cannot (another loop).
+
+    Also the pipe socket's (mediaworker/pipes.py): read one datagram per loop iteration,
+    an edge worker's piped packets each went out in a turn of their own, one
+    ``sendmmsg`` per packet and viewer instead of one per frame (bench/scaleout.py)."""
+    loop: Any = asyncio.get_running_loop()
+    sock = getattr(transport, "_sock", None)
+    if not hasattr(loop, "_add_reader") or not isinstance(sock, socket.socket):
+        return False
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+    except OSError:
+        pass
+    # The transport's own (private) reader registration, replaced: public add_reader
+    # refuses a transport's fd. Closing the transport removes ours.
+    loop._remove_reader(sock.fileno())
+    loop._add_reader(sock.fileno(), _drain, transport, sock, protocol, stamps)
+    return True
 
 
 def _drain(transport: Any, sock: socket.socket, protocol: Any, stamps: Arrivals | None) -> None:
