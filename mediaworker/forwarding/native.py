@@ -18,7 +18,7 @@ import logging
 import socket
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from pylibsrtp import Session
 from pylibsrtp._binding import ffi as srtp_ffi  # type: ignore[import-not-found]
@@ -80,6 +80,32 @@ class EgressCounters:
 
     def __init__(self) -> None:
         self.sent_packets = self.sent_octets = self.buffered = 0
+
+
+class Field:
+    """An int attribute kept in a state object (the helper's C structure or its Python
+    twin above), named ``holder`` on the owner: ``packets = Field("_slot")``."""
+
+    def __init__(self, holder: str) -> None:
+        self._holder = holder
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Field: ...
+
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> int: ...
+
+    def __get__(self, obj: object | None, objtype: type | None = None) -> int | Field:
+        if obj is None:
+            return self
+        return int(getattr(getattr(obj, self._holder), self._name))
+
+    def __set__(self, obj: object, value: int) -> None:
+        setattr(getattr(obj, self._holder), self._name, value)
 
 
 def new_slot() -> Any:

@@ -104,6 +104,9 @@ class Egress:
     """One subscriber connection's way out: its SRTP session and nominated ICE pair."""
 
     fast = True  # the compiled fan-out may send for it (a pipe's may not)
+    # Counted in the compiled fan-out's state of the connection where it is used.
+    sent_packets = native.Field("_state")
+    sent_octets = native.Field("_state")
 
     def __init__(
         self,
@@ -167,22 +170,6 @@ class Egress:
         # compiled fan-out's state where it is used (native.py), which counts its own.
         self._state: Any = native.new_egress()
         self.rtt = 0.0  # the latest round trip a receiver report gave, seconds
-
-    @property
-    def sent_packets(self) -> int:
-        return int(self._state.sent_packets)
-
-    @sent_packets.setter
-    def sent_packets(self, value: int) -> None:
-        self._state.sent_packets = value
-
-    @property
-    def sent_octets(self) -> int:
-        return int(self._state.sent_octets)
-
-    @sent_octets.setter
-    def sent_octets(self, value: int) -> None:
-        self._state.sent_octets = value
 
     @property
     def _buffered(self) -> bool:
@@ -485,6 +472,12 @@ class Egress:
 class Outbound:
     """One slot of one subscriber: an RTCRtpSender whose packets are written here."""
 
+    # Kept in the compiled fan-out's state of the slot where it is used.
+    last_seq = native.Field("_slot")
+    last_ts = native.Field("_slot")
+    packets = native.Field("_slot")
+    octets = native.Field("_slot")
+
     def __init__(self, sender: RTCRtpSender, egress_for: Callable[[RTCRtpSender], Egress]):
         self._init_forwarding(sender.kind, sender._ssrc)
         self._egress_for = egress_for
@@ -527,38 +520,6 @@ class Outbound:
         self._waiting = value
         if self.source is not None:
             self.source.changed()  # its compiled slot list is out of date
-
-    @property
-    def last_seq(self) -> int:
-        return int(self._slot.last_seq)
-
-    @last_seq.setter
-    def last_seq(self, value: int) -> None:
-        self._slot.last_seq = value
-
-    @property
-    def last_ts(self) -> int:
-        return int(self._slot.last_ts)
-
-    @last_ts.setter
-    def last_ts(self, value: int) -> None:
-        self._slot.last_ts = value
-
-    @property
-    def packets(self) -> int:
-        return int(self._slot.packets)
-
-    @packets.setter
-    def packets(self, value: int) -> None:
-        self._slot.packets = value
-
-    @property
-    def octets(self) -> int:
-        return int(self._slot.octets)
-
-    @octets.setter
-    def octets(self, value: int) -> None:
-        self._slot.octets = value
 
     def _adopt(self, sender: RTCRtpSender) -> None:
         original_send = sender.send

@@ -156,20 +156,27 @@ async def test_every_packet_reaches_every_socket_once_in_order(
     assert (told.backlogs, told.gone) == (0, 0)
 
 
-async def test_a_full_socket_loses_nothing_and_keeps_the_order(Batch: Any) -> None:
-    """EAGAIN at the first message and part-way through a batch: a Unix datagram socket
-    whose peer does not read says so as soon as its send buffer is full (loopback UDP
-    never does: the kernel frees each datagram as it is delivered)."""
+async def full_socket(tag: str) -> tuple[socket.socket, socket.socket, Any, str, bytes]:
+    """A Unix datagram socket whose peer does not read: it says EAGAIN as soon as its
+    small send buffer is full (loopback UDP never does: the kernel frees each datagram
+    as it is delivered). Receiver, sender, the sender's asyncio transport, the path and
+    its C address."""
     loop = asyncio.get_running_loop()
-    path = f"\0meet-batch-{os.getpid()}-{id(loop)}"
+    path = f"\0meet-{tag}-{os.getpid()}-{id(loop)}"
     receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     receiver.bind(path)
     receiver.setblocking(False)
     sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8192)
-    transport: Any
     transport, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, sock=sender)
     name = struct.pack("=H", socket.AF_UNIX) + path.encode()
+    return receiver, sender, transport, path, name
+
+
+async def test_a_full_socket_loses_nothing_and_keeps_the_order(Batch: Any) -> None:
+    """EAGAIN at the first message and part-way through a batch (``full_socket``)."""
+    loop = asyncio.get_running_loop()
+    receiver, sender, transport, path, name = await full_socket("batch")
     told = Counted()
     tx, rx = sessions()
     held = Batch(tx, sender, transport, path, name, on_backlog=told.backlog, on_gone=told.closed)
@@ -352,15 +359,7 @@ async def test_numbers_stay_one_sequence_behind_a_full_socket() -> None:
     if not native.built():
         pytest.skip("the fan-out's compiled helper is not installed")
     loop = asyncio.get_running_loop()
-    path = f"\0meet-numbered-{os.getpid()}-{id(loop)}"
-    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    receiver.bind(path)
-    receiver.setblocking(False)
-    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8192)
-    transport: Any
-    transport, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, sock=sender)
-    name = struct.pack("=H", socket.AF_UNIX) + path.encode()
+    receiver, sender, transport, path, name = await full_socket("numbered")
     told = Counted()
     tx, rx = sessions()
     log = SentLog()
