@@ -148,7 +148,11 @@ def settle() -> None:
     if pending & 1:
         _take_troubled()
     if pending & 2:
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop to end a turn (a connection closed outside one)
+            _flush_due()
+            return
         _scheduled[0] = loop
         loop.call_soon(_flush_due)
 

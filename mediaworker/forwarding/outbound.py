@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,8 @@ from mediaworker.transport_cc import SentLog, element_bits, feedback_fcis, parse
 
 if TYPE_CHECKING:
     from mediaworker.forwarding.source import Source
+
+logger = logging.getLogger(__name__)
 
 RTCP_INTERVAL_SECS = 1.0
 RESEND_GAP_SECS = 0.1  # one retransmission of a packet per this, however often asked
@@ -87,8 +90,13 @@ class _Nominated(dict[int, Any]):
         self._tell()
 
     def _tell(self) -> None:
+        # Inside aioice's own bookkeeping (its close clears the dict, then closes the
+        # sockets and wakes its readers): a listener's fault must not stop it there.
         for listener in self.listeners:
-            listener()
+            try:
+                listener()
+            except Exception:
+                logger.exception("a nominated pair's listener failed")
 
 
 def _watch_nominations(connection: Any, listener: Callable[[], None]) -> dict[int, Any]:
