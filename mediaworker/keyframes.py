@@ -16,7 +16,10 @@ So requests are throttled per published stream:
 
 A request inside the window is deferred, not dropped — otherwise the second of two
 viewers joining 100 ms apart could wait forever — and while someone still waits the
-request is repeated every ``retry_secs`` (a PLI can be lost too).
+request is repeated every ``retry_secs`` (a PLI can be lost too). A viewer's own PLI
+(``asked``) is not a slot waiting: deferred, it still goes out unless a keyframe came in
+the meantime (it used to be dropped when no slot waited, and that viewer stayed frozen
+until it asked again).
 """
 
 from __future__ import annotations
@@ -56,16 +59,24 @@ class KeyframeRequester:
         self._last_sent = -1e9
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
+        self._asked = False  # a viewer asked (PLI) since the last keyframe went out or came
         self.sent = 0  # for tests and stats
 
-    def request(self) -> None:
-        """Ask for a keyframe now, or as soon as the throttle allows."""
+    def request(self, *, asked: bool = False) -> None:
+        """Ask for a keyframe now, or as soon as the throttle allows. ``asked``: a
+        viewer's PLI, kept until a keyframe is sent or arrives."""
+        if asked:
+            self._asked = True
         loop = asyncio.get_running_loop()
         allowed_at = self._allowed_at(loop.time())
         if allowed_at <= loop.time():
             self._fire()
         elif self._timer is None or self._timer_at > allowed_at:
             self._schedule(allowed_at)
+
+    def arrived(self) -> None:
+        """A keyframe came from the publisher: what viewers asked for is answered."""
+        self._asked = False
 
     def cancel(self) -> None:
         """Forget pending requests (the stream ended)."""
@@ -90,7 +101,7 @@ class KeyframeRequester:
 
     def _deferred(self) -> None:
         self._timer = None
-        if not self._waiting():
+        if not (self._asked or self._waiting()):
             return
         allowed_at = self._allowed_at(asyncio.get_running_loop().time())
         if allowed_at <= asyncio.get_running_loop().time():
@@ -102,6 +113,7 @@ class KeyframeRequester:
         loop = asyncio.get_running_loop()
         self._allowed_at(loop.time())  # bring the bucket up to date
         self._tokens = max(self._tokens - 1, 0.0)
+        self._asked = False
         self._last_sent = loop.time()
         self.sent += 1
         TALLY.keyframe_requests += 1

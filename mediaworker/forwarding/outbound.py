@@ -635,7 +635,7 @@ class Outbound:
     async def _handle_rtcp(self, packet: AnyRtcpPacket) -> None:
         if isinstance(packet, RtcpPsfbPacket):
             if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR) and self.source is not None:
-                self.source.request_keyframe()
+                self.source.request_keyframe(asked=True)
         elif isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
             if self.egress is not None:
                 self.egress.on_nack(self.ssrc, packet.lost)

@@ -256,10 +256,11 @@ class Source:
 
     # -- keyframes and levels ----------------------------------------------------
 
-    def request_keyframe(self) -> None:
-        """Ask the publisher for a keyframe (throttled); audio needs none."""
+    def request_keyframe(self, *, asked: bool = False) -> None:
+        """Ask the publisher for a keyframe (throttled); audio needs none. ``asked``: a
+        viewer's own PLI (mediaworker/keyframes.py)."""
         if self.kind == "video":
-            self._keyframes.request()
+            self._keyframes.request(asked=asked)
 
     @property
     def keyframe_requests(self) -> int:
@@ -333,6 +334,7 @@ class Source:
             key = self._is_key[pt_in](payload)
             if key:
                 self.keyframes += 1
+                self._keyframes.arrived()
                 if self.pending:
                     self._take_pending()
         if self.kind == "audio":

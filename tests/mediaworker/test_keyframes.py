@@ -74,3 +74,22 @@ async def test_a_join_storm_gets_about_one_keyframe_per_refill() -> None:
     requester.cancel()
     assert 3 <= len(sent) <= 5  # 2 at once (the burst), then one per 0.4 s
     assert sent[1] - sent[0] >= 0.099
+
+
+async def test_a_viewers_own_request_deferred_goes_out_though_no_slot_waits() -> None:
+    """A viewer's PLI (its decoder lost the picture) inside the throttle's window: no slot
+    is waiting, but the viewer is. Dropped, it stayed frozen until it asked again (seen
+    in CI, tests/mediaworker/test_forwarding.py, under load)."""
+    requester, sent = _requester([False])
+    requester.request()
+    requester.request(asked=True)
+    await asyncio.sleep(0.15)  # the window ends at 0.1 s (its timer runs first)
+    assert len(sent) == 2
+    requester.cancel()
+    answered, sent = _requester([False])
+    answered.request()
+    answered.request(asked=True)
+    answered.arrived()  # a keyframe came before the window ended: that answers it
+    await asyncio.sleep(0.15)
+    assert len(sent) == 1
+    answered.cancel()
