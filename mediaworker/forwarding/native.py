@@ -47,11 +47,6 @@ def built() -> bool:
     return lib is not None
 
 
-def enabled() -> bool:
-    """Whether this process forwards through the compiled helper."""
-    return _enabled[0]
-
-
 def use_native(on: bool) -> None:
     """This process's choice (``MEET_MEDIA_NATIVE_FANOUT``); off without the helper.
     Taken before any connection: the state objects are made by the chosen path."""
@@ -64,12 +59,11 @@ def use_native(on: bool) -> None:
 
 
 class SlotCounters:
-    """A slot's forwarding state where the helper is not used (same fields)."""
+    """A slot's counters where the helper is not used (the fields Python reads)."""
 
-    __slots__ = ("ssrc", "ts_off", "seq_off", "last_seq", "last_ts", "packets", "octets")
+    __slots__ = ("last_seq", "last_ts", "packets", "octets")
 
     def __init__(self) -> None:
-        self.ssrc = self.ts_off = self.seq_off = 0
         self.last_seq = self.last_ts = self.packets = self.octets = 0
 
 

@@ -237,8 +237,19 @@ class Egress:
         if type(pair.protocol) is StunProtocol and sock is not None:
             self._sendto = sock.sendto  # the datagram transport's own socket
             name = batch.sockaddr(sock.family, self._addr) if self._batch_sends else None
-            if name is not None and native.is_native(self._state):
-                self._batch = NativeBatch(
+            if name is not None:
+                # The compiled helper's batch numbers and counts in the connection's state.
+                extra: dict[str, Any] = {}
+                kind: Any = SendBatch
+                if native.is_native(self._state):
+                    kind = NativeBatch
+                    extra = {
+                        "state": self._state,
+                        "log": self.sent_log,
+                        "word_id": self._word_id,
+                        "overhead": self._overhead,
+                    }
+                self._batch = kind(
                     dtls._tx_srtp,
                     sock,
                     self._transport,
@@ -246,20 +257,7 @@ class Egress:
                     name,
                     on_backlog=self._on_backlog,
                     on_gone=self._on_gone,
-                    state=self._state,
-                    log=self.sent_log,
-                    word_id=self._word_id,
-                    overhead=self._overhead,
-                )
-            elif name is not None:
-                self._batch = SendBatch(
-                    dtls._tx_srtp,
-                    sock,
-                    self._transport,
-                    self._addr,
-                    name,
-                    on_backlog=self._on_backlog,
-                    on_gone=self._on_gone,
+                    **extra,
                 )
         else:  # a TURN allocation: aioice wraps each datagram itself
             protocol = pair.protocol
