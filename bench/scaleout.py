@@ -1,7 +1,7 @@
 """Scale-out benchmark, first part (issue 14): subscribers held by one worker versus two.
 
     .venv/bin/python -m bench.scaleout [--steps 100,200,...] [--window 10] [--quick]
-                                       [--worker-cores 0.3]
+                                       [--worker-cores 0.4] [--fine 25] [--fine-from 0.85]
 
 Needs Redis (``--redis``, default redis://127.0.0.1:6379/3; the database is flushed).
 bench/fanout.py's machinery (its publisher playing a pre-encoded 640×360 30 fps VP8
@@ -16,9 +16,13 @@ connected), run twice in the same run:
    both, as the web side's ``book`` does when the origin passes its headroom.
 
 The figure is the largest step each held and their ratio (required >= 1.7 on a 2-core
-machine). Server CPU is each worker process's own time (/proc), so the viewer processes
-that share the machine do not count; but they do compete for its 2 cores, so the
-machine's load is printed beside each step. The last line is one JSON object.
+machine). The steps are coarse while the workers have room and fine near their limit:
+once a step takes any worker to ``--fine-from`` of its share (its cap, or a core), the
+audience grows by ``--fine`` viewers a step, so where each layout stops is known to
+within ``--fine`` and the ratio does not hang on where the coarse steps happened to
+fall. Server CPU is each worker process's own time (/proc), so the viewer processes that
+share the machine do not count; but they do compete for its 2 cores, so the machine's
+load is printed beside each step. The last line is one JSON object.
 
 ``--worker-cores F`` caps every worker at F cores (bench/cpu_cap.py, the cgroup CPU quota):
 on 2 cores the viewers take most of the machine and the two layouts only show what the
@@ -76,6 +80,15 @@ def book_once(redis_url: str) -> str:
     return asyncio.run(book())
 
 
+def next_step(args: argparse.Namespace, steps: list[int], rows: list[dict[str, Any]]) -> int | None:
+    """The audience of the next step: ``steps`` until a worker nears its share, then fine."""
+    current = rows[-1]["subscribers"] if rows else 0
+    share = args.worker_cores or 1.0
+    if any(max(r["workers_cores"]) >= args.fine_from * share for r in rows):
+        return current + args.fine
+    return next((n for n in steps if n > current), None)
+
+
 def run_layout(
     args: argparse.Namespace, steps: list[int], channels: list[str], pids: list[int], label: str
 ) -> list[dict[str, Any]]:
@@ -94,7 +107,7 @@ def run_layout(
         ]
         children += viewers
         current = 0
-        for n in steps:
+        while (n := next_step(args, steps, rows)) is not None and n <= steps[-1]:
             cpu0 = [proc_cpu_secs(pid) for pid in pids]
             t0 = time.monotonic()
             try:
@@ -177,9 +190,16 @@ def main() -> None:
     parser.add_argument(
         "--worker-cores", type=float, help="cap every worker at this many cores (cgroup quota)"
     )
+    parser.add_argument("--fine", type=int, default=25, help="viewers a step near the limit")
+    parser.add_argument(
+        "--fine-from",
+        type=float,
+        default=0.85,
+        help="fine steps once a worker used this share of its cap (or of a core)",
+    )
     args = parser.parse_args()
     if args.quick:
-        args.steps, args.window = "20,40", 4.0
+        args.steps, args.window, args.fine = "20,40", 4.0, 20
     steps = [int(s) for s in args.steps.split(",")]
     started = datetime.datetime.now(datetime.UTC)
     load_before = os.getloadavg()
@@ -194,7 +214,9 @@ def main() -> None:
     )
     print(f"two workers: the room booked on {placed}")
     cap = "none" if args.worker_cores is None else f"{args.worker_cores} cores each"
-    print(f"worker CPU cap: {cap}")
+    print(
+        f"worker CPU cap: {cap}; steps of {args.fine} from {args.fine_from:.0%} of a worker's share"
+    )
     print("| layout | subscribers | min fps | worker cores (each) | machine busy | load | |")
     print("|---|---|---|---|---|---|---|")
     for label, rows in (("one worker", one), ("origin + edge", two)):
@@ -211,6 +233,7 @@ def main() -> None:
         "ratio": round(held_two / held_one, 2) if held_one else None,
         "required_ratio": 1.7,
         "worker_cores_cap": args.worker_cores,
+        "fine_step": args.fine,
         "one_worker_did_not_hold": held_step(one),
         "two_workers_did_not_hold": held_step(two),
         "placed": placed,
