@@ -49,7 +49,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +83,15 @@ PYTHON_LABEL = "SFU, fan-out in Python"
 class Child:
     """A benchmark process driven over a pipe."""
 
-    def __init__(self, role: str, redis_url: str, room: str, channel: str, tag: str = ""):
+    def __init__(
+        self, role: str, redis_url: str, room: str, channel: str, tag: str = "", streams: int = 1
+    ):
         from bench.fanout_clients import run
 
         context = multiprocessing.get_context("spawn")
         self.conn, child_conn = context.Pipe()
         self.process = context.Process(
-            target=run, args=(role, child_conn, redis_url, room, channel, tag), daemon=True
+            target=run, args=(role, child_conn, redis_url, room, channel, tag, streams), daemon=True
         )
         self.process.start()
 
@@ -182,7 +184,8 @@ def run_steps(
     current = 0
     for n in steps:
         try:
-            row = measure_step(server_pid, viewers, n - current, n, window, publisher, label)
+            publishers = [publisher] if publisher is not None else []
+            row = measure_step(server_pid, viewers, n - current, n, window, publishers, label)
         except (TimeoutError, OSError, EOFError) as exc:  # a viewers' process is gone
             row = {"subscribers": n, "held": False, "failure": f"{type(exc).__name__}: {exc}"}
         current = n
@@ -201,7 +204,7 @@ def measure_step(
     joining: int,
     n: int,
     window: float,
-    publisher: Child | None,
+    publishers: Sequence[Child],
     label: str,
 ) -> dict[str, Any]:
     """Join ``joining`` more viewers (``n`` in all), let them settle, measure one step."""
@@ -236,11 +239,15 @@ def measure_step(
         "per_core": round(n / cores) if cores > 0 else None,
     }
     failures = sorted({a["failure"] for a in answers if a.get("failure")})
-    if publisher is not None:
+    states = []
+    for number, publisher in enumerate(publishers):
         stats = publisher.ask("stats", timeout=60)
-        row["publisher"] = stats["state"]
+        states.append(stats["state"])
         if stats["state"] != "connected":
-            failures.append(f"publisher {stats['state']} (ICE {stats['ice']})")
+            which = f"publisher {number + 1}" if len(publishers) > 1 else "publisher"
+            failures.append(f"{which} {stats['state']} (ICE {stats['ice']})")
+    if states:
+        row["publisher"] = states[0] if len(set(states)) == 1 else states
     if failed:
         failures.insert(0, f"{failed} joins failed")
     if row["min_fps"] < MIN_FPS:

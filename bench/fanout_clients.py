@@ -128,12 +128,23 @@ class HeaderCounter:
     microseconds instead of aiortc's queue, SRTP unprotect and RTP parsing (~25 µs), so
     the 2-core machine can hold the hundreds of viewers that the worker serves.
     Everything else (STUN consent checks, DTLS, RTCP) goes on to aiortc as before.
+    Frames are counted per SSRC (one per slot: a site watching nine cameras has nine),
+    a new frame being a new timestamp on that SSRC.
     """
 
     def __init__(self) -> None:
-        self.frames = 0
         self.packets = 0
-        self._ts = b""
+        self._streams: dict[bytes, list[Any]] = {}  # SSRC -> [last timestamp, frames]
+
+    @property
+    def frames(self) -> int:
+        return sum(frames for _, frames in self._streams.values())
+
+    def per_stream(self, slots: int) -> list[int]:
+        """The frames of the first ``slots`` streams seen, in the order they came (0 for a
+        slot not heard from yet), so two snapshots line up stream by stream."""
+        counts = [frames for _, frames in self._streams.values()][:slots]
+        return counts + [0] * (slots - len(counts))
 
     def install(self, pc: RTCPeerConnection) -> None:
         """Wrap every ICE socket of ``pc`` (after its local description is set)."""
@@ -145,9 +156,10 @@ class HeaderCounter:
                 def received(data: bytes, addr: Any, original: Any = original) -> None:
                     if len(data) > 12 and 127 < data[0] < 192 and not 191 < data[1] < 224:
                         self.packets += 1
-                        if data[4:8] != self._ts:
-                            self._ts = data[4:8]
-                            self.frames += 1
+                        stream = self._streams.setdefault(data[8:12], [b"", 0])
+                        if data[4:8] != stream[0]:
+                            stream[0] = data[4:8]
+                            stream[1] += 1
                         return
                     original(data, addr)
 
@@ -155,15 +167,27 @@ class HeaderCounter:
 
 
 class Viewer(Peer):
-    """A subscriber with one camera slot that counts frames without decoding."""
+    """A subscriber with ``slots`` camera slots that counts frames without decoding."""
+
+    def __init__(self, layer: Any, room: str, peer: str, channel: str, slots: int = 1) -> None:
+        super().__init__(layer, room, peer, channel)
+        self.slots = slots
 
     async def join(self) -> None:
-        """Offer one recvonly video slot; count what arrives."""
-        transceiver = self.pc.addTransceiver("video", direction="recvonly")
-        FrameCounter(transceiver.receiver)  # no decoder thread
+        """Offer ``slots`` recvonly video slots; count what arrives."""
+        for _ in range(self.slots):
+            transceiver = self.pc.addTransceiver("video", direction="recvonly")
+            FrameCounter(transceiver.receiver)  # no decoder thread
         self.counter = HeaderCounter()
-        await self.negotiate([{"index": 0, "kind": "video", "slot": "camera"}])
+        await self.negotiate(
+            [{"index": i, "kind": "video", "slot": "camera"} for i in range(self.slots)]
+        )
         self.counter.install(self.pc)
+
+    @property
+    def without_video(self) -> bool:
+        """Some slot has not received a frame."""
+        return 0 in self.counter.per_stream(self.slots)
 
 
 def _cpu_secs() -> float:
@@ -177,36 +201,51 @@ async def _commands(conn: Connection) -> Any:
         yield await loop.run_in_executor(None, conn.recv)
 
 
-async def _publisher(conn: Connection, redis_url: str, room: str, channel: str) -> None:
+async def _publish(layer: Any, room: str, name: str, channel: str, clip: Any) -> Any:
+    """One publishing peer playing ``clip``: (peer, track), once the worker answered."""
+    peer = Peer(layer, room, name, channel)
+    track = ClipTrack(*clip)
+    transceiver = peer.pc.addTransceiver(track, direction="sendonly")
+    on_keyframe_request(transceiver.sender, track.request_keyframe)
+    await peer.negotiate([{"index": 0, "kind": "video", "source": "camera", "active": True}])
+    return peer, track
+
+
+async def _publisher(
+    conn: Connection, redis_url: str, room: str, channel: str, tag: str, cameras: int
+) -> None:
+    """``cameras`` publishing peers (a meeting's; one for a broadcast), one clip encoded."""
     if os.environ.get("MEET_BENCH_DEBUG"):
         import logging
 
         logging.basicConfig(level=logging.INFO, format="publisher %(asctime)s %(name)s %(message)s")
-    stream, keyframes = encode_clip()
+    clip = encode_clip()
     layer = _layer(redis_url)
-    peer = Peer(layer, room, "publisher", channel)
-    track = ClipTrack(stream, keyframes)
-    transceiver = peer.pc.addTransceiver(track, direction="sendonly")
-    on_keyframe_request(transceiver.sender, track.request_keyframe)
-    await peer.negotiate([{"index": 0, "kind": "video", "source": "camera", "active": True}])
+    names = [f"publisher{tag}"] + [f"publisher{tag}-{i}" for i in range(1, cameras)]
+    published = [await _publish(layer, room, name, channel, clip) for name in names]
     conn.send({"ready": True})
     async for command in _commands(conn):
         if command[0] == "stats":
+            # The first peer whose connection is not up speaks for all (all up: the first).
+            peer = next((p for p, _ in published if p.pc.connectionState != "connected"), None)
+            peer = peer or published[0][0]
             conn.send(
                 {
-                    "keyframes": track.keyframes_sent,
+                    "keyframes": sum(track.keyframes_sent for _, track in published),
                     "cpu": _cpu_secs(),
                     "state": peer.pc.connectionState,
                     "ice": peer.pc.iceConnectionState,
                 }
             )
         elif command[0] == "stop":
-            await peer.leave()
+            await asyncio.gather(*(p.leave() for p, _ in published), return_exceptions=True)
             conn.send({"stopped": True})
             return
 
 
-async def _viewers(conn: Connection, redis_url: str, room: str, channel: str, tag: str) -> None:
+async def _viewers(
+    conn: Connection, redis_url: str, room: str, channel: str, tag: str, slots: int
+) -> None:
     # Viewers stand for browsers on other machines: on this shared 2-core box they must
     # not take the worker's CPU (its own CPU time is what is measured).
     os.nice(VIEWER_NICE)
@@ -216,18 +255,19 @@ async def _viewers(conn: Connection, redis_url: str, room: str, channel: str, ta
         if command[0] == "add":
             # ("add", count[, at_once]): a storm sends every offer of the step at once.
             new = [
-                Viewer(layer, room, f"{tag}-{len(viewers) + i}", channel) for i in range(command[1])
+                Viewer(layer, room, f"{tag}-{len(viewers) + i}", channel, slots)
+                for i in range(command[1])
             ]
             at_once = command[2] if len(command) > 2 else JOIN_BATCH
             joined, failures = await _join_all(new, max(at_once, 1))
             viewers += joined
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and any(v.counter.frames == 0 for v in joined):
+            while time.monotonic() < deadline and any(v.without_video for v in joined):
                 await asyncio.sleep(0.1)
             conn.send(
                 {
                     "viewers": len(viewers),
-                    "without_video": sum(v.counter.frames == 0 for v in joined),
+                    "without_video": sum(v.without_video for v in joined),
                     # Joins the worker did not answer (or refused): the step did not hold,
                     # and the benchmark says so instead of ending here.
                     "failed_joins": len(failures),
@@ -239,7 +279,8 @@ async def _viewers(conn: Connection, redis_url: str, room: str, channel: str, ta
             conn.send(
                 {
                     "t": time.monotonic(),
-                    "frames": [v.counter.frames for v in viewers],
+                    # One count per slot of each viewer: fps is taken per stream.
+                    "frames": [f for v in viewers for f in v.counter.per_stream(v.slots)],
                     "cpu": _cpu_secs(),
                 }
             )
@@ -288,14 +329,22 @@ async def _probe(conn: Connection, redis_url: str, room: str, channel: str) -> N
 
 
 def run(
-    role: str, conn: Connection, redis_url: str, room: str, channel: str, tag: str = ""
+    role: str,
+    conn: Connection,
+    redis_url: str,
+    room: str,
+    channel: str,
+    tag: str = "",
+    streams: int = 1,
 ) -> None:
-    """Entry point of a benchmark process (multiprocessing target)."""
+    """Entry point of a benchmark process (multiprocessing target).
+
+    ``streams``: the camera slots each viewer watches, or the cameras a publisher sends."""
     use_host_addresses(["127.0.0.1"], loopback=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meet.settings")
     main = {
-        "publisher": lambda: _publisher(conn, redis_url, room, channel),
-        "viewers": lambda: _viewers(conn, redis_url, room, channel, tag),
+        "publisher": lambda: _publisher(conn, redis_url, room, channel, tag, streams),
+        "viewers": lambda: _viewers(conn, redis_url, room, channel, tag, streams),
         "probe": lambda: _probe(conn, redis_url, room, channel),
     }[role]
     asyncio.run(main())

@@ -1,6 +1,6 @@
 """A nationwide Monday morning, simulated: placement of every join over N media workers.
 
-    .venv/bin/python -m bench.nationwide [--redis URL] [--capacity 600] [--callers 16]
+    .venv/bin/python -m bench.nationwide [--redis URL] [--capacity 1200] [--callers 16]
                                          [--scale 1.0] [--seed 8]
 
 No media: the real placement code (``placement.store``, its Lua in a real Redis) with
@@ -36,7 +36,7 @@ from typing import Any
 
 import redis.asyncio
 
-from placement.costs import DEFAULT_CAPACITY_UNITS, MemberLoad, meeting_member, viewer_member
+from placement.costs import COMPILED_CAPACITY_UNITS, MemberLoad, meeting_member, viewer_member
 from placement.store import (
     HEARTBEAT_SECS,
     WORKER_TTL_MS,
@@ -362,7 +362,12 @@ def print_table(result: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    parser.add_argument("--capacity", type=int, default=DEFAULT_CAPACITY_UNITS)
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        default=COMPILED_CAPACITY_UNITS,
+        help="units per worker (default: a worker with the compiled fan-out)",
+    )
     parser.add_argument("--callers", type=int, default=16)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=8)

@@ -1,7 +1,8 @@
-"""Scale-out benchmark, first part (issue 14): subscribers held by one worker versus two.
+"""Scale-out benchmark, first part (issue 14): an audience held by one worker versus two.
 
     .venv/bin/python -m bench.scaleout [--steps 100,200,...] [--window 10] [--quick]
                                        [--worker-cores 0.4] [--fine 25] [--fine-from 0.85]
+                                       [--room 9]
 
 Needs Redis (``--redis``, default redis://127.0.0.1:6379/3; the database is flushed).
 bench/fanout.py's machinery (its publisher playing a pre-encoded 640×360 30 fps VP8
@@ -14,6 +15,12 @@ connected), run twice in the same run:
    each; the edge takes the publisher's stream once through a pipe
    (mediaworker/pipes.py) and serves its half. Placement is made to list the room on
    both, as the web side's ``book`` does when the origin passes its headroom.
+
+``--room P`` measures a meeting instead of a broadcast: P publishers (the same clip each)
+and sites that each watch all P cameras (P camera slots, last-N filling them), so a step
+of n sites forwards n × P streams. With two workers the publishers are dealt over both,
+so each worker pipes its publishers' streams to the other: the briefing of issue 14,
+item 3, where everyone watches nine cameras.
 
 The figure is the largest step each held and their ratio (required >= 1.7 on a 2-core
 machine). The steps are coarse while the workers have room and fine near their limit:
@@ -92,16 +99,27 @@ def next_step(args: argparse.Namespace, steps: list[int], rows: list[dict[str, A
 def run_layout(
     args: argparse.Namespace, steps: list[int], channels: list[str], pids: list[int], label: str
 ) -> list[dict[str, Any]]:
-    """Grow the audience (split evenly over ``channels``) until a step does not hold."""
+    """Grow the audience (split evenly over ``channels``) until a step does not hold.
+
+    A broadcast has one publisher, on the first channel; a room (``--room P``) has P,
+    dealt over the channels in turn, and every site watches all of them."""
     children: list[Child] = []
     rows: list[dict[str, Any]] = []
+    slots = args.room or 1
     try:
-        publisher = Child("publisher", args.redis, ROOM, channels[0])
-        children.append(publisher)
-        publisher.wait()
+        # One publishing process per channel, with its share of the cameras.
+        cameras = [len(range(c, args.room or 1, len(channels))) for c in range(len(channels))]
+        publishers = [
+            Child("publisher", args.redis, ROOM, channel, tag=f"{label}{c}", streams=count)
+            for c, (channel, count) in enumerate(zip(channels, cameras, strict=True))
+            if count
+        ]
+        children += publishers
+        for publisher in publishers:
+            publisher.wait()
         per_channel = max(1, VIEWER_PROCESSES // len(channels))
         viewers = [
-            Child("viewers", args.redis, ROOM, channel, tag=f"{label}{c}-{i}")
+            Child("viewers", args.redis, ROOM, channel, tag=f"{label}{c}-{i}", streams=slots)
             for c, channel in enumerate(channels)
             for i in range(per_channel)
         ]
@@ -111,10 +129,11 @@ def run_layout(
             cpu0 = [proc_cpu_secs(pid) for pid in pids]
             t0 = time.monotonic()
             try:
-                row = measure_step(pids[0], viewers, n - current, n, args.window, publisher, label)
+                row = measure_step(pids[0], viewers, n - current, n, args.window, publishers, label)
             except (TimeoutError, OSError, EOFError) as exc:
                 row = {"subscribers": n, "held": False, "failure": f"{type(exc).__name__}: {exc}"}
             elapsed = time.monotonic() - t0
+            row["streams"] = n * slots
             # Each worker's CPU over the whole step (joins, settling and the window).
             row["workers_cores"] = [
                 round((proc_cpu_secs(pid) - c) / elapsed, 3)
@@ -184,13 +203,19 @@ def largest_held(rows: list[dict[str, Any]]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
-    parser.add_argument("--steps", default="100,200,300,400,500,600,700,800,900,1000")
+    parser.add_argument("--steps", help="audiences (sites with --room); default: by 100 to 1,200")
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--quick", action="store_true", help="small steps, for a smoke run")
     parser.add_argument(
         "--worker-cores", type=float, help="cap every worker at this many cores (cgroup quota)"
     )
-    parser.add_argument("--fine", type=int, default=25, help="viewers a step near the limit")
+    parser.add_argument(
+        "--room",
+        type=int,
+        default=0,
+        help="a meeting instead of a broadcast: this many publishers, every site sees them all",
+    )
+    parser.add_argument("--fine", type=int, help="viewers a step near the limit (25; 5 sites)")
     parser.add_argument(
         "--fine-from",
         type=float,
@@ -199,7 +224,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.quick:
-        args.steps, args.window, args.fine = "20,40", 4.0, 20
+        args.steps, args.window, args.fine = "4,8" if args.room else "20,40", 4.0, 4
+    if args.steps is None:
+        first, last, by = (10, 200, 10) if args.room else (100, 1200, 100)
+        args.steps = ",".join(str(n) for n in range(first, last + 1, by))
+    if args.fine is None:
+        args.fine = 5 if args.room else 25
     steps = [int(s) for s in args.steps.split(",")]
     started = datetime.datetime.now(datetime.UTC)
     load_before = os.getloadavg()
@@ -213,17 +243,20 @@ def main() -> None:
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(f"two workers: the room booked on {placed}")
+    if args.room:
+        print(f"a meeting: {args.room} publishers dealt over the workers, every site sees all")
     cap = "none" if args.worker_cores is None else f"{args.worker_cores} cores each"
     print(
         f"worker CPU cap: {cap}; steps of {args.fine} from {args.fine_from:.0%} of a worker's share"
     )
-    print("| layout | subscribers | min fps | worker cores (each) | machine busy | load | |")
-    print("|---|---|---|---|---|---|---|")
+    audience = "sites" if args.room else "viewers"
+    print(f"| layout | {audience} | streams | min fps | worker cores (each) | busy | load | |")
+    print("|---|---|---|---|---|---|---|---|")
     for label, rows in (("one worker", one), ("origin + edge", two)):
         for r in rows:
             why = "" if r["held"] else f"did not hold: {r.get('failure')}"
             print(
-                f"| {label} | {r['subscribers']} | {r.get('min_fps', '—')} | "
+                f"| {label} | {r['subscribers']} | {r['streams']} | {r.get('min_fps', '—')} | "
                 f"{r.get('workers_cores')} | {r.get('machine_busy', '—')} | "
                 f"{r.get('load_average', '—')} | {why} |"
             )
@@ -232,6 +265,8 @@ def main() -> None:
         "two_workers_held": held_two,
         "ratio": round(held_two / held_one, 2) if held_one else None,
         "required_ratio": 1.7,
+        "room_publishers": args.room,
+        "streams_held": [held * (args.room or 1) for held in (held_one, held_two)],
         "worker_cores_cap": args.worker_cores,
         "fine_step": args.fine,
         "one_worker_did_not_hold": held_step(one),
