@@ -136,10 +136,6 @@ class HeaderCounter:
         self.packets = 0
         self._streams: dict[bytes, list[Any]] = {}  # SSRC -> [last timestamp, frames]
 
-    @property
-    def frames(self) -> int:
-        return sum(frames for _, frames in self._streams.values())
-
     def per_stream(self, slots: int) -> list[int]:
         """The frames of the first ``slots`` streams seen, in the order they came (0 for a
         slot not heard from yet), so two snapshots line up stream by stream."""
@@ -201,8 +197,10 @@ async def _commands(conn: Connection) -> Any:
         yield await loop.run_in_executor(None, conn.recv)
 
 
-async def _publish(layer: Any, room: str, name: str, channel: str, clip: Any) -> Any:
-    """One publishing peer playing ``clip``: (peer, track), once the worker answered."""
+async def _publish(
+    layer: Any, room: str, name: str, channel: str, clip: tuple[list[bytes], list[bytes]]
+) -> tuple[Peer, ClipTrack]:
+    """One publishing peer playing ``clip``, once the worker answered."""
     peer = Peer(layer, room, name, channel)
     track = ClipTrack(*clip)
     transceiver = peer.pc.addTransceiver(track, direction="sendonly")

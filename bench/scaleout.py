@@ -87,9 +87,14 @@ def book_once(redis_url: str) -> str:
     return asyncio.run(book())
 
 
+def audience(rows: list[dict[str, Any]]) -> int:
+    """The audience the steps so far have joined."""
+    return rows[-1]["subscribers"] if rows else 0
+
+
 def next_step(args: argparse.Namespace, steps: list[int], rows: list[dict[str, Any]]) -> int | None:
     """The audience of the next step: ``steps`` until a worker nears its share, then fine."""
-    current = rows[-1]["subscribers"] if rows else 0
+    current = audience(rows)
     share = args.worker_cores or 1.0
     if any(max(r["workers_cores"]) >= args.fine_from * share for r in rows):
         return current + args.fine
@@ -105,10 +110,10 @@ def run_layout(
     dealt over the channels in turn, and every site watches all of them."""
     children: list[Child] = []
     rows: list[dict[str, Any]] = []
-    slots = args.room or 1
+    slots = args.room or 1  # the cameras, and each site's camera slots
     try:
         # One publishing process per channel, with its share of the cameras.
-        cameras = [len(range(c, args.room or 1, len(channels))) for c in range(len(channels))]
+        cameras = [len(range(c, slots, len(channels))) for c in range(len(channels))]
         publishers = [
             Child("publisher", args.redis, ROOM, channel, tag=f"{label}{c}", streams=count)
             for c, (channel, count) in enumerate(zip(channels, cameras, strict=True))
@@ -124,12 +129,12 @@ def run_layout(
             for i in range(per_channel)
         ]
         children += viewers
-        current = 0
         while (n := next_step(args, steps, rows)) is not None and n <= steps[-1]:
             cpu0 = [proc_cpu_secs(pid) for pid in pids]
             t0 = time.monotonic()
             try:
-                row = measure_step(pids[0], viewers, n - current, n, args.window, publishers, label)
+                joining = n - audience(rows)
+                row = measure_step(pids[0], viewers, joining, n, args.window, publishers, label)
             except (TimeoutError, OSError, EOFError) as exc:
                 row = {"subscribers": n, "held": False, "failure": f"{type(exc).__name__}: {exc}"}
             elapsed = time.monotonic() - t0
@@ -139,7 +144,6 @@ def run_layout(
                 round((proc_cpu_secs(pid) - c) / elapsed, 3)
                 for pid, c in zip(pids, cpu0, strict=True)
             ]
-            current = n
             rows.append(row)
             print(f"[{label}] {row}", flush=True)
             if not row["held"]:

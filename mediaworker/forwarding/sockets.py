@@ -66,9 +66,9 @@ def drain_sockets(pc: RTCPeerConnection) -> None:
             read_until_empty(transport, protocol, arrivals if enable_stamps(sock) else None)
 
 
-def read_until_empty(transport: Any, protocol: Any, stamps: Arrivals | None = None) -> bool:
+def read_until_empty(transport: Any, protocol: Any, stamps: Arrivals | None = None) -> None:
     """Make one asyncio datagram transport read every waiting datagram per readiness
-    event, with a larger receive buffer; False where it cannot (another loop).
+    event, with a larger receive buffer (nothing changes on a loop without selectors).
 
     Also the pipe socket's (mediaworker/pipes.py): read one datagram per loop iteration,
     an edge worker's piped packets each went out in a turn of their own, one
@@ -76,7 +76,7 @@ def read_until_empty(transport: Any, protocol: Any, stamps: Arrivals | None = No
     loop: Any = asyncio.get_running_loop()
     sock = getattr(transport, "_sock", None)
     if not hasattr(loop, "_add_reader") or not isinstance(sock, socket.socket):
-        return False
+        return
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
     except OSError:
@@ -85,7 +85,6 @@ def read_until_empty(transport: Any, protocol: Any, stamps: Arrivals | None = No
     # refuses a transport's fd. Closing the transport removes ours.
     loop._remove_reader(sock.fileno())
     loop._add_reader(sock.fileno(), _drain, transport, sock, protocol, stamps)
-    return True
 
 
 def _drain(transport: Any, sock: socket.socket, protocol: Any, stamps: Arrivals | None) -> None:
