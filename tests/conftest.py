@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from meet.i18n import compile_catalogues
+from tests.leftover_threads import DecoderThreads
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,6 +67,28 @@ QUIET = (
     # 30 s (the room had moved: the new part was recording); alone it passes every time.
     "meet/test_failover.py",
 )
+
+
+DECODERS = DecoderThreads()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    before = DECODERS.alive()
+    yield
+    DECODERS.note(before, item.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    left = DECODERS.left()
+    if left:
+        terminalreporter.section("aiortc decoder threads left running (a peer never closed)")
+        for test, count in sorted(left.items()):
+            terminalreporter.write_line(f"{count} started by {test}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    DECODERS.release()  # else the interpreter's exit waits for them for ever
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
